@@ -1,0 +1,195 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace Gateway.Api;
+
+/// <summary>Limits on what a client may send, bound from the <c>Api</c> section.</summary>
+public sealed class ApiOptions
+{
+    public const string Section = "Api";
+
+    /// <summary>The largest request body accepted; larger ones get 413 before they are read.</summary>
+    public int MaxBodyBytes { get; set; } = 1024 * 1024;
+}
+
+/// <summary>
+/// A v1 request body, parsed into one tree whichever way it was sent: <c>application/x-www-form-urlencoded</c> with
+/// PHP bracket notation (<c>User[name]=x</c>, <c>serviceId[]=1</c>, <c>serviceId[3]=25</c>, <c>schedules[0][amount]=5</c>)
+/// or JSON of the same structure. Typed requests read their fields through <see cref="FormSection"/>, which reports
+/// problems as 400s naming the field. Bound by minimal APIs through <see cref="BindAsync"/>.
+/// </summary>
+public sealed class RequestForm
+{
+    private const int MaxFields = 1000;
+    private const int MaxDepth = 8;
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private RequestForm(JsonObject root) => Root = new FormSection(null, root);
+
+    public FormSection Root { get; }
+
+    public FormSection Section(string name) => Root.Section(name);
+
+    public static async ValueTask<RequestForm> BindAsync(HttpContext context)
+    {
+        var limit = context.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value.MaxBodyBytes;
+        var body = await ReadBodyAsync(context.Request, limit, context.RequestAborted);
+        if (body.Length == 0) return new RequestForm([]);
+
+        if (!MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var mediaType))
+        {
+            throw ApiException.UnsupportedMediaType("Send the body as application/x-www-form-urlencoded or application/json.");
+        }
+        if (mediaType.Charset.HasValue && !mediaType.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase))
+        {
+            throw ApiException.UnsupportedMediaType("Only UTF-8 request bodies are accepted.");
+        }
+        if (mediaType.MediaType.Equals("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))
+        {
+            return new RequestForm(ParseForm(body));
+        }
+        if (mediaType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || mediaType.MediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase))
+        {
+            return new RequestForm(ParseJson(body));
+        }
+        throw ApiException.UnsupportedMediaType(
+            $"Content type '{mediaType.MediaType}' is not supported; send application/x-www-form-urlencoded or application/json.");
+    }
+
+    /// <summary>For callers that build a form in code (the demo seed, tests of typed requests).</summary>
+    public static RequestForm FromJson(JsonObject root) => new(root);
+
+    private static async Task<byte[]> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > limit) throw ApiException.TooLarge(limit);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > limit) throw ApiException.TooLarge(limit);
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+
+    private static JsonObject ParseJson(byte[] body)
+    {
+        JsonNode? root;
+        try
+        {
+            root = JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { MaxDepth = MaxDepth * 2 });
+        }
+        catch (JsonException)
+        {
+            throw ApiException.BadRequest("The request body is not valid JSON.");
+        }
+        return root as JsonObject ?? throw ApiException.BadRequest("The JSON body must be an object.");
+    }
+
+    private static JsonObject ParseForm(byte[] body)
+    {
+        var root = new JsonObject();
+        var pairs = Encoding.ASCII.GetString(body).Split('&', StringSplitOptions.RemoveEmptyEntries);
+        if (pairs.Length > MaxFields) throw ApiException.BadRequest($"A request may have at most {MaxFields} fields.");
+        foreach (var pair in pairs)
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            var name = Decode(equals < 0 ? pair : pair[..equals]);
+            var value = equals < 0 ? "" : Decode(pair[(equals + 1)..]);
+            var (field, path) = ParseName(name);
+            Assign(root, field, path, 0, value, name);
+        }
+        return root;
+    }
+
+    /// <summary>Splits <c>a[b][]</c> into <c>a</c> and the path <c>["b", null]</c> (null = append).</summary>
+    private static (string Field, List<string?> Path) ParseName(string name)
+    {
+        var open = name.IndexOf('[', StringComparison.Ordinal);
+        var field = open < 0 ? name : name[..open];
+        if (field.Length == 0) throw ApiException.BadRequest($"'{Printable(name)}' is not a valid field name.");
+        var path = new List<string?>();
+        for (var i = open; i >= 0 && i < name.Length;)
+        {
+            var close = name.IndexOf(']', i);
+            if (name[i] != '[' || close < 0) throw ApiException.BadRequest($"'{Printable(name)}' is not a valid field name.");
+            var segment = name[(i + 1)..close];
+            path.Add(segment.Length == 0 ? null : segment);
+            i = close + 1;
+        }
+        if (path.Count > MaxDepth) throw ApiException.BadRequest($"'{Printable(name)}' is nested too deeply.");
+        return (field, path);
+    }
+
+    private static void Assign(JsonNode container, string? key, List<string?> path, int depth, string value, string name)
+    {
+        if (depth == path.Count)
+        {
+            if (container is JsonArray list)
+            {
+                list.Add(value);
+            }
+            else if (((JsonObject)container)[key!] is null or JsonValue)
+            {
+                // Repeated scalar fields: the last one wins, as in PHP.
+                ((JsonObject)container)[key!] = value;
+            }
+            else
+            {
+                throw Conflict(name);
+            }
+            return;
+        }
+
+        var wantsArray = path[depth] is null;
+        var child = container is JsonObject parent ? parent[key!] : null;
+        if (child is null)
+        {
+            child = wantsArray ? new JsonArray() : new JsonObject();
+            if (container is JsonArray list) list.Add(child); else ((JsonObject)container)[key!] = child;
+        }
+        else if (wantsArray != child is JsonArray || child is JsonValue)
+        {
+            throw Conflict(name);
+        }
+        Assign(child, path[depth], path, depth + 1, value, name);
+    }
+
+    private static ApiException Conflict(string name) =>
+        ApiException.BadRequest(Printable(name), "is given both as a single value and as a list or group.");
+
+    /// <summary>Percent-decoding with '+' as space, strict about UTF-8 so that mangled bytes are a 400, not a stored U+FFFD.</summary>
+    private static string Decode(string encoded)
+    {
+        var bytes = new List<byte>(encoded.Length);
+        for (var i = 0; i < encoded.Length; i++)
+        {
+            var c = encoded[i];
+            if (c == '+') bytes.Add((byte)' ');
+            else if (c == '%' && i + 2 < encoded.Length && IsHex(encoded[i + 1]) && IsHex(encoded[i + 2]))
+            {
+                bytes.Add(Convert.ToByte(encoded.Substring(i + 1, 2), 16));
+                i += 2;
+            }
+            else if (c > 0x7F) throw ApiException.BadRequest("Form bodies must be percent-encoded ASCII.");
+            else bytes.Add((byte)c);
+        }
+        try
+        {
+            return StrictUtf8.GetString([.. bytes]);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw ApiException.BadRequest("The form body has percent-encoded bytes that are not valid UTF-8.");
+        }
+    }
+
+    private static bool IsHex(char c) => char.IsAsciiHexDigit(c);
+
+    internal static string Printable(string text) => text.Length > 64 ? text[..64] + "…" : text;
+}

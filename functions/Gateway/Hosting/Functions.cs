@@ -1,0 +1,47 @@
+using Gateway.Identity;
+
+namespace Gateway.Hosting;
+
+/// <summary>
+/// Every function of the app, once. Feature folders map their endpoints with these definitions
+/// (<see cref="FunctionEndpoints.MapFunction"/>), the deployment step writes one function.json per entry
+/// (<see cref="FunctionManifest"/>), and tests prove the two agree.
+/// </summary>
+public static class Functions
+{
+    private static readonly string[] Get = ["GET"];
+    private static readonly string[] Post = ["POST"];
+    private static readonly string[] Put = ["PUT"];
+    private static readonly string[] Delete = ["DELETE"];
+
+    // Platform
+    public static readonly HttpFunction Health = new("Health", Get, "api/health");
+    public static readonly HttpFunction OpenApiDocument = new("OpenApiDocument", Get, "openapi/{documentName}.json");
+    public static readonly HttpFunction ConstantsView = new("ConstantsView", Get, "api/v1/constants");
+    public static readonly HttpFunction ApiNotFound = new("ApiNotFound", ["GET", "POST", "PUT", "PATCH", "DELETE"], "api/{*path}");
+
+    // Identity
+    public static readonly HttpFunction TokenCreate = new("TokenCreate", Post, "api/v1/token");
+    public static readonly HttpFunction OrganisationCreate = new("OrganisationCreate", Post, "api/v1/organisation");
+    public static readonly HttpFunction OrganisationView = new("OrganisationView", Get, "api/v1/organisation/{id}");
+    public static readonly HttpFunction OrganisationUpdate = new("OrganisationUpdate", Put, "api/v1/organisation/{id}");
+    public static readonly HttpFunction LicenceUpdate = new("LicenceUpdate", Put, "api/v1/organisation/{id}/licenseupdate");
+    public static readonly HttpFunction UserList = new("UserList", Get, "api/v1/organisation/{id}/user");
+    public static readonly HttpFunction UserView = new("UserView", Get, "api/v1/user/{id}");
+    public static readonly HttpFunction UserCreate = new("UserCreate", Post, "api/v1/user");
+    public static readonly HttpFunction UserUpdate = new("UserUpdate", Put, "api/v1/user/{id}");
+    public static readonly HttpFunction UserActivate = new("UserActivate", Put, "api/v1/user/{id}/activate");
+    public static readonly HttpFunction UserDeactivate = new("UserDeactivate", Put, "api/v1/user/{id}/deactivate");
+    public static readonly HttpFunction ApiKeyCreate = new("ApiKeyCreate", Post, "api/v1/organisation/{id}/api-key");
+    public static readonly HttpFunction ApiKeyList = new("ApiKeyList", Get, "api/v1/organisation/{id}/api-key");
+    public static readonly HttpFunction ApiKeyRevoke = new("ApiKeyRevoke", Delete, "api/v1/organisation/{id}/api-key/{keyId}");
+    public static readonly TimerFunction TokenSweep = new("TokenSweep", "0 17 * * * *", typeof(TokenSweep));
+
+    public static IReadOnlyList<FunctionDefinition> All { get; } =
+    [
+        Health, OpenApiDocument, ConstantsView, ApiNotFound,
+        TokenCreate, OrganisationCreate, OrganisationView, OrganisationUpdate, LicenceUpdate,
+        UserList, UserView, UserCreate, UserUpdate, UserActivate, UserDeactivate,
+        ApiKeyCreate, ApiKeyList, ApiKeyRevoke, TokenSweep,
+    ];
+}

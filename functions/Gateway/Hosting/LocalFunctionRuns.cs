@@ -1,0 +1,55 @@
+using System.Collections.Concurrent;
+
+namespace Gateway.Hosting;
+
+/// <summary>Settings for running without the Functions host.</summary>
+public sealed class FunctionsHostingOptions
+{
+    public const string Section = "Functions";
+
+    /// <summary>The key the local admin endpoint requires in <c>x-functions-key</c>, like the host's master key.</summary>
+    public string? AdminKey { get; set; }
+}
+
+/// <summary>
+/// Runs started through the local admin endpoint. Like the host's admin API they answer 202 at once and run in
+/// the background; shutdown waits for them so a run is never cut off half-way by a normal stop.
+/// </summary>
+public sealed class LocalFunctionRuns(FunctionInvoker invoker) : IHostedService
+{
+    private readonly ConcurrentDictionary<Task, byte> _running = new();
+    private readonly CancellationTokenSource _stopping = new();
+
+    public bool Start(QueueFunction function, string input)
+    {
+        Track(invoker.RunQueueAsync(function, new QueueTrigger(input, MessageId: null, DequeueCount: 1, InsertionTime: null), _stopping.Token));
+        return true;
+    }
+
+    /// <summary>Starts the timer now; false when a run of it is already in progress.</summary>
+    public bool Start(TimerFunction function)
+    {
+        if (invoker.IsTimerRunning(function.Name)) return false;
+        Track(invoker.TryRunTimerAsync(function, new TimerTrigger(IsPastDue: false), _stopping.Token));
+        return true;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        await Task.WhenAll(_running.Keys).WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+    }
+
+    private void Track(Task run)
+    {
+        _running.TryAdd(run, 0);
+        run.ContinueWith(t =>
+        {
+            _running.TryRemove(t, out _);
+            // The invoker has logged the failure with its stack; observe it so it is not reported again as unobserved.
+            _ = t.Exception;
+        }, TaskScheduler.Default);
+    }
+}

@@ -1,0 +1,93 @@
+using System.Security.Cryptography;
+using Gateway.Api;
+using Gateway.Platform;
+using Gateway.Storage;
+
+namespace Gateway.Identity;
+
+/// <summary>An organisation's API key as listed: never the key itself, which is shown once, at creation.</summary>
+public sealed record ApiKey(string Id, string? Name, string Mode, string Prefix, DateTimeOffset Created);
+
+/// <summary>
+/// API keys (<c>x-api-key</c>), per organisation, in test or live mode. The key is shown once; storage keeps its
+/// SHA-256 twice over: in the ApiKeys table (fingerprint → organisation, for authentication in one read) and on the
+/// key's row in the organisation's partition (for listing and revoking).
+/// </summary>
+public sealed class ApiKeyService(GatewayTables tables, TimeProvider time)
+{
+    private const string LookupRow = "apikey";
+    private const string RowPrefix = "apikey-";
+
+    public async Task<(ApiKey Key, string Secret)> CreateAsync(Organisation organisation, string mode, string? name, CancellationToken cancellationToken)
+    {
+        if (mode == OrganisationModes.Live && organisation.Mode != OrganisationModes.Live)
+        {
+            throw ApiException.Forbidden("A test-mode organisation can only have test keys; an operator must switch it to live first.");
+        }
+        var id = "key_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        var secret = $"sk_{mode}_" + Base64Url(RandomNumberGenerator.GetBytes(24));
+        var key = new ApiKey(id, name, mode, secret[..12], time.GetUtcNow());
+        var fingerprint = TokenService.Fingerprint(secret);
+
+        // The listed row first: if the second write never happens, the key is visible (and revocable) but unusable,
+        // never usable but invisible.
+        var row = new TableEntity(IdentityKeys.Partition(organisation.Id), RowPrefix + id)
+        {
+            ["Name"] = name,
+            ["Mode"] = mode,
+            ["Prefix"] = key.Prefix,
+            ["Created"] = key.Created,
+            ["Fingerprint"] = fingerprint,
+        };
+        await InsertOrThrowAsync(tables.Identity, row, cancellationToken);
+        var lookup = new TableEntity(fingerprint, LookupRow) { ["OrganisationId"] = organisation.Id, ["KeyId"] = id, ["Mode"] = mode };
+        await InsertOrThrowAsync(tables.ApiKeys, lookup, cancellationToken);
+        return (key, secret);
+    }
+
+    public async Task<IReadOnlyList<ApiKey>> ListAsync(long organisationId, CancellationToken cancellationToken)
+    {
+        var filter = TableFilter.PartitionKeyEquals(IdentityKeys.Partition(organisationId)).And(TableFilter.RowKeyStartsWith(RowPrefix));
+        var keys = new List<ApiKey>();
+        await foreach (var row in tables.Identity.QueryAsync(new TableQuery(filter), cancellationToken))
+        {
+            keys.Add(new ApiKey(row.RowKey[RowPrefix.Length..], row.GetString("Name"), row.GetString("Mode")!,
+                row.GetString("Prefix")!, row.GetDateTimeOffset("Created")!.Value));
+        }
+        return keys;
+    }
+
+    /// <summary>Revokes a key: the lookup row first, so it stops working before it stops being listed. False if unknown.</summary>
+    public async Task<bool> RevokeAsync(long organisationId, string keyId, CancellationToken cancellationToken)
+    {
+        if (!keyId.StartsWith("key_", StringComparison.Ordinal) || keyId.Length != 20 || !keyId[4..].All(char.IsAsciiHexDigitLower))
+        {
+            return false;
+        }
+        var partition = IdentityKeys.Partition(organisationId);
+        var row = await tables.Identity.GetAsync(partition, RowPrefix + keyId, ct: cancellationToken);
+        if (row is null) return false;
+        await tables.ApiKeys.DeleteAsync(row.GetString("Fingerprint")!, LookupRow, ct: cancellationToken);
+        await tables.Identity.DeleteAsync(partition, row.RowKey, ct: cancellationToken);
+        return true;
+    }
+
+    /// <summary>The organisation a presented key belongs to, or null when it is unknown or revoked.</summary>
+    public async Task<long?> FindAsync(string secret, CancellationToken cancellationToken)
+    {
+        if (secret.Length is < 16 or > 64) return null;
+        var lookup = await tables.ApiKeys.GetAsync(TokenService.Fingerprint(secret), LookupRow, ct: cancellationToken);
+        return lookup?.GetInt64("OrganisationId");
+    }
+
+    private static async Task InsertOrThrowAsync(TableClient table, TableEntity entity, CancellationToken cancellationToken)
+    {
+        // Random ids and keys do not collide in practice; if one ever did, failing is the only safe answer.
+        if (!(await table.InsertAsync(entity, cancellationToken)).IsSuccess)
+        {
+            throw new InvalidOperationException($"A freshly generated key already exists in {table.Name}.");
+        }
+    }
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}

@@ -1,0 +1,41 @@
+using Gateway.Api;
+
+namespace Gateway.Identity;
+
+/// <summary>
+/// Who is calling, resolved once per request by <see cref="GatewayAuthentication"/>: a user (basic auth or bearer
+/// token) with their organisation loaded, or an organisation's API key. Handlers take it as a parameter.
+/// </summary>
+public sealed record Caller(User? User, Organisation? Organisation, string Role)
+{
+    public bool IsOperator => User is not null && Role == Roles.Operator;
+    public bool IsAdministrator => User is not null && Role == Roles.Administrator;
+
+    /// <summary>The caller's organisation; operators and callers without one are refused.</summary>
+    public Organisation RequireOrganisation() =>
+        Organisation ?? throw ApiException.Forbidden("This action needs an organisation's credentials.");
+
+    /// <summary>
+    /// An organisation id from the URL, checked against the caller. Another organisation's id answers 404, exactly
+    /// like an id that does not exist, so ids cannot be probed. Operators may name any organisation.
+    /// </summary>
+    public long ScopeOrganisation(string routeId)
+    {
+        if (!Ids.TryParse(routeId, out var id)) throw ApiException.NotFound("Organisation not found.");
+        if (!IsOperator && Organisation?.Id != id) throw ApiException.NotFound("Organisation not found.");
+        return id;
+    }
+
+    public static ValueTask<Caller?> BindAsync(HttpContext context) =>
+        ValueTask.FromResult(context.Features.Get<Caller>());
+}
+
+/// <summary>Ids in URLs: positive decimal integers; anything else is simply not found.</summary>
+public static class Ids
+{
+    public static bool TryParse(string text, out long id) =>
+        long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out id) && id > 0;
+
+    public static long ParseOrNotFound(string text, string what) =>
+        TryParse(text, out var id) ? id : throw ApiException.NotFound($"{what} not found.");
+}

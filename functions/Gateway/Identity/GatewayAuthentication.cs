@@ -1,0 +1,130 @@
+using System.Net.Http.Headers;
+using System.Security.Claims;
+using System.Text;
+using System.Text.Encodings.Web;
+using Gateway.Api;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Identity;
+
+/// <summary>
+/// One authentication scheme for the whole API, reading whichever credential the request carries:
+/// <c>Authorization: Basic</c> (username and password), <c>Authorization: Bearer</c> (a token from
+/// <c>POST /api/v1/token</c>) or <c>x-api-key</c>. The resolved <see cref="Caller"/> (user and organisation
+/// already loaded) goes on the request for handlers; 401 and 403 are written in the API's error shape.
+/// </summary>
+public sealed class GatewayAuthentication(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    IdentityStore store,
+    PasswordHasher passwords,
+    TokenService tokens,
+    ApiKeyService apiKeys) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "Gateway";
+    public const string ApiKeyHeader = "x-api-key";
+    private const string FailureKey = "Gateway.AuthFailure";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var (caller, credential) = await ResolveAsync();
+        if (caller is null) return AuthenticateResult.NoResult();
+        Context.Features.Set(caller);
+        var identity = new ClaimsIdentity(
+            [new Claim(ClaimTypes.Role, caller.Role), new Claim(IdentitySetup.CredentialClaim, credential)], SchemeName);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.Headers.WWWAuthenticate = "Basic realm=\"Gateway\", charset=\"UTF-8\"";
+        var message = Context.Items[FailureKey] as string ?? "Your request was made with invalid credentials.";
+        return ErrorHandling.WriteAsync(Context, StatusCodes.Status401Unauthorized, message);
+    }
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+        ErrorHandling.WriteAsync(Context, StatusCodes.Status403Forbidden, "You are not allowed to perform this action.");
+
+    /// <summary>The caller and how they proved it (basic, bearer or api-key), or no caller.</summary>
+    private async Task<(Caller?, string)> ResolveAsync()
+    {
+        var apiKey = Request.Headers[ApiKeyHeader].ToString();
+        if (apiKey.Length > 0) return (await FromApiKeyAsync(apiKey), "api-key");
+
+        if (!AuthenticationHeaderValue.TryParse(Request.Headers.Authorization, out var header) || header.Parameter is null)
+        {
+            return (Request.Headers.Authorization.Count > 0 ? Fail("The Authorization header is malformed.") : null, "");
+        }
+        if (header.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase)) return (await FromBasicAsync(header.Parameter), "basic");
+        if (header.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase)) return (await FromTokenAsync(header.Parameter), "bearer");
+        return (Fail("Use Basic or Bearer authorization, or an x-api-key header."), "");
+    }
+
+    private async Task<Caller?> FromBasicAsync(string parameter)
+    {
+        string decoded;
+        try
+        {
+            decoded = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(Convert.FromBase64String(parameter));
+        }
+        catch (Exception ex) when (ex is FormatException or DecoderFallbackException)
+        {
+            return Fail("The Basic credentials are not valid base64 of username:password.");
+        }
+        var colon = decoded.IndexOf(':', StringComparison.Ordinal);
+        if (colon <= 0) return Fail("The Basic credentials are not valid base64 of username:password.");
+        var (username, password) = (decoded[..colon], decoded[(colon + 1)..]);
+
+        var login = Usernames.IsValid(username) ? await store.GetLoginAsync(username, Context.RequestAborted) : null;
+        var (user, organisation) = login is null ? (null, null) : await LoadAsync(login.OrganisationId, login.UserId);
+        // A login row whose user no longer carries the username (an unfinished rename) does not sign anyone in.
+        if (user is not null && Login.Key(user.Username) != Login.Key(username)) user = null;
+        if (!passwords.Verify(password, user?.PasswordHash) || user is null)
+        {
+            return Fail("Invalid username or password.");
+        }
+        return Authenticated(user, organisation);
+    }
+
+    private async Task<Caller?> FromTokenAsync(string token)
+    {
+        var holder = await tokens.FindAsync(token, Context.RequestAborted);
+        if (holder is null) return Fail("The token is invalid or has expired.");
+        var (user, organisation) = await LoadAsync(holder.OrganisationId, holder.UserId);
+        if (user is null || user.CredentialVersion != holder.CredentialVersion)
+        {
+            return Fail("The token is no longer valid; request a new one.");
+        }
+        return Authenticated(user, organisation);
+    }
+
+    private async Task<Caller?> FromApiKeyAsync(string secret)
+    {
+        var organisationId = await apiKeys.FindAsync(secret, Context.RequestAborted);
+        var organisation = organisationId is { } id ? await store.GetOrganisationAsync(id, Context.RequestAborted) : null;
+        if (organisation is null) return Fail("The API key is invalid or has been revoked.");
+        return new Caller(null, organisation, Roles.Administrator);
+    }
+
+    /// <summary>The user and their organisation, read in parallel: two point reads, one round trip of latency.</summary>
+    private async Task<(User?, Organisation?)> LoadAsync(long? organisationId, long userId)
+    {
+        var user = store.GetUserAsync(organisationId, userId, Context.RequestAborted);
+        var organisation = organisationId is { } id ? store.GetOrganisationAsync(id, Context.RequestAborted) : Task.FromResult<Organisation?>(null);
+        await Task.WhenAll(user, organisation);
+        return (await user, await organisation);
+    }
+
+    private static Caller? Authenticated(User user, Organisation? organisation) =>
+        user.OrganisationId is not null && organisation is null
+            ? null
+            : new Caller(user, organisation, user.Role);
+
+    private Caller? Fail(string message)
+    {
+        Context.Items[FailureKey] = message;
+        return null;
+    }
+}

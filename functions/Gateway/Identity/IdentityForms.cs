@@ -1,0 +1,30 @@
+using System.Text.Json.Serialization;
+
+namespace Gateway.Identity;
+
+// Request body shapes, for the OpenAPI description only: handlers read bodies through RequestForm and the
+// *Fields records, which accept these shapes as JSON or as PHP-bracket form fields.
+
+public sealed record UserForm([property: JsonPropertyName("User")] UserFormFields User);
+
+public sealed record UserFormFields(
+    string? Username, string? Role, string? Password, string? Name, string? Lastname,
+    string? Email, string? ContactNumber, string? Extension);
+
+public sealed record OrganisationCreateForm(
+    [property: JsonPropertyName("Organisation")] OrganisationFormFields Organisation,
+    [property: JsonPropertyName("User")] UserFormFields User);
+
+public sealed record OrganisationUpdateForm([property: JsonPropertyName("Organisation")] OrganisationFormFields Organisation);
+
+public sealed record OrganisationFormFields(string? Name, string? Currency, string? Timezone, string? Mode);
+
+/// <summary><c>serviceId[]=1&amp;serviceId[]=2</c>.</summary>
+public sealed record ServiceIdListForm([property: JsonPropertyName("serviceId")] IReadOnlyList<int> ServiceId);
+
+/// <summary><c>serviceId[1]=25&amp;serviceId[2]=35</c>.</summary>
+public sealed record ServiceIdCountsForm([property: JsonPropertyName("serviceId")] IReadOnlyDictionary<string, int> ServiceId);
+
+public sealed record ApiKeyForm([property: JsonPropertyName("ApiKey")] ApiKeyFormFields ApiKey);
+
+public sealed record ApiKeyFormFields(string? Mode, string? Name);

@@ -1,0 +1,82 @@
+using Gateway.Storage;
+
+namespace Gateway.Identity;
+
+/// <summary>
+/// A user: an organisation's administrator or agent, or a platform operator (no organisation). The row lives in
+/// its organisation's partition; a <see cref="Login"/> row maps the username to it for sign-in.
+/// <see cref="CredentialVersion"/> changes with the password and invalidates every token issued before.
+/// </summary>
+public sealed record User(
+    long Id,
+    long? OrganisationId,
+    string Username,
+    string Role,
+    string? PasswordHash,
+    string? Name,
+    string? Lastname,
+    string? Email,
+    string? ContactNumber,
+    string? Extension,
+    IReadOnlyList<int> Services,
+    int CredentialVersion,
+    DateTimeOffset Created,
+    string? ETag = null)
+{
+    public TableEntity ToEntity()
+    {
+        var entity = new TableEntity(IdentityKeys.Partition(OrganisationId), IdentityKeys.UserRow(Id))
+        {
+            ["Username"] = Username,
+            ["Role"] = Role,
+            ["PasswordHash"] = PasswordHash,
+            ["Name"] = Name,
+            ["Lastname"] = Lastname,
+            ["Email"] = Email,
+            ["ContactNumber"] = ContactNumber,
+            ["Extension"] = Extension,
+            ["Services"] = string.Join(',', Services),
+            ["CredentialVersion"] = CredentialVersion,
+            ["Created"] = Created,
+        };
+        entity.ETag = ETag;
+        return entity;
+    }
+
+    public static User FromEntity(long? organisationId, TableEntity e) => new(
+        long.Parse(e.RowKey.AsSpan(IdentityKeys.UserRowPrefix.Length), System.Globalization.CultureInfo.InvariantCulture),
+        organisationId,
+        e.GetString("Username")!,
+        e.GetString("Role")!,
+        e.GetString("PasswordHash"),
+        e.GetString("Name"),
+        e.GetString("Lastname"),
+        e.GetString("Email"),
+        e.GetString("ContactNumber"),
+        e.GetString("Extension"),
+        [.. (e.GetString("Services") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse)],
+        e.GetInt32("CredentialVersion") ?? 0,
+        e.GetDateTimeOffset("Created")!.Value,
+        e.ETag);
+}
+
+/// <summary>
+/// Username → user, one row per username (lower-cased) in the Logins table. Inserting it is what claims a username,
+/// so uniqueness across the platform comes from the insert's 409, never from a check-then-insert.
+/// </summary>
+public sealed record Login(string Username, long? OrganisationId, long UserId, string? ETag = null)
+{
+    public const string RowKey = "login";
+
+    public static string Key(string username) => username.ToLowerInvariant();
+
+    public TableEntity ToEntity()
+    {
+        var entity = new TableEntity(Key(Username), RowKey) { ["UserId"] = UserId };
+        if (OrganisationId is { } org) entity["OrganisationId"] = org;
+        return entity;
+    }
+
+    public static Login FromEntity(TableEntity e) =>
+        new(e.PartitionKey, e.GetInt64("OrganisationId"), e.GetInt64("UserId")!.Value, e.ETag);
+}

@@ -1,0 +1,133 @@
+using Gateway.Api;
+using Gateway.Platform;
+using Gateway.Storage;
+
+namespace Gateway.Identity;
+
+/// <summary>
+/// Creating and changing users. Usernames are claimed through their login row before the user is written; every
+/// read-modify-write goes through ETags and is retried from the read when someone else got there first. The
+/// organisation row keeps a count of administrators, changed in the same transaction as the user, so that no
+/// sequence of concurrent requests can leave an organisation without one.
+/// </summary>
+public sealed class UserService(IdentityStore store, IdAllocator ids, PasswordHasher passwords, TimeProvider time)
+{
+    internal const int MaxAttempts = 10;
+    public const string Sequence = "user";
+
+    public async Task<User> CreateAsync(Organisation organisation, UserFields fields, CancellationToken cancellationToken)
+    {
+        var username = fields.Username ?? throw ApiException.BadRequest(fields.Form.FieldName("username"), "is required.");
+        var role = fields.Role ?? throw ApiException.BadRequest(fields.Form.FieldName("role"), "is required.");
+        var user = NewUser(await ids.NextAsync(Sequence, cancellationToken), organisation.Id, username, role, fields);
+
+        await ClaimAsync(fields.Form.FieldName("username"), user, cancellationToken);
+        try
+        {
+            for (var attempt = 0; attempt < MaxAttempts; attempt++)
+            {
+                List<TableOperation> operations = [TableOperation.Insert(user.ToEntity())];
+                if (role == Roles.Administrator)
+                {
+                    operations.Add(TableOperation.Replace((organisation with { Administrators = organisation.Administrators + 1 }).ToEntity(), organisation.ETag!));
+                }
+                if (await store.CommitAsync(operations, cancellationToken)) return user;
+                organisation = await store.GetOrganisationAsync(organisation.Id, cancellationToken)
+                    ?? throw ApiException.NotFound("Organisation not found.");
+            }
+            throw Busy();
+        }
+        catch
+        {
+            await store.ReleaseUsernameAsync(username, user.Id, CancellationToken.None);
+            throw;
+        }
+    }
+
+    /// <summary>A new user row (not yet stored); the password, if any, is hashed here.</summary>
+    public User NewUser(long id, long? organisationId, string username, string role, UserFields fields) => new(
+        id, organisationId, username, role,
+        fields.Password is { } password ? passwords.Hash(password) : null,
+        fields.Name, fields.Lastname, fields.Email, fields.ContactNumber, fields.Extension,
+        Services: [], CredentialVersion: 0, Created: time.GetUtcNow());
+
+    /// <summary>A platform operator (no organisation), for bootstrapping a deployment; operators create organisations.</summary>
+    public async Task<User> CreateOperatorAsync(string username, string password, CancellationToken cancellationToken)
+    {
+        var user = new User(await ids.NextAsync(Sequence, cancellationToken), null, username, Roles.Operator, passwords.Hash(password),
+            null, null, null, null, null, Services: [], CredentialVersion: 0, Created: time.GetUtcNow());
+        await ClaimAsync("username", user, cancellationToken);
+        if (!await store.CommitAsync([TableOperation.Insert(user.ToEntity())], cancellationToken))
+        {
+            throw new InvalidOperationException($"User {user.Id} already exists: the id counter is behind.");
+        }
+        return user;
+    }
+
+    /// <summary>Claims the user's username, or answers 409 (naming <paramref name="field"/>) when another user has it.</summary>
+    public async Task ClaimAsync(string field, User user, CancellationToken cancellationToken)
+    {
+        if (!await store.ClaimUsernameAsync(new Login(user.Username, user.OrganisationId, user.Id), cancellationToken))
+        {
+            throw ApiException.Conflict($"{field}: \"{user.Username}\" is already taken.");
+        }
+    }
+
+    /// <summary>Applies the fields that were sent; fields not sent keep their values.</summary>
+    public async Task<User> UpdateAsync(long organisationId, long userId, UserFields fields, CancellationToken cancellationToken)
+    {
+        foreach (var required in new[] { "username", "role", "password" })
+        {
+            if (fields.Sent(required) && fields.Form.Text(required, 128) is null)
+            {
+                throw ApiException.BadRequest(fields.Form.FieldName(required), "cannot be blank.");
+            }
+        }
+        // Hash once, outside the retry loop: it is the expensive part.
+        var passwordHash = fields.Password is { } password ? passwords.Hash(password) : null;
+
+        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+        {
+            var user = await store.GetUserAsync(organisationId, userId, cancellationToken) ?? throw UserNotFound();
+            var updated = user with
+            {
+                Username = fields.Username ?? user.Username,
+                Role = fields.Role ?? user.Role,
+                PasswordHash = passwordHash ?? user.PasswordHash,
+                CredentialVersion = passwordHash is null ? user.CredentialVersion : user.CredentialVersion + 1,
+                Name = fields.Sent("name") ? fields.Name : user.Name,
+                Lastname = fields.Sent("lastname") ? fields.Lastname : user.Lastname,
+                Email = fields.Sent("email") ? fields.Email : user.Email,
+                ContactNumber = fields.Sent("contact_number") ? fields.ContactNumber : user.ContactNumber,
+                Extension = fields.Sent("extension") ? fields.Extension : user.Extension,
+            };
+
+            List<TableOperation> operations = [TableOperation.Replace(updated.ToEntity(), user.ETag!)];
+            var administratorsDelta = (updated.Role == Roles.Administrator ? 1 : 0) - (user.Role == Roles.Administrator ? 1 : 0);
+            if (administratorsDelta != 0)
+            {
+                var organisation = await store.GetOrganisationAsync(organisationId, cancellationToken) ?? throw UserNotFound();
+                if (organisation.Administrators + administratorsDelta < 1)
+                {
+                    throw ApiException.Conflict("This is the organisation's last administrator; make another user an administrator first.");
+                }
+                operations.Add(TableOperation.Replace((organisation with { Administrators = organisation.Administrators + administratorsDelta }).ToEntity(), organisation.ETag!));
+            }
+
+            var renamed = Login.Key(updated.Username) != Login.Key(user.Username);
+            if (renamed) await ClaimAsync(fields.Form.FieldName("username"), updated, cancellationToken);
+            if (await store.CommitAsync(operations, cancellationToken))
+            {
+                if (renamed) await store.ReleaseUsernameAsync(user.Username, user.Id, cancellationToken);
+                return updated;
+            }
+            if (renamed) await store.ReleaseUsernameAsync(updated.Username, user.Id, CancellationToken.None);
+        }
+        throw Busy();
+    }
+
+    public static ApiException UserNotFound() => ApiException.NotFound("User not found.");
+
+    internal static ApiException Busy() =>
+        ApiException.Conflict("The data changed while this request was being applied; please retry.");
+}

@@ -1,0 +1,54 @@
+using Gateway.Api;
+using Gateway.Hosting;
+using Gateway.Identity;
+using Gateway.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Gateway.Platform;
+
+public sealed record HealthResponse(string Status, IReadOnlyDictionary<string, string> Storage);
+
+/// <summary>Health, the API's constants, and the OpenAPI description.</summary>
+public static class PlatformApi
+{
+    public static void MapPlatform(this WebApplication app)
+    {
+        app.MapFunction(Functions.Health, HealthAsync)
+            .AllowAnonymous()
+            .WithTags("Platform")
+            .WithSummary("Whether the gateway and its storage answer. 503 when storage does not.")
+            .Produces<HealthResponse>(StatusCodes.Status503ServiceUnavailable);
+
+        app.MapFunction(Functions.ConstantsView, () => TypedResults.Ok(new ConstantsResponse(Services.All, PaymentGateways.All, Roles.Organisation)))
+            .RequireAuthorization()
+            .WithTags("Platform")
+            .WithSummary("Service ids, gateway ids and user roles, as the API documents list them.")
+            .ProducesApiErrors(401);
+
+        app.MapOpenApi("/" + Functions.OpenApiDocument.Route).WithFunction(Functions.OpenApiDocument);
+    }
+
+    /// <summary>One cheap authenticated call per service, in parallel; the storage error code is shown, never the account.</summary>
+    private static async Task<Results<Ok<HealthResponse>, JsonHttpResult<HealthResponse>>> HealthAsync(
+        TableServiceClient tables, QueueServiceClient queues, CancellationToken cancellationToken)
+    {
+        var checks = await Task.WhenAll(Check("tables", tables.CheckAsync(cancellationToken)), Check("queues", queues.CheckAsync(cancellationToken)));
+        var storage = checks.ToDictionary(c => c.Name, c => c.Result);
+        var healthy = checks.All(c => c.Result == "ok");
+        var response = new HealthResponse(healthy ? "healthy" : "unhealthy", storage);
+        return healthy ? TypedResults.Ok(response) : TypedResults.Json(response, ApiJson.Options, statusCode: StatusCodes.Status503ServiceUnavailable);
+
+        static async Task<(string Name, string Result)> Check(string name, Task check)
+        {
+            try
+            {
+                await check;
+                return (name, "ok");
+            }
+            catch (StorageException ex)
+            {
+                return (name, $"failed: {(ex.Status == 0 ? "unreachable" : ex.ErrorCode ?? ex.Status.ToString(System.Globalization.CultureInfo.InvariantCulture))}");
+            }
+        }
+    }
+}

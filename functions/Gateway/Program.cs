@@ -1,0 +1,51 @@
+using Gateway.Api;
+using Gateway.Hosting;
+using Gateway.Identity;
+using Gateway.Platform;
+
+// Deployment step: write {FunctionName}/function.json for every function (run by the publish target).
+if (args is ["write-functions", var appRoot])
+{
+    FunctionManifest.Write(appRoot, Functions.All);
+    return 0;
+}
+
+// ./run.sh: ensure the demo platform exists and write its credentials.
+var seedFile = args is ["seed-demo", var file] ? file : null;
+
+// Content root is the app's own folder (appsettings.json, host.json), wherever it is started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+{
+    Args = seedFile is null ? args : [],
+    ContentRootPath = AppContext.BaseDirectory,
+});
+builder.AddGatewayHosting();
+builder.Services.AddGatewayPlatform(builder.Configuration);
+builder.Services.AddGatewayIdentity();
+
+var app = builder.Build();
+
+if (seedFile is not null)
+{
+    var demo = await DemoSeed.RunAsync(app.Services, seedFile, CancellationToken.None);
+    Console.WriteLine($"Demo organisation {demo.OrganisationId} ready; credentials written to {seedFile}");
+    return 0;
+}
+
+app.UseRequestIds();
+app.UseApiErrors();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapPlatform();
+app.MapTokens();
+app.MapOrganisations();
+app.MapUsers();
+app.MapApiKeys();
+app.MapFunctionsHosting();
+
+await app.RunAsync();
+return 0;
+
+/// <summary>Exposed so tests can host the app in memory (WebApplicationFactory).</summary>
+public partial class Program;

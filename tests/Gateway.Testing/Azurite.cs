@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace Gateway.Testing;
+
+/// <summary>
+/// A real Azurite (the Azure Storage emulator, installed from npm by ./test.sh) running in memory on free
+/// ports. One instance serves a whole test process: tests isolate themselves by their own table names,
+/// queue names and tenants, the way tenants share one storage account in production.
+/// </summary>
+public sealed partial class Azurite : IAsyncDisposable
+{
+    /// <summary>The emulator's well-known development account (public, documented by Microsoft).</summary>
+    public const string AccountName = "devstoreaccount1";
+    public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    private static readonly Lazy<Task<Azurite>> SharedInstance = new(() => StartAsync());
+    private readonly Process _process;
+
+    private Azurite(Process process, int queuePort, int tablePort)
+    {
+        _process = process;
+        QueuePort = queuePort;
+        TablePort = tablePort;
+    }
+
+    public int QueuePort { get; }
+    public int TablePort { get; }
+
+    public string ConnectionString =>
+        $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};" +
+        $"QueueEndpoint=http://127.0.0.1:{QueuePort}/{AccountName};TableEndpoint=http://127.0.0.1:{TablePort}/{AccountName};";
+
+    /// <summary>The process-wide instance, started on first use and stopped when the process exits.</summary>
+    public static Task<Azurite> SharedAsync() => SharedInstance.Value;
+
+    public static async Task<Azurite> StartAsync(CancellationToken cancellationToken = default)
+    {
+        var root = RepositoryRoot();
+        var script = Path.Combine(root, "node_modules", "azurite", "dist", "src", "azurite.js");
+        if (!File.Exists(script))
+        {
+            throw new InvalidOperationException(
+                $"Azurite is not installed ({script} is missing). Run ./test.sh, which installs it with 'npm ci'.");
+        }
+
+        var start = new ProcessStartInfo("node")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = root,
+        };
+        foreach (var argument in new[]
+        {
+            script, "--inMemoryPersistence", "--silent", "--disableTelemetry", "--skipApiVersionCheck",
+            "--blobHost", "127.0.0.1", "--blobPort", "0",
+            "--queueHost", "127.0.0.1", "--queuePort", "0",
+            "--tableHost", "127.0.0.1", "--tablePort", "0",
+        })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node for Azurite.");
+        int? queuePort = null, tablePort = null;
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                ready.TrySetException(new InvalidOperationException("Azurite exited: " + string.Join('\n', output)));
+                return;
+            }
+            output.Enqueue(e.Data);
+            var match = ListeningLine().Match(e.Data);
+            if (!match.Success) return;
+            var port = int.Parse(match.Groups["port"].Value, System.Globalization.CultureInfo.InvariantCulture);
+            lock (output)
+            {
+                if (match.Groups["service"].Value == "Queue") queuePort = port;
+                if (match.Groups["service"].Value == "Table") tablePort = port;
+                if (queuePort is not null && tablePort is not null) ready.TrySetResult();
+            }
+        };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(60));
+        try
+        {
+            await ready.Task.WaitAsync(timeout.Token);
+        }
+        catch
+        {
+            Kill(process);
+            throw;
+        }
+
+        var azurite = new Azurite(process, queuePort!.Value, tablePort!.Value);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Kill(process);
+        return azurite;
+    }
+
+    /// <summary>The checkout's root: the nearest ancestor of the test binaries that holds package.json.</summary>
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "package.json")) && File.Exists(Path.Combine(dir.FullName, "host.json")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new InvalidOperationException("Could not find the repository root (package.json next to host.json).");
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Kill(_process);
+        _process.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private static void Kill(Process process)
+    {
+        try
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+    }
+
+    [GeneratedRegex(@"Azurite (?<service>Blob|Queue|Table) service is successfully listening at http://127\.0\.0\.1:(?<port>\d+)")]
+    private static partial Regex ListeningLine();
+}

@@ -1,0 +1,131 @@
+using System.Net.Http.Headers;
+using System.Text;
+using Gateway.Identity;
+using Gateway.Testing;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Tests.Infrastructure;
+
+public sealed record Credentials(string Username, string Password);
+
+/// <summary>An organisation made for one test, with its first administrator.</summary>
+public sealed record TestOrganisation(long Id, Credentials Admin, long AdminId);
+
+/// <summary>
+/// The whole gateway in memory (its real Program, middleware and DI), against the process-wide real Azurite.
+/// Each test makes its own organisations and users, so test classes share storage the way tenants do.
+/// </summary>
+public class GatewayApp : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public const string FunctionsAdminKey = "test-functions-admin-key";
+    private readonly SemaphoreSlim _operatorGate = new(1, 1);
+    private Credentials? _operator;
+
+    public Azurite Azurite { get; private set; } = null!;
+    public LogCapture Logs { get; } = new();
+
+    /// <summary>Set before first use to put the app on a clock the test moves.</summary>
+    public ManualClock? Clock { get; init; }
+
+    /// <summary>Extra configuration, e.g. to run as if under the Functions host.</summary>
+    public Dictionary<string, string?> Settings { get; } = [];
+
+    public async Task InitializeAsync()
+    {
+        Azurite = await Azurite.SharedAsync();
+        _ = Server; // start the app now, so a test's first request doesn't pay for it
+    }
+
+    Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("Storage:ConnectionString", Azurite.ConnectionString);
+        builder.UseSetting("Storage:Retry:BaseDelay", "00:00:00.010");
+        builder.UseSetting("Functions:AdminKey", FunctionsAdminKey);
+        foreach (var (key, value) in Settings) builder.UseSetting(key, value);
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Debug));
+        builder.ConfigureTestServices(services =>
+        {
+            if (Clock is not null) services.AddSingleton<TimeProvider>(Clock);
+            ConfigureServices(services);
+        });
+    }
+
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
+    }
+
+    public T Service<T>() where T : notnull => Services.GetRequiredService<T>();
+
+    public HttpClient ClientFor(Credentials credentials)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = Basic(credentials);
+        return client;
+    }
+
+    public HttpClient ClientWithApiKey(string key)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Add("x-api-key", key);
+        return client;
+    }
+
+    public static AuthenticationHeaderValue Basic(Credentials c) =>
+        new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{c.Username}:{c.Password}")));
+
+    /// <summary>A platform operator for this app, created once through the same code the demo seed uses.</summary>
+    public async Task<Credentials> OperatorAsync()
+    {
+        await _operatorGate.WaitAsync();
+        try
+        {
+            if (_operator is null)
+            {
+                var credentials = new Credentials(Unique.Name("operator"), Unique.Password());
+                await Service<UserService>().CreateOperatorAsync(credentials.Username, credentials.Password, CancellationToken.None);
+                _operator = credentials;
+            }
+            return _operator;
+        }
+        finally
+        {
+            _operatorGate.Release();
+        }
+    }
+
+    /// <summary>A new organisation with its administrator, created by the operator through the API.</summary>
+    public async Task<TestOrganisation> CreateOrganisationAsync(string mode = "test", string timezone = "Africa/Johannesburg")
+    {
+        var admin = new Credentials(Unique.Name("admin"), Unique.Password());
+        using var client = ClientFor(await OperatorAsync());
+        var response = await client.PostFormAsync("/api/v1/organisation",
+            ("Organisation[name]", "Org " + admin.Username), ("Organisation[mode]", mode), ("Organisation[timezone]", timezone),
+            ("User[username]", admin.Username), ("User[password]", admin.Password));
+        var body = await response.JsonAsync(201);
+        return new TestOrganisation(body.GetProperty("Organisation").GetProperty("id").GetInt64(), admin,
+            body.GetProperty("User").GetProperty("id").GetInt64());
+    }
+
+    /// <summary>A user with a password in the organisation, created by its administrator through the API.</summary>
+    public async Task<(Credentials Credentials, long Id)> CreateUserAsync(TestOrganisation organisation, string role = "agent")
+    {
+        var user = new Credentials(Unique.Name(role), Unique.Password());
+        using var client = ClientFor(organisation.Admin);
+        var response = await client.PostFormAsync("/api/v1/user",
+            ("User[username]", user.Username), ("User[password]", user.Password), ("User[role]", role));
+        return (user, (await response.JsonAsync(201)).GetProperty("id").GetInt64());
+    }
+}
+
+public static class Unique
+{
+    public static string Name(string prefix) => $"{prefix}-{Guid.NewGuid().ToString("N")[..10]}";
+
+    public static string Password() => "pw-" + Guid.NewGuid().ToString("N")[..16];
+}
