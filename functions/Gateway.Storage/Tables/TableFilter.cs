@@ -12,53 +12,12 @@ public sealed class TableFilter
 
     private TableFilter(string expression) => _expression = expression;
 
-    public static TableFilter Equal(string property, string value) => Compare(property, "eq", Literal(value));
-    public static TableFilter Equal(string property, int value) => Compare(property, "eq", Literal(value));
-    public static TableFilter Equal(string property, long value) => Compare(property, "eq", Literal(value));
-    public static TableFilter Equal(string property, double value) => Compare(property, "eq", Literal(value));
-    public static TableFilter Equal(string property, bool value) => Compare(property, "eq", Literal(value));
-    public static TableFilter Equal(string property, DateTimeOffset value) => Compare(property, "eq", Literal(value));
-    public static TableFilter Equal(string property, Guid value) => Compare(property, "eq", Literal(value));
-
-    public static TableFilter NotEqual(string property, string value) => Compare(property, "ne", Literal(value));
-    public static TableFilter NotEqual(string property, int value) => Compare(property, "ne", Literal(value));
-    public static TableFilter NotEqual(string property, long value) => Compare(property, "ne", Literal(value));
-    public static TableFilter NotEqual(string property, double value) => Compare(property, "ne", Literal(value));
-    public static TableFilter NotEqual(string property, bool value) => Compare(property, "ne", Literal(value));
-    public static TableFilter NotEqual(string property, DateTimeOffset value) => Compare(property, "ne", Literal(value));
-    public static TableFilter NotEqual(string property, Guid value) => Compare(property, "ne", Literal(value));
-
-    public static TableFilter GreaterThan(string property, string value) => Compare(property, "gt", Literal(value));
-    public static TableFilter GreaterThan(string property, int value) => Compare(property, "gt", Literal(value));
-    public static TableFilter GreaterThan(string property, long value) => Compare(property, "gt", Literal(value));
-    public static TableFilter GreaterThan(string property, double value) => Compare(property, "gt", Literal(value));
-    public static TableFilter GreaterThan(string property, bool value) => Compare(property, "gt", Literal(value));
-    public static TableFilter GreaterThan(string property, DateTimeOffset value) => Compare(property, "gt", Literal(value));
-    public static TableFilter GreaterThan(string property, Guid value) => Compare(property, "gt", Literal(value));
-
-    public static TableFilter GreaterThanOrEqual(string property, string value) => Compare(property, "ge", Literal(value));
-    public static TableFilter GreaterThanOrEqual(string property, int value) => Compare(property, "ge", Literal(value));
-    public static TableFilter GreaterThanOrEqual(string property, long value) => Compare(property, "ge", Literal(value));
-    public static TableFilter GreaterThanOrEqual(string property, double value) => Compare(property, "ge", Literal(value));
-    public static TableFilter GreaterThanOrEqual(string property, bool value) => Compare(property, "ge", Literal(value));
-    public static TableFilter GreaterThanOrEqual(string property, DateTimeOffset value) => Compare(property, "ge", Literal(value));
-    public static TableFilter GreaterThanOrEqual(string property, Guid value) => Compare(property, "ge", Literal(value));
-
-    public static TableFilter LessThan(string property, string value) => Compare(property, "lt", Literal(value));
-    public static TableFilter LessThan(string property, int value) => Compare(property, "lt", Literal(value));
-    public static TableFilter LessThan(string property, long value) => Compare(property, "lt", Literal(value));
-    public static TableFilter LessThan(string property, double value) => Compare(property, "lt", Literal(value));
-    public static TableFilter LessThan(string property, bool value) => Compare(property, "lt", Literal(value));
-    public static TableFilter LessThan(string property, DateTimeOffset value) => Compare(property, "lt", Literal(value));
-    public static TableFilter LessThan(string property, Guid value) => Compare(property, "lt", Literal(value));
-
-    public static TableFilter LessThanOrEqual(string property, string value) => Compare(property, "le", Literal(value));
-    public static TableFilter LessThanOrEqual(string property, int value) => Compare(property, "le", Literal(value));
-    public static TableFilter LessThanOrEqual(string property, long value) => Compare(property, "le", Literal(value));
-    public static TableFilter LessThanOrEqual(string property, double value) => Compare(property, "le", Literal(value));
-    public static TableFilter LessThanOrEqual(string property, bool value) => Compare(property, "le", Literal(value));
-    public static TableFilter LessThanOrEqual(string property, DateTimeOffset value) => Compare(property, "le", Literal(value));
-    public static TableFilter LessThanOrEqual(string property, Guid value) => Compare(property, "le", Literal(value));
+    public static TableFilter Equal(string property, TableLiteral value) => Compare(property, "eq", value);
+    public static TableFilter NotEqual(string property, TableLiteral value) => Compare(property, "ne", value);
+    public static TableFilter GreaterThan(string property, TableLiteral value) => Compare(property, "gt", value);
+    public static TableFilter GreaterThanOrEqual(string property, TableLiteral value) => Compare(property, "ge", value);
+    public static TableFilter LessThan(string property, TableLiteral value) => Compare(property, "lt", value);
+    public static TableFilter LessThanOrEqual(string property, TableLiteral value) => Compare(property, "le", value);
 
     public static TableFilter PartitionKeyEquals(string partitionKey) => Equal("PartitionKey", partitionKey);
 
@@ -95,21 +54,38 @@ public sealed class TableFilter
         return new TableFilter($"({_expression}) {op} ({other._expression})");
     }
 
-    private static TableFilter Compare(string property, string op, string literal)
+    private static TableFilter Compare(string property, string op, TableLiteral literal)
     {
         TableNames.ValidatePropertyName(property, nameof(property));
-        return new TableFilter($"{property} {op} {literal}");
+        // default(TableLiteral) is the one value not made by a conversion.
+        return new TableFilter($"{property} {op} {literal.Text ?? throw new ArgumentException("A filter needs a value.", nameof(literal))}");
     }
+}
+
+/// <summary>
+/// A typed OData literal, made only by the implicit conversions from the supported types, so a filter's values
+/// are always formatted (and strings always quoted) here.
+/// </summary>
+public readonly struct TableLiteral
+{
+    private TableLiteral(string text) => Text = text;
+
+    internal string Text { get; }
+
+    public static implicit operator TableLiteral(string value) => new(Literal(value));
+    public static implicit operator TableLiteral(int value) => new(value.ToString(CultureInfo.InvariantCulture));
+    public static implicit operator TableLiteral(long value) => new(value.ToString(CultureInfo.InvariantCulture) + "L");
+    public static implicit operator TableLiteral(double value) => new(Literal(value));
+    public static implicit operator TableLiteral(bool value) => new(value ? "true" : "false");
+    public static implicit operator TableLiteral(DateTimeOffset value) =>
+        new($"datetime'{value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture)}'");
+    public static implicit operator TableLiteral(Guid value) => new($"guid'{value:D}'");
 
     private static string Literal(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
         return $"'{value.Replace("'", "''", StringComparison.Ordinal)}'";
     }
-
-    private static string Literal(int value) => value.ToString(CultureInfo.InvariantCulture);
-
-    private static string Literal(long value) => value.ToString(CultureInfo.InvariantCulture) + "L";
 
     private static string Literal(double value)
     {
@@ -121,11 +97,4 @@ public sealed class TableFilter
         // A bare whole number is an Int32 literal; keep it a Double so Double properties compare by value.
         return text.Contains('.') || text.Contains('E') ? text : text + ".0";
     }
-
-    private static string Literal(bool value) => value ? "true" : "false";
-
-    private static string Literal(DateTimeOffset value) =>
-        $"datetime'{value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture)}'";
-
-    private static string Literal(Guid value) => $"guid'{value:D}'";
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -11,14 +10,10 @@ namespace Gateway.Api;
 /// </summary>
 public sealed class FormSection(string? prefix, JsonObject? node)
 {
-    public bool IsEmpty => node is null || node.Count == 0;
-
     public string FieldName(string key) => prefix is null ? key : $"{prefix}[{key}]";
 
     /// <summary>Whether the field was sent at all (an empty value or JSON null counts: it means "clear").</summary>
     public bool Has(string key) => node is not null && node.ContainsKey(key);
-
-    public IEnumerable<string> Keys => node?.Select(p => p.Key) ?? [];
 
     public FormSection Section(string key)
     {
@@ -47,27 +42,6 @@ public sealed class FormSection(string? prefix, JsonObject? node)
             return digits.Length <= maxLength ? digits : throw ApiException.BadRequest(FieldName(key), $"must be at most {maxLength} characters.");
         }
         return Text(key, maxLength);
-    }
-
-    public string RequiredText(string key, int maxLength) =>
-        Text(key, maxLength) ?? throw ApiException.BadRequest(FieldName(key), "is required.");
-
-    /// <summary>A whole number, sent as a JSON integer or as decimal digits; null when absent or empty.</summary>
-    public long? Integer(string key, long min, long max)
-    {
-        var value = node?[key];
-        if (value is null) return null;
-        var text = Scalar(key, value);
-        if (text.Length == 0) return null;
-        if (!long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number))
-        {
-            throw ApiException.BadRequest(FieldName(key), "must be a whole number.");
-        }
-        if (number < min || number > max)
-        {
-            throw ApiException.BadRequest(FieldName(key), $"must be between {min} and {max}.");
-        }
-        return number;
     }
 
     /// <summary>

@@ -27,6 +27,9 @@ public sealed class RequestForm
     private const int MaxDepth = 8;
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
+    /// <summary>Field names match case-insensitively: JSON serializers often camel-case <c>User</c> to <c>user</c>.</summary>
+    internal static readonly JsonNodeOptions NodeOptions = new() { PropertyNameCaseInsensitive = true };
+
     private RequestForm(JsonObject root) => Root = new FormSection(null, root);
 
     public FormSection Root { get; }
@@ -37,7 +40,7 @@ public sealed class RequestForm
     {
         var limit = context.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value.MaxBodyBytes;
         var body = await ReadBodyAsync(context.Request, limit, context.RequestAborted);
-        if (body.Length == 0) return new RequestForm([]);
+        if (body.Length == 0) return new RequestForm(new JsonObject(NodeOptions));
 
         if (!MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var mediaType))
         {
@@ -82,18 +85,30 @@ public sealed class RequestForm
         JsonNode? root;
         try
         {
-            root = JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { MaxDepth = MaxDepth * 2 });
+            root = JsonNode.Parse(body, NodeOptions, new JsonDocumentOptions { MaxDepth = MaxDepth * 2 });
+            // Nodes are built lazily; walking the tree now surfaces duplicate names here rather than mid-request.
+            if (root is JsonObject obj) Touch(obj);
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or ArgumentException or InvalidOperationException)
         {
-            throw ApiException.BadRequest("The request body is not valid JSON.");
+            throw ApiException.BadRequest("The request body is not valid JSON (or names a field twice).");
         }
         return root as JsonObject ?? throw ApiException.BadRequest("The JSON body must be an object.");
     }
 
+    /// <summary>Materialises every object's properties, which is when duplicate (case-insensitive) names are found.</summary>
+    private static void Touch(JsonObject obj)
+    {
+        foreach (var (_, child) in obj)
+        {
+            if (child is JsonObject o) Touch(o);
+            else if (child is JsonArray a) foreach (var item in a.OfType<JsonObject>()) Touch(item);
+        }
+    }
+
     private static JsonObject ParseForm(byte[] body)
     {
-        var root = new JsonObject();
+        var root = new JsonObject(NodeOptions);
         var pairs = Encoding.ASCII.GetString(body).Split('&', StringSplitOptions.RemoveEmptyEntries);
         if (pairs.Length > MaxFields) throw ApiException.BadRequest($"A request may have at most {MaxFields} fields.");
         foreach (var pair in pairs)
@@ -150,7 +165,7 @@ public sealed class RequestForm
         var child = container is JsonObject parent ? parent[key!] : null;
         if (child is null)
         {
-            child = wantsArray ? new JsonArray() : new JsonObject();
+            child = wantsArray ? new JsonArray(NodeOptions) : new JsonObject(NodeOptions);
             if (container is JsonArray list) list.Add(child); else ((JsonObject)container)[key!] = child;
         }
         else if (wantsArray != child is JsonArray || child is JsonValue)

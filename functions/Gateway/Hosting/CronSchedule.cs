@@ -35,12 +35,15 @@ public sealed class CronSchedule
             ParseField(fields[5], 0, 6, DayNames, "day of week"));
     }
 
-    /// <summary>The first occurrence strictly after <paramref name="after"/>, in UTC; null if none within 5 years (e.g. 31 February).</summary>
+    /// <summary>
+    /// The first occurrence strictly after <paramref name="after"/>, in UTC; null if there is none within 30 years,
+    /// which covers every real date (the weekday calendar repeats within 28 years, leap days included) but 31 February.
+    /// </summary>
     public DateTimeOffset? NextAfter(DateTimeOffset after)
     {
         var utc = after.UtcDateTime;
         var t = new DateTime(utc.Year, utc.Month, utc.Day, utc.Hour, utc.Minute, utc.Second, DateTimeKind.Utc).AddSeconds(1);
-        var limit = t.AddYears(5);
+        var limit = t.AddYears(30);
         while (t < limit)
         {
             if (!_months[t.Month]) { t = new DateTime(t.Year, t.Month, 1, 0, 0, 0, DateTimeKind.Utc).AddMonths(1); continue; }

@@ -102,7 +102,7 @@ public static class FunctionEndpoints
                     ? TypedResults.Ok(InvocationEnvelope.Completed($"{functionName} completed."))
                     : TypedResults.BadRequest(InvocationEnvelope.Completed($"{functionName}: {problem}"));
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested)
             {
                 // Already logged with its stack by the invoker; the host only needs to know it failed.
                 return TypedResults.Json(InvocationEnvelope.Completed($"{functionName} failed: {ex.GetType().Name}"),

@@ -3,11 +3,32 @@ using System.Diagnostics;
 
 namespace Gateway.Hosting;
 
-/// <summary>The functions this process serves: <see cref="Functions.All"/> plus any registered in DI (tests add their own).</summary>
-public sealed class FunctionRegistry(IEnumerable<FunctionDefinition> definitions)
+/// <summary>
+/// The functions this process serves: <see cref="Functions.All"/> plus any registered in DI (tests add their own).
+/// Checked when built, so a bad definition stops start-up instead of failing at its first message.
+/// </summary>
+public sealed class FunctionRegistry
 {
-    private readonly Dictionary<string, FunctionDefinition> _byName =
-        definitions.DistinctBy(d => d.Name).ToDictionary(d => d.Name, StringComparer.OrdinalIgnoreCase);
+    /// <summary>Queue names are at most 63 characters; a function's queue must leave room for its "-poison" twin.</summary>
+    private const int MaxQueueNameLength = 63 - 7;
+
+    private readonly Dictionary<string, FunctionDefinition> _byName = new(StringComparer.OrdinalIgnoreCase);
+
+    public FunctionRegistry(IEnumerable<FunctionDefinition> definitions)
+    {
+        foreach (var definition in definitions)
+        {
+            if (!_byName.TryAdd(definition.Name, definition) && !ReferenceEquals(_byName[definition.Name], definition))
+            {
+                throw new InvalidOperationException($"Two functions are named '{definition.Name}' (names are case-insensitive).");
+            }
+            if (definition is QueueFunction queue && (queue.QueueName.Length > MaxQueueNameLength || queue.QueueName.EndsWith("-poison", StringComparison.Ordinal)))
+            {
+                throw new InvalidOperationException($"Queue '{queue.QueueName}' of {queue.Name} leaves no valid name for its poison queue.");
+            }
+            if (definition is TimerFunction timer) CronSchedule.Parse(timer.Schedule);
+        }
+    }
 
     public IEnumerable<QueueFunction> QueueFunctions => _byName.Values.OfType<QueueFunction>();
     public IEnumerable<TimerFunction> TimerFunctions => _byName.Values.OfType<TimerFunction>();
@@ -32,17 +53,27 @@ public sealed class FunctionInvoker(IServiceScopeFactory scopes, ILogger<Functio
         });
     }
 
-    public bool IsTimerRunning(string name) => _timerLocks.TryGetValue(name, out var gate) && gate.CurrentCount == 0;
-
     /// <summary>Runs the timer now unless a run of it is already in progress; returns false when skipped.</summary>
-    public async Task<bool> TryRunTimerAsync(TimerFunction function, TimerTrigger timer, CancellationToken cancellationToken)
+    public Task<bool> TryRunTimerAsync(TimerFunction function, TimerTrigger timer, CancellationToken cancellationToken) =>
+        TryStartTimer(function, timer, cancellationToken) is { } run ? RunToTrue(run) : Task.FromResult(false);
+
+    /// <summary>
+    /// Starts a run of the timer, or returns null at once when one is in progress. Taking the timer's gate is
+    /// synchronous, so of two callers racing for it exactly one gets a run.
+    /// </summary>
+    public Task? TryStartTimer(TimerFunction function, TimerTrigger timer, CancellationToken cancellationToken)
     {
         var gate = _timerLocks.GetOrAdd(function.Name, _ => new SemaphoreSlim(1, 1));
-        if (!await gate.WaitAsync(TimeSpan.Zero, cancellationToken))
+        if (!gate.Wait(0, CancellationToken.None))
         {
             logger.LogWarning("Timer {Function} is still running; this occurrence is skipped", function.Name);
-            return false;
+            return null;
         }
+        return RunTimerAsync(function, timer, gate, cancellationToken);
+    }
+
+    private async Task RunTimerAsync(TimerFunction function, TimerTrigger timer, SemaphoreSlim gate, CancellationToken cancellationToken)
+    {
         try
         {
             await RunAsync(function.Name, invocationId: null, async services =>
@@ -50,12 +81,17 @@ public sealed class FunctionInvoker(IServiceScopeFactory scopes, ILogger<Functio
                 var handler = (ITimerFunction)services.GetRequiredService(function.Handler);
                 await handler.RunAsync(timer, cancellationToken);
             });
-            return true;
         }
         finally
         {
             gate.Release();
         }
+    }
+
+    private static async Task<bool> RunToTrue(Task run)
+    {
+        await run;
+        return true;
     }
 
     private async Task RunAsync(string functionName, string? invocationId, Func<IServiceProvider, Task> run)

@@ -29,17 +29,29 @@ public sealed class LocalFunctionRuns(FunctionInvoker invoker) : IHostedService
     /// <summary>Starts the timer now; false when a run of it is already in progress.</summary>
     public bool Start(TimerFunction function)
     {
-        if (invoker.IsTimerRunning(function.Name)) return false;
-        Track(invoker.TryRunTimerAsync(function, new TimerTrigger(IsPastDue: false), _stopping.Token));
+        if (invoker.TryStartTimer(function, new TimerTrigger(IsPastDue: false), _stopping.Token) is not { } run) return false;
+        Track(run);
         return true;
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>Lets runs finish within the host's shutdown timeout; only then are they asked to stop.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        await _stopping.CancelAsync();
-        await Task.WhenAll(_running.Keys).WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+        var all = Task.WhenAll(_running.Keys);
+        try
+        {
+            await all.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            await _stopping.CancelAsync();
+        }
+        catch (Exception)
+        {
+            // Failed runs were logged by the invoker.
+        }
     }
 
     private void Track(Task run)

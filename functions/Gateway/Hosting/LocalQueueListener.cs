@@ -77,11 +77,11 @@ public sealed class LocalQueueListener(
         try
         {
             await invoker.RunQueueAsync(function, new QueueTrigger(message.Text, message.MessageId, message.DequeueCount, message.InsertionTime), stoppingToken);
-            await queue.DeleteAsync(message.MessageId, message.PopReceipt!, CancellationToken.None);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Shutting down: the message reappears when its processing visibility lapses, as after a host restart.
+            return;
         }
         catch (Exception)
         {
@@ -93,7 +93,12 @@ public sealed class LocalQueueListener(
             {
                 await queue.UpdateVisibilityAsync(message.MessageId, message.PopReceipt!, settings.VisibilityTimeout, CancellationToken.None);
             }
+            return;
         }
+
+        // Outside the handler's try: a failed delete is not a failed run. The message then reappears after its
+        // processing visibility and runs again, which handlers tolerate (delivery is at least once).
+        await queue.DeleteAsync(message.MessageId, message.PopReceipt!, CancellationToken.None);
     }
 
     /// <summary>Poison first, then delete: a crash in between leaves a duplicate in poison, never a lost message.</summary>

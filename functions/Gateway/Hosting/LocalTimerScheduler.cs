@@ -16,23 +16,43 @@ public sealed class LocalTimerScheduler(
     /// <summary>How late a firing may be before the handler is told it is past due.</summary>
     private static readonly TimeSpan PastDueThreshold = TimeSpan.FromSeconds(5);
 
+    /// <summary>Task.Delay cannot wait longer than about 49.7 days (a yearly schedule), so longer waits go in steps.</summary>
+    private static readonly TimeSpan LongestWait = TimeSpan.FromDays(1);
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => HostingSetup.UnderFunctionsHost(configuration)
         ? Task.CompletedTask
         : Task.WhenAll(registry.TimerFunctions.Select(f => RunScheduleAsync(f, CronSchedule.Parse(f.Schedule), stoppingToken)));
 
     private async Task RunScheduleAsync(TimerFunction function, CronSchedule schedule, CancellationToken stoppingToken)
     {
+        DateTimeOffset? previous = null;
         while (!stoppingToken.IsCancellationRequested)
         {
             var now = time.GetUtcNow();
-            if (schedule.NextAfter(now) is not { } next)
+            // Task.Delay waits whole milliseconds, truncated, so it can end just before the due second. Searching from
+            // the occurrence just run, not from such an early "now", keeps a quick run from firing it again.
+            if (schedule.NextAfter(previous > now ? previous.Value : now) is not { } next)
             {
                 logger.LogWarning("Timer {Function} has no future occurrence of '{Schedule}'", function.Name, function.Schedule);
                 return;
             }
             try
             {
-                await Task.Delay(next - now, time, stoppingToken);
+                while (next - now > LongestWait)
+                {
+                    await Task.Delay(LongestWait, time, stoppingToken);
+                    now = time.GetUtcNow();
+                }
+                if (next > now) await Task.Delay(next - now, time, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            previous = next;
+
+            try
+            {
                 var pastDue = time.GetUtcNow() - next > PastDueThreshold;
                 await invoker.TryRunTimerAsync(function, new TimerTrigger(pastDue), stoppingToken);
             }

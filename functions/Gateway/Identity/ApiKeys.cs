@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Gateway.Api;
 using Gateway.Platform;
 using Gateway.Storage;
@@ -24,10 +23,10 @@ public sealed class ApiKeyService(GatewayTables tables, TimeProvider time)
         {
             throw ApiException.Forbidden("A test-mode organisation can only have test keys; an operator must switch it to live first.");
         }
-        var id = "key_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
-        var secret = $"sk_{mode}_" + Base64Url(RandomNumberGenerator.GetBytes(24));
+        var id = "key_" + Secrets.Hex(8);
+        var secret = $"sk_{mode}_" + Secrets.Base64Url(24);
         var key = new ApiKey(id, name, mode, secret[..12], time.GetUtcNow());
-        var fingerprint = TokenService.Fingerprint(secret);
+        var fingerprint = Secrets.Fingerprint(secret);
 
         // The listed row first: if the second write never happens, the key is visible (and revocable) but unusable,
         // never usable but invisible.
@@ -39,9 +38,9 @@ public sealed class ApiKeyService(GatewayTables tables, TimeProvider time)
             ["Created"] = key.Created,
             ["Fingerprint"] = fingerprint,
         };
-        await InsertOrThrowAsync(tables.Identity, row, cancellationToken);
+        await tables.Identity.InsertFreshAsync(row, cancellationToken);
         var lookup = new TableEntity(fingerprint, LookupRow) { ["OrganisationId"] = organisation.Id, ["KeyId"] = id, ["Mode"] = mode };
-        await InsertOrThrowAsync(tables.ApiKeys, lookup, cancellationToken);
+        await tables.ApiKeys.InsertFreshAsync(lookup, cancellationToken);
         return (key, secret);
     }
 
@@ -76,18 +75,7 @@ public sealed class ApiKeyService(GatewayTables tables, TimeProvider time)
     public async Task<long?> FindAsync(string secret, CancellationToken cancellationToken)
     {
         if (secret.Length is < 16 or > 64) return null;
-        var lookup = await tables.ApiKeys.GetAsync(TokenService.Fingerprint(secret), LookupRow, ct: cancellationToken);
+        var lookup = await tables.ApiKeys.GetAsync(Secrets.Fingerprint(secret), LookupRow, ct: cancellationToken);
         return lookup?.GetInt64("OrganisationId");
     }
-
-    private static async Task InsertOrThrowAsync(TableClient table, TableEntity entity, CancellationToken cancellationToken)
-    {
-        // Random ids and keys do not collide in practice; if one ever did, failing is the only safe answer.
-        if (!(await table.InsertAsync(entity, cancellationToken)).IsSuccess)
-        {
-            throw new InvalidOperationException($"A freshly generated key already exists in {table.Name}.");
-        }
-    }
-
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

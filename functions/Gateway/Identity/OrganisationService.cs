@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Gateway.Api;
 using Gateway.Platform;
 using Gateway.Storage;
@@ -55,7 +54,7 @@ public sealed class OrganisationService(IdentityStore store, IdAllocator ids, Us
             fields.Currency ?? Currencies.Default,
             fields.TimeZone ?? ApiTime.DefaultZone,
             fields.Mode ?? OrganisationModes.Test,
-            Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
+            Secrets.Hex(16),
             time.GetUtcNow(),
             Licences: new Dictionary<int, int>(),
             LicencesInUse: new Dictionary<int, int>(),

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Gateway.Hosting;
 using Gateway.Platform;
 using Gateway.Storage;
@@ -26,18 +24,16 @@ public sealed class TokenService(GatewayTables tables, IOptions<TokenOptions> op
 
     public async Task<(string Token, DateTimeOffset Expires)> IssueAsync(User user, CancellationToken cancellationToken)
     {
-        var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        var token = Secrets.Hex(16);
         var expires = time.GetUtcNow() + options.Value.Lifetime;
-        var entity = new TableEntity(Fingerprint(token), RowKey)
+        var entity = new TableEntity(Secrets.Fingerprint(token), RowKey)
         {
             ["UserId"] = user.Id,
             ["CredentialVersion"] = user.CredentialVersion,
             ["Expires"] = expires,
         };
         if (user.OrganisationId is { } org) entity["OrganisationId"] = org;
-        var result = await tables.Tokens.InsertAsync(entity, cancellationToken);
-        // 128 random bits do not collide in practice; if they ever did, failing beats handing out a shared token.
-        if (!result.IsSuccess) throw new InvalidOperationException("A freshly generated token already exists.");
+        await tables.Tokens.InsertFreshAsync(entity, cancellationToken);
         return (token, expires);
     }
 
@@ -45,7 +41,7 @@ public sealed class TokenService(GatewayTables tables, IOptions<TokenOptions> op
     public async Task<TokenHolder?> FindAsync(string token, CancellationToken cancellationToken)
     {
         if (token.Length != 32 || !token.All(char.IsAsciiHexDigitLower)) return null;
-        var entity = await tables.Tokens.GetAsync(Fingerprint(token), RowKey, ct: cancellationToken);
+        var entity = await tables.Tokens.GetAsync(Secrets.Fingerprint(token), RowKey, ct: cancellationToken);
         if (entity is null || entity.GetDateTimeOffset("Expires") <= time.GetUtcNow()) return null;
         return new TokenHolder(entity.GetInt64("OrganisationId"), entity.GetInt64("UserId")!.Value, entity.GetInt32("CredentialVersion") ?? 0);
     }
@@ -61,8 +57,6 @@ public sealed class TokenService(GatewayTables tables, IOptions<TokenOptions> op
         }
         return deleted;
     }
-
-    public static string Fingerprint(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
 }
 
 public sealed record TokenHolder(long? OrganisationId, long UserId, int CredentialVersion);

@@ -33,6 +33,15 @@ public sealed partial record UserFields(
 
     public bool Sent(string field) => Form.Has(field);
 
+    /// <summary>For updates: username, role and password may be left out, but not sent empty.</summary>
+    public void RefuseBlankRequired()
+    {
+        foreach (var (field, value) in new[] { ("username", Username), ("role", Role), ("password", Password) })
+        {
+            if (Sent(field) && value is null) throw ApiException.BadRequest(Form.FieldName(field), "cannot be blank.");
+        }
+    }
+
     public static UserFields Read(FormSection user)
     {
         var username = user.Text("username", 64);

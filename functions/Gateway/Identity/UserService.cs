@@ -76,13 +76,7 @@ public sealed class UserService(IdentityStore store, IdAllocator ids, PasswordHa
     /// <summary>Applies the fields that were sent; fields not sent keep their values.</summary>
     public async Task<User> UpdateAsync(long organisationId, long userId, UserFields fields, CancellationToken cancellationToken)
     {
-        foreach (var required in new[] { "username", "role", "password" })
-        {
-            if (fields.Sent(required) && fields.Form.Text(required, 128) is null)
-            {
-                throw ApiException.BadRequest(fields.Form.FieldName(required), "cannot be blank.");
-            }
-        }
+        fields.RefuseBlankRequired();
         // Hash once, outside the retry loop: it is the expensive part.
         var passwordHash = fields.Password is { } password ? passwords.Hash(password) : null;
 

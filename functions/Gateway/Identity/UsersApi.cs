@@ -50,7 +50,10 @@ public static class UsersApi
         {
             throw ApiException.Forbidden("Agents can only view their own user.");
         }
-        var user = await store.GetUserAsync(organisation.Id, userId, cancellationToken) ?? throw UserService.UserNotFound();
+        // Authentication has just read the caller's own row; reading it again would only cost a round trip.
+        var user = caller.User!.Id == userId
+            ? caller.User
+            : await store.GetUserAsync(organisation.Id, userId, cancellationToken) ?? throw UserService.UserNotFound();
         return TypedResults.Ok(UserResponse.From(user, ApiTime.Zone(organisation.TimeZone)));
     }
 

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
@@ -48,7 +47,7 @@ public static class DemoSeed
     private static async Task<Demo> CreateAsync(IServiceProvider services, string? functionsAdminKey, CancellationToken cancellationToken)
     {
         // Fresh random names and passwords: a previous demo's usernames may still be claimed in storage.
-        var suffix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
+        var suffix = Secrets.Hex(3);
         var operatorCredentials = new Credentials($"operator-{suffix}", NewPassword());
         var adminCredentials = new Credentials($"demo-admin-{suffix}", NewPassword());
 
@@ -83,5 +82,5 @@ public static class DemoSeed
         return await services.GetRequiredService<ApiKeyService>().FindAsync(demo.ApiKey, cancellationToken) == demo.OrganisationId;
     }
 
-    private static string NewPassword() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(15)).Replace('+', 'x').Replace('/', 'y');
+    private static string NewPassword() => Secrets.Base64Url(15);
 }

@@ -1,0 +1,160 @@
+using System.Net.Http.Headers;
+using Gateway.Hosting;
+using Gateway.Identity;
+using Gateway.Platform;
+using Gateway.Storage;
+using Gateway.Testing;
+using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Gateway.Tests.Identity;
+
+/// <summary>An app on a clock the tests move, so token expiry is tested without waiting.</summary>
+public sealed class ClockedGatewayApp : GatewayApp
+{
+    public ClockedGatewayApp() => Clock = new ManualClock(DateTimeOffset.UtcNow);
+}
+
+public sealed class AuthenticationTests(ClockedGatewayApp app) : IClassFixture<ClockedGatewayApp>
+{
+    [Fact]
+    public async Task TokenFromBasicAuthWorksAsBearerUntilItExpires()
+    {
+        var organisation = await app.CreateOrganisationAsync();
+        var token = await IssueTokenAsync(organisation.Admin);
+        using var client = app.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+
+        await (await client.GetAsync($"/api/v1/user/{organisation.AdminId}")).JsonAsync(200);
+
+        app.Clock!.Advance(TimeSpan.FromHours(1) + TimeSpan.FromSeconds(1));
+        Assert.Contains("expired", await (await client.GetAsync($"/api/v1/user/{organisation.AdminId}")).ErrorAsync(401));
+    }
+
+    [Fact]
+    public async Task TokenExpiryIsShownInTheOrganisationsTimeZone()
+    {
+        var organisation = await app.CreateOrganisationAsync(timezone: "Europe/London");
+        using var client = app.ClientFor(organisation.Admin);
+
+        var body = await (await client.PostAsync("/api/v1/token", null)).JsonAsync(200);
+
+        var expected = ApiTime.Show(app.Clock!.GetUtcNow() + TimeSpan.FromHours(1), "Europe/London");
+        Assert.Equal(expected, body.GetProperty("expires").GetString());
+    }
+
+    [Fact]
+    public async Task ChangingThePasswordRevokesEarlierTokens()
+    {
+        var organisation = await app.CreateOrganisationAsync();
+        var (agent, agentId) = await app.CreateUserAsync(organisation);
+        var token = await IssueTokenAsync(agent);
+        using var admin = app.ClientFor(organisation.Admin);
+
+        await (await admin.PutFormAsync($"/api/v1/user/{agentId}", ("User[password]", "a-new-password"))).JsonAsync(200);
+
+        using var bearer = app.CreateClient();
+        bearer.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        await (await bearer.GetAsync($"/api/v1/user/{agentId}")).ErrorAsync(401);
+        using var newPassword = app.ClientFor(agent with { Password = "a-new-password" });
+        await (await newPassword.GetAsync($"/api/v1/user/{agentId}")).JsonAsync(200);
+        using var oldPassword = app.ClientFor(agent);
+        await (await oldPassword.GetAsync($"/api/v1/user/{agentId}")).ErrorAsync(401);
+    }
+
+    [Fact]
+    public async Task ATokenCannotMintAnotherToken()
+    {
+        var organisation = await app.CreateOrganisationAsync();
+        using var client = app.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await IssueTokenAsync(organisation.Admin));
+
+        await (await client.PostAsync("/api/v1/token", null)).ErrorAsync(403);
+    }
+
+    [Theory]
+    [InlineData("Basic", "bm90LWEtdXNlcjpwYXNzd29yZA==")]          // not-a-user:password
+    [InlineData("Basic", "!!!not base64!!!")]
+    [InlineData("Basic", "bm8tY29sb24=")]                          // no-colon
+    [InlineData("Basic", "/w==")]                                  // invalid UTF-8
+    [InlineData("Bearer", "0123456789abcdef0123456789abcdef")]
+    [InlineData("Bearer", "x' or PartitionKey ne '")]
+    [InlineData("Digest", "username=x")]
+    public async Task BadCredentialsAreA401WithAChallenge(string scheme, string parameter)
+    {
+        using var client = app.CreateClient();
+        client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", $"{scheme} {parameter}");
+
+        var response = await client.GetAsync("/api/v1/user/1");
+
+        await response.ErrorAsync(401);
+        Assert.Equal("Basic", response.Headers.WwwAuthenticate.Single().Scheme);
+    }
+
+    [Theory]
+    [InlineData("x' or PartitionKey ne '")]
+    [InlineData("O'Brien")]
+    [InlineData("über-user")]
+    [InlineData("a/b#c?d")]
+    public async Task UsernamesThatCouldReachAQueryAreJustUnknown(string username)
+    {
+        using var client = app.ClientFor(new Credentials(username, "whatever-password"));
+        await (await client.GetAsync("/api/v1/user/1")).ErrorAsync(401);
+    }
+
+    [Fact]
+    public async Task WrongPasswordIsA401AndNoCredentialsIsA401()
+    {
+        var organisation = await app.CreateOrganisationAsync();
+        using var wrong = app.ClientFor(organisation.Admin with { Password = "not-the-password" });
+        await (await wrong.GetAsync($"/api/v1/user/{organisation.AdminId}")).ErrorAsync(401);
+        using var anonymous = app.CreateClient();
+        await (await anonymous.GetAsync($"/api/v1/user/{organisation.AdminId}")).ErrorAsync(401);
+    }
+
+    [Fact]
+    public async Task PasswordsAreStoredOnlyAsSaltedPbkdf2AndTokensOnlyAsHashes()
+    {
+        var organisation = await app.CreateOrganisationAsync();
+        var token = await IssueTokenAsync(organisation.Admin);
+        var tables = app.Service<GatewayTables>();
+
+        var admin = await tables.Identity.GetAsync($"org-{organisation.Id:D10}", $"user-{organisation.AdminId:D10}");
+        var hash = admin!.GetString("PasswordHash")!;
+        Assert.Matches(@"^pbkdf2-sha256\$600000\$[A-Za-z0-9+/=]{24}\$[A-Za-z0-9+/=]{44}$", hash);
+        Assert.DoesNotContain(organisation.Admin.Password, hash);
+
+        await foreach (var row in tables.Tokens.QueryAsync(new TableQuery()))
+        {
+            Assert.NotEqual(token, row.PartitionKey);
+            Assert.DoesNotContain(token, string.Join(' ', row.Properties.Values));
+        }
+        Assert.NotNull(await tables.Tokens.GetAsync(Secrets.Fingerprint(token), "token"));
+    }
+
+    [Fact]
+    public async Task TheTokenSweepDeletesOnlyExpiredTokens()
+    {
+        var organisation = await app.CreateOrganisationAsync();
+        var expiring = await IssueTokenAsync(organisation.Admin);
+        app.Clock!.Advance(TimeSpan.FromMinutes(59));
+        var fresh = await IssueTokenAsync(organisation.Admin);
+        app.Clock.Advance(TimeSpan.FromMinutes(2));
+        var tables = app.Service<GatewayTables>();
+
+        using (var scope = app.Services.CreateScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<TokenSweep>().RunAsync(new TimerTrigger(false), CancellationToken.None);
+        }
+
+        Assert.Null(await tables.Tokens.GetAsync(Secrets.Fingerprint(expiring), "token"));
+        Assert.NotNull(await tables.Tokens.GetAsync(Secrets.Fingerprint(fresh), "token"));
+    }
+
+    private async Task<string> IssueTokenAsync(Credentials credentials)
+    {
+        using var client = app.ClientFor(credentials);
+        var body = await (await client.PostAsync("/api/v1/token", null)).JsonAsync(200);
+        return body.GetProperty("token").GetString()!;
+    }
+}
