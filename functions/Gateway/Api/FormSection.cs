@@ -114,6 +114,12 @@ public sealed class FormSection(string? prefix, JsonObject? node)
         {
             var c = text[i];
             if (char.IsControl(c)) throw ApiException.BadRequest(field, "must not contain control characters.");
+            // Bidirectional overrides and isolates make text display other than it reads (names in a dashboard,
+            // references in an export), so they are refused too.
+            if (c is >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069' or '\u200E' or '\u200F' or '\u061C')
+            {
+                throw ApiException.BadRequest(field, "must not contain text-direction control characters.");
+            }
             if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) { i++; continue; }
             if (char.IsSurrogate(c)) throw ApiException.BadRequest(field, "is not valid Unicode text.");
         }

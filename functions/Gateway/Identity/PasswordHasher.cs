@@ -29,6 +29,10 @@ public sealed class PasswordHasher(TimeProvider time)
 
     private readonly byte[] _cacheKey = RandomNumberGenerator.GetBytes(32);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _verified = new(StringComparer.Ordinal);
+    private long _derivations;
+
+    /// <summary>How many times this instance has run PBKDF2 to check a password (what the cache saves).</summary>
+    internal long Derivations => Interlocked.Read(ref _derivations);
 
     public string Hash(string password)
     {
@@ -39,13 +43,16 @@ public sealed class PasswordHasher(TimeProvider time)
 
     public bool Verify(string password, string? stored)
     {
+        if (stored is not null && _verified.TryGetValue(CacheKey(password, stored), out var until) && until > time.GetUtcNow())
+        {
+            return true;
+        }
+        Interlocked.Increment(ref _derivations);
         if (stored is null)
         {
             Derive(password, DummyHash.Value);
             return false;
         }
-        var key = CacheKey(password, stored);
-        if (_verified.TryGetValue(key, out var until) && until > time.GetUtcNow()) return true;
 
         var parts = stored.Split('$');
         if (parts.Length != 4 || parts[0] != "pbkdf2-sha256"
