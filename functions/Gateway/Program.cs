@@ -34,7 +34,7 @@ if (seedFile is not null)
 
 app.UseRequestIds();
 app.UseApiErrors();
-app.UseAuthentication();
+// Authorization authenticates with each endpoint's policy scheme; there is no default scheme (see AddGatewayIdentity).
 app.UseAuthorization();
 
 app.MapPlatform();

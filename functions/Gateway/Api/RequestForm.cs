@@ -109,7 +109,9 @@ public sealed class RequestForm
     private static JsonObject ParseForm(byte[] body)
     {
         var root = new JsonObject(NodeOptions);
-        var pairs = Encoding.ASCII.GetString(body).Split('&', StringSplitOptions.RemoveEmptyEntries);
+        // Latin-1 maps each byte to the char of the same value, so the text below still holds the raw bytes: clients
+        // that send UTF-8 unescaped (curl -d "name=Jürgen") and those that percent-encode it decode alike.
+        var pairs = Encoding.Latin1.GetString(body).Split('&', StringSplitOptions.RemoveEmptyEntries);
         if (pairs.Length > MaxFields) throw ApiException.BadRequest($"A request may have at most {MaxFields} fields.");
         foreach (var pair in pairs)
         {
@@ -178,7 +180,10 @@ public sealed class RequestForm
     private static ApiException Conflict(string name) =>
         ApiException.BadRequest(Printable(name), "is given both as a single value and as a list or group.");
 
-    /// <summary>Percent-decoding with '+' as space, strict about UTF-8 so that mangled bytes are a 400, not a stored U+FFFD.</summary>
+    /// <summary>
+    /// Percent-decoding with '+' as space over the body's bytes (one char per byte), then strict UTF-8, so that
+    /// mangled bytes are a 400, not a stored U+FFFD or '?'.
+    /// </summary>
     private static string Decode(string encoded)
     {
         var bytes = new List<byte>(encoded.Length);
@@ -191,7 +196,6 @@ public sealed class RequestForm
                 bytes.Add(Convert.ToByte(encoded.Substring(i + 1, 2), 16));
                 i += 2;
             }
-            else if (c > 0x7F) throw ApiException.BadRequest("Form bodies must be percent-encoded ASCII.");
             else bytes.Add((byte)c);
         }
         try

@@ -29,25 +29,22 @@ public static class FunctionEndpoints
 
         foreach (var function in registry.QueueFunctions)
         {
-            app.MapPost("/" + function.Name, (HttpContext context, FunctionInvoker invoker) =>
-                InvokeAsync(context, function.Name, async envelope =>
-                {
-                    var message = InvocationEnvelope.ReadQueue(envelope, out var problem);
-                    if (message is null) return problem;
-                    await invoker.RunQueueAsync(function, message, context.RequestAborted);
-                    return null;
-                })).ExcludeFromDescription();
+            MapInvocation(app, function.Name, async (envelope, invoker, aborted) =>
+            {
+                var message = InvocationEnvelope.ReadQueue(envelope, out var problem);
+                if (message is null) return Outcome.Invalid(problem!);
+                await invoker.RunQueueAsync(function, message, aborted);
+                return new Outcome("completed");
+            });
         }
         foreach (var function in registry.TimerFunctions)
         {
-            app.MapPost("/" + function.Name, (HttpContext context, FunctionInvoker invoker) =>
-                InvokeAsync(context, function.Name, async envelope =>
-                {
-                    var timer = InvocationEnvelope.ReadTimer(envelope, out var problem);
-                    if (timer is null) return problem;
-                    await invoker.TryRunTimerAsync(function, timer, context.RequestAborted);
-                    return null;
-                })).ExcludeFromDescription();
+            MapInvocation(app, function.Name, async (envelope, invoker, aborted) =>
+            {
+                var timer = InvocationEnvelope.ReadTimer(envelope, out var problem);
+                if (timer is null) return Outcome.Invalid(problem!);
+                return new Outcome(await invoker.TryRunTimerAsync(function, timer, aborted) ? "completed" : "skipped: the previous run is still in progress");
+            });
         }
     }
 
@@ -82,25 +79,25 @@ public static class FunctionEndpoints
             : throw ApiException.Conflict("That timer is already running.");
     }
 
-    private static async Task<IResult> InvokeAsync(HttpContext context, string functionName, Func<JsonElement, Task<string?>> run)
-    {
-        JsonDocument document;
-        try
-        {
-            document = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
-        }
-        catch (JsonException)
-        {
-            return TypedResults.BadRequest(InvocationEnvelope.Completed($"{functionName}: the invocation body is not JSON."));
-        }
-        using (document)
+    /// <summary>
+    /// <c>POST /{name}</c>: parses the envelope and runs the function. <paramref name="run"/> returns null for an
+    /// unusable envelope (400), else the outcome for the invocation log (200); a failing function is a 500.
+    /// Non-2xx tells the host the invocation failed, so it retries queue messages.
+    /// </summary>
+    private static void MapInvocation(WebApplication app, string functionName, Func<JsonElement, FunctionInvoker, CancellationToken, Task<Outcome>> run) =>
+        app.MapPost("/" + functionName, async Task<IResult> (HttpContext context, FunctionInvoker invoker) =>
         {
             try
             {
-                var problem = await run(document.RootElement);
-                return problem is null
-                    ? TypedResults.Ok(InvocationEnvelope.Completed($"{functionName} completed."))
-                    : TypedResults.BadRequest(InvocationEnvelope.Completed($"{functionName}: {problem}"));
+                using var document = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
+                var outcome = await run(document.RootElement, invoker, context.RequestAborted);
+                return outcome.Problem is null
+                    ? TypedResults.Ok(InvocationEnvelope.Completed($"{functionName} {outcome.Log}."))
+                    : TypedResults.BadRequest(InvocationEnvelope.Completed($"{functionName}: {outcome.Problem}"));
+            }
+            catch (JsonException)
+            {
+                return TypedResults.BadRequest(InvocationEnvelope.Completed($"{functionName}: the invocation body is not JSON."));
             }
             catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested)
             {
@@ -108,7 +105,11 @@ public static class FunctionEndpoints
                 return TypedResults.Json(InvocationEnvelope.Completed($"{functionName} failed: {ex.GetType().Name}"),
                     statusCode: StatusCodes.Status500InternalServerError);
             }
-        }
+        }).ExcludeFromDescription();
+
+    private sealed record Outcome(string Log, string? Problem = null)
+    {
+        public static Outcome Invalid(string problem) => new("", problem);
     }
 
     /// <summary>The admin endpoint's body is <c>{"input": "..."}</c>, optional, as on the Functions host.</summary>

@@ -4,10 +4,13 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Hosting;
 
 /// <summary>
-/// Locally, the queue trigger the Functions host would provide: for each queue function, receive a batch, run
-/// the handler for each message, delete on success; on failure make the message visible again after
-/// host.json's visibilityTimeout, and after maxDequeueCount failures move it to <c>{queue}-poison</c>. A message
-/// that is not base64 goes straight to poison, as on the host. Empty polls back off from 100 ms to maxPollingInterval.
+/// Locally, the queue trigger the Functions host would provide: for each queue function, receive a batch and run
+/// the handler for each message concurrently, fetching the next batch once no more than newBatchThreshold are still
+/// running; delete on success; on failure make the message visible again after host.json's visibilityTimeout, and
+/// after maxDequeueCount failures move it to <c>{queue}-poison</c>. A message that is not base64 goes straight to
+/// poison, as on the host. Empty polls back off from 100 ms to maxPollingInterval. A message is invisible for
+/// 10 minutes while it runs (the host's functionTimeout is 10 minutes too); a run longer than that may overlap its
+/// own redelivery, as on the host after a timeout.
 /// </summary>
 public sealed class LocalQueueListener(
     FunctionRegistry registry,
@@ -29,11 +32,19 @@ public sealed class LocalQueueListener(
         var settings = options.Value;
         var queue = queues.GetQueueClient(function.QueueName);
         var poison = queues.GetQueueClient(function.QueueName + "-poison");
+        var threshold = settings.NewBatchThreshold ?? settings.BatchSize / 2;
         var delay = MinimumPollingInterval;
         var created = false;
+        var running = new List<Task>();
 
         while (!stoppingToken.IsCancellationRequested)
         {
+            running.RemoveAll(t => t.IsCompleted);
+            if (running.Count > threshold)
+            {
+                await Task.WhenAny(running);
+                continue;
+            }
             try
             {
                 if (!created)
@@ -45,7 +56,7 @@ public sealed class LocalQueueListener(
                 if (messages.Count > 0)
                 {
                     delay = MinimumPollingInterval;
-                    await Task.WhenAll(messages.Select(m => ProcessAsync(function, queue, poison, m, stoppingToken)));
+                    running.AddRange(messages.Select(m => ProcessAsync(function, queue, poison, m, stoppingToken)));
                     continue;
                 }
             }
@@ -61,9 +72,28 @@ public sealed class LocalQueueListener(
             await Task.Delay(Jitter(delay), time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, settings.MaxPollingInterval.Ticks));
         }
+        await Task.WhenAll(running);
     }
 
+    /// <summary>One message, start to end. Never throws: whatever fails is logged and the message's visibility decides what happens next.</summary>
     private async Task ProcessAsync(QueueFunction function, QueueClient queue, QueueClient poison, QueueMessage message, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await HandleAsync(function, queue, poison, message, stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down mid-settlement: the message reappears when its visibility lapses.
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "Settling message {MessageId} on {Queue} failed; it will reappear when its visibility lapses",
+                message.MessageId, function.QueueName);
+        }
+    }
+
+    private async Task HandleAsync(QueueFunction function, QueueClient queue, QueueClient poison, QueueMessage message, CancellationToken stoppingToken)
     {
         var settings = options.Value;
         if (message.Text is null || message.DequeueCount > settings.MaxDequeueCount)

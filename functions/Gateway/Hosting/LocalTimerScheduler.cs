@@ -3,8 +3,10 @@ namespace Gateway.Hosting;
 /// <summary>
 /// Locally, the timer trigger the Functions host would provide: each timer function fires at its NCRONTAB
 /// occurrences in UTC. The next occurrence is computed after a run ends, so a run that overruns its interval skips
-/// the occurrences it overlapped instead of stacking them (as the host's singleton timer does). Waiting goes through
-/// the <see cref="TimeProvider"/>, so tests move the clock instead of sleeping.
+/// the occurrences it overlapped instead of stacking them (as the host's singleton timer does). Occurrences missed
+/// while the process was not running are not made up: the host does that once at start-up through its schedule
+/// monitor in blob storage, which a local run has no need of; work that must not be missed finds what is due itself.
+/// Waiting goes through the <see cref="TimeProvider"/>, so tests move the clock instead of sleeping.
 /// </summary>
 public sealed class LocalTimerScheduler(
     FunctionRegistry registry,

@@ -12,6 +12,9 @@ public sealed class QueueHostOptions
     public TimeSpan MaxPollingInterval { get; set; } = TimeSpan.FromMinutes(1);
     public TimeSpan VisibilityTimeout { get; set; } = TimeSpan.Zero;
     public int BatchSize { get; set; } = 16;
+
+    /// <summary>Fetch the next batch once this few messages are still being processed (the host's default: half a batch).</summary>
+    public int? NewBatchThreshold { get; set; }
     public int MaxDequeueCount { get; set; } = 5;
     public string MessageEncoding { get; set; } = "base64";
 
@@ -35,6 +38,7 @@ public sealed class QueueHostOptions
                 case "MAXPOLLINGINTERVAL": options.MaxPollingInterval = TimeSpan.Parse(setting.Value.GetString()!, System.Globalization.CultureInfo.InvariantCulture); break;
                 case "VISIBILITYTIMEOUT": options.VisibilityTimeout = TimeSpan.Parse(setting.Value.GetString()!, System.Globalization.CultureInfo.InvariantCulture); break;
                 case "BATCHSIZE": options.BatchSize = setting.Value.GetInt32(); break;
+                case "NEWBATCHTHRESHOLD": options.NewBatchThreshold = setting.Value.GetInt32(); break;
                 case "MAXDEQUEUECOUNT": options.MaxDequeueCount = setting.Value.GetInt32(); break;
                 case "MESSAGEENCODING": options.MessageEncoding = setting.Value.GetString()!; break;
             }
@@ -46,6 +50,7 @@ public sealed class QueueHostOptions
         if (o.MaxPollingInterval < TimeSpan.FromMilliseconds(100)) yield return "maxPollingInterval must be at least 100 ms.";
         if (o.VisibilityTimeout < TimeSpan.Zero || o.VisibilityTimeout > TimeSpan.FromDays(7)) yield return "visibilityTimeout must be between 0 and 7 days.";
         if (o.BatchSize is < 1 or > 32) yield return "batchSize must be between 1 and 32.";
+        if (o.NewBatchThreshold < 0) yield return "newBatchThreshold must not be negative.";
         if (o.MaxDequeueCount < 1) yield return "maxDequeueCount must be at least 1.";
         if (!string.Equals(o.MessageEncoding, "base64", StringComparison.OrdinalIgnoreCase))
         {

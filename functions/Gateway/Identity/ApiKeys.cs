@@ -39,7 +39,7 @@ public sealed class ApiKeyService(GatewayTables tables, TimeProvider time)
             ["Fingerprint"] = fingerprint,
         };
         await tables.Identity.InsertFreshAsync(row, cancellationToken);
-        var lookup = new TableEntity(fingerprint, LookupRow) { ["OrganisationId"] = organisation.Id, ["KeyId"] = id, ["Mode"] = mode };
+        var lookup = new TableEntity(fingerprint, LookupRow) { ["OrganisationId"] = organisation.Id, ["Mode"] = mode };
         await tables.ApiKeys.InsertFreshAsync(lookup, cancellationToken);
         return (key, secret);
     }
@@ -71,11 +71,11 @@ public sealed class ApiKeyService(GatewayTables tables, TimeProvider time)
         return true;
     }
 
-    /// <summary>The organisation a presented key belongs to, or null when it is unknown or revoked.</summary>
-    public async Task<long?> FindAsync(string secret, CancellationToken cancellationToken)
+    /// <summary>The organisation and mode of a presented key, or null when it is unknown or revoked.</summary>
+    public async Task<(long OrganisationId, string Mode)?> FindAsync(string secret, CancellationToken cancellationToken)
     {
         if (secret.Length is < 16 or > 64) return null;
         var lookup = await tables.ApiKeys.GetAsync(Secrets.Fingerprint(secret), LookupRow, ct: cancellationToken);
-        return lookup?.GetInt64("OrganisationId");
+        return lookup is null ? null : (lookup.GetInt64("OrganisationId")!.Value, lookup.GetString("Mode")!);
     }
 }

@@ -12,6 +12,12 @@ public static class Roles
     /// <summary>A platform operator: creates organisations and decides their mode. Belongs to no organisation.</summary>
     public const string Operator = "operator";
 
+    /// <summary>
+    /// Not a user's role: what an organisation's API key acts as. Keys may read their organisation (and, in later
+    /// APIs, take payments) but never manage users, licences, keys or tokens, which need a person's credentials.
+    /// </summary>
+    public const string ApiKey = "api-key";
+
     /// <summary>The roles an organisation's users may be given through the API.</summary>
     public static IReadOnlyList<string> Organisation { get; } = [Administrator, Agent];
 }

@@ -20,12 +20,14 @@ public sealed class GatewayAuthentication(
     UrlEncoder encoder,
     IdentityStore store,
     PasswordHasher passwords,
+    LoginThrottle throttle,
     TokenService tokens,
     ApiKeyService apiKeys) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "Gateway";
     public const string ApiKeyHeader = "x-api-key";
     private const string FailureKey = "Gateway.AuthFailure";
+    private const string RetryAfterKey = "Gateway.AuthRetryAfter";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -39,6 +41,13 @@ public sealed class GatewayAuthentication(
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        if (Context.Items[RetryAfterKey] is TimeSpan wait)
+        {
+            var seconds = (int)Math.Ceiling(wait.TotalSeconds);
+            Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return ErrorHandling.WriteAsync(Context, StatusCodes.Status429TooManyRequests,
+                $"Too many failed sign-ins for this username; try again in {seconds} seconds.");
+        }
         Response.Headers.WWWAuthenticate = "Basic realm=\"Gateway\", charset=\"UTF-8\"";
         var message = Context.Items[FailureKey] as string ?? "Your request was made with invalid credentials.";
         return ErrorHandling.WriteAsync(Context, StatusCodes.Status401Unauthorized, message);
@@ -76,15 +85,26 @@ public sealed class GatewayAuthentication(
         var colon = decoded.IndexOf(':', StringComparison.Ordinal);
         if (colon <= 0) return Fail("The Basic credentials are not valid base64 of username:password.");
         var (username, password) = (decoded[..colon], decoded[(colon + 1)..]);
+        if (throttle.RetryAfter(username) is { } wait)
+        {
+            Context.Items[RetryAfterKey] = wait;
+            return null;
+        }
 
-        var login = Usernames.IsValid(username) ? await store.GetLoginAsync(username, Context.RequestAborted) : null;
-        var (user, organisation) = login is null ? (null, null) : await LoadAsync(login.OrganisationId, login.UserId);
+        // Unknown and malformed usernames cost the same storage reads as known ones (a login, then one parallel
+        // step), like they cost the same password work, so timing does not tell which usernames exist.
+        var login = await store.GetLoginAsync(Usernames.IsValid(username) ? username : Secrets.Fingerprint(username), Context.RequestAborted);
+        var (user, organisation) = login is null
+            ? (await store.GetUserAsync(null, 0, Context.RequestAborted), null)
+            : await LoadAsync(login.OrganisationId, login.UserId);
         // A login row whose user no longer carries the username (an unfinished rename) does not sign anyone in.
         if (user is not null && Login.Key(user.Username) != Login.Key(username)) user = null;
         if (!passwords.Verify(password, user?.PasswordHash) || user is null)
         {
+            throttle.Failed(username);
             return Fail("Invalid username or password.");
         }
+        throttle.Succeeded(username);
         return Authenticated(user, organisation);
     }
 
@@ -102,10 +122,14 @@ public sealed class GatewayAuthentication(
 
     private async Task<Caller?> FromApiKeyAsync(string secret)
     {
-        var organisationId = await apiKeys.FindAsync(secret, Context.RequestAborted);
-        var organisation = organisationId is { } id ? await store.GetOrganisationAsync(id, Context.RequestAborted) : null;
+        var key = await apiKeys.FindAsync(secret, Context.RequestAborted);
+        var organisation = key is { } found ? await store.GetOrganisationAsync(found.OrganisationId, Context.RequestAborted) : null;
         if (organisation is null) return Fail("The API key is invalid or has been revoked.");
-        return new Caller(null, organisation, Roles.Administrator);
+        if (key!.Value.Mode == OrganisationModes.Live && organisation.Mode != OrganisationModes.Live)
+        {
+            return Fail("This live key cannot be used while the organisation is in test mode.");
+        }
+        return new Caller(null, organisation, Roles.ApiKey);
     }
 
     /// <summary>The user and their organisation, read in parallel: two point reads, one round trip of latency.</summary>

@@ -26,24 +26,27 @@ public sealed record UserResponse(
         ApiTime.Show(user.Created, zone), user.Extension, user.Role, user.Services);
 }
 
-/// <summary>An organisation's settings, for its administrators and operators.</summary>
+/// <summary>
+/// An organisation's settings. <c>api_salt</c> (for signing beneficiary details) is shown to people, administrators
+/// and operators, not to API keys.
+/// </summary>
 public sealed record OrganisationResponse(
     long Id,
     string Name,
     string Currency,
     string Timezone,
     string Mode,
-    string ApiSalt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ApiSalt,
     string Created,
     IReadOnlyList<LicenceResponse> Licenses)
 {
-    public static OrganisationResponse From(Organisation o)
+    public static OrganisationResponse From(Organisation o, bool showSalt = true)
     {
         var licences = o.Licences
             .OrderBy(l => l.Key)
             .Select(l => new LicenceResponse(l.Key, Services.Find(l.Key)?.Name ?? "", l.Value, o.LicencesInUse.GetValueOrDefault(l.Key)))
             .ToList();
-        return new(o.Id, o.Name, o.Currency, o.TimeZone, o.Mode, o.ApiSalt, ApiTime.Show(o.Created, o.TimeZone), licences);
+        return new(o.Id, o.Name, o.Currency, o.TimeZone, o.Mode, showSalt ? o.ApiSalt : null, ApiTime.Show(o.Created, o.TimeZone), licences);
     }
 }
 

@@ -1,5 +1,5 @@
-using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 
 namespace Gateway.Identity;
 
@@ -10,12 +10,12 @@ public static class Policies
     public const string PasswordLogin = nameof(PasswordLogin);
     public const string Operator = nameof(Operator);
 
-    /// <summary>An organisation's administrator user (not an API key): manages users, licences and keys.</summary>
+    /// <summary>An organisation's administrator: manages users, licences and keys.</summary>
     public const string UserAdministrator = nameof(UserAdministrator);
     public const string UserAdministratorOrOperator = nameof(UserAdministratorOrOperator);
 
-    /// <summary>An administrator user, an organisation's API key, or an operator: may read organisation settings.</summary>
-    public const string AdministratorOrOperator = nameof(AdministratorOrOperator);
+    /// <summary>An administrator, an operator, or the organisation's API key: may read organisation settings.</summary>
+    public const string OrganisationReader = nameof(OrganisationReader);
 
     /// <summary>Any user of an organisation, administrator or agent.</summary>
     public const string OrganisationUser = nameof(OrganisationUser);
@@ -34,26 +34,31 @@ public static class IdentitySetup
             .ValidateOnStart();
 
         services.AddSingleton<PasswordHasher>();
+        services.AddSingleton<LoginThrottle>();
         services.AddSingleton<IdentityStore>();
         services.AddSingleton<TokenService>();
         services.AddSingleton<ApiKeyService>();
         services.AddSingleton<UserService>();
         services.AddSingleton<LicenceService>();
         services.AddSingleton<OrganisationService>();
-        services.AddScoped<TokenSweep>();
 
-        services.AddAuthentication(GatewayAuthentication.SchemeName)
+        // No default scheme: only endpoints with a policy read credentials, so anonymous ones (health, unknown
+        // routes) never spend a password hash on whatever Authorization header comes with them. ASP.NET would make
+        // the only registered scheme the default for every request unless told not to.
+        AppContext.SetSwitch("Microsoft.AspNetCore.Authentication.SuppressAutoDefaultScheme", true);
+        services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, GatewayAuthentication>(GatewayAuthentication.SchemeName, null);
         services.AddAuthorizationBuilder()
-            .AddPolicy(Policies.PasswordLogin, p => p.RequireClaim(CredentialClaim, "basic"))
-            .AddPolicy(Policies.Operator, p => p.RequireRole(Roles.Operator))
-            .AddPolicy(Policies.UserAdministrator, p => p.RequireRole(Roles.Administrator).RequireClaim(CredentialClaim, "basic", "bearer"))
-            .AddPolicy(Policies.UserAdministratorOrOperator, p => p.RequireAssertion(c =>
-                c.User.IsInRole(Roles.Operator) || (c.User.IsInRole(Roles.Administrator) && !IsApiKey(c.User))))
-            .AddPolicy(Policies.AdministratorOrOperator, p => p.RequireRole(Roles.Administrator, Roles.Operator))
-            .AddPolicy(Policies.OrganisationUser, p => p.RequireRole(Roles.Administrator, Roles.Agent).RequireClaim(CredentialClaim, "basic", "bearer"));
+            .SetDefaultPolicy(Policy().Build())
+            .AddPolicy(Policies.PasswordLogin, Policy().RequireClaim(CredentialClaim, "basic").Build())
+            .AddPolicy(Policies.Operator, Policy().RequireRole(Roles.Operator).Build())
+            .AddPolicy(Policies.UserAdministrator, Policy().RequireRole(Roles.Administrator).Build())
+            .AddPolicy(Policies.UserAdministratorOrOperator, Policy().RequireRole(Roles.Administrator, Roles.Operator).Build())
+            .AddPolicy(Policies.OrganisationReader, Policy().RequireRole(Roles.Administrator, Roles.Operator, Roles.ApiKey).Build())
+            .AddPolicy(Policies.OrganisationUser, Policy().RequireRole(Roles.Administrator, Roles.Agent).Build());
         return services;
     }
 
-    private static bool IsApiKey(ClaimsPrincipal user) => user.HasClaim(CredentialClaim, "api-key");
+    private static AuthorizationPolicyBuilder Policy() =>
+        new AuthorizationPolicyBuilder(GatewayAuthentication.SchemeName).RequireAuthenticatedUser();
 }

@@ -1,3 +1,4 @@
+using Gateway.Api;
 using Gateway.Platform;
 using Gateway.Storage;
 
@@ -7,8 +8,16 @@ namespace Gateway.Identity;
 /// Reads and writes of organisations, users and logins. Rules live in the services; this is only where rows
 /// are and how they are written together.
 /// </summary>
-public sealed class IdentityStore(GatewayTables tables)
+public sealed class IdentityStore(GatewayTables tables, TimeProvider time)
 {
+    private const int MaxAttempts = 10;
+
+    /// <summary>
+    /// A username claim younger than this may belong to a request still writing its user, so it is never taken
+    /// over; an older one whose user does not carry the name was left by a request that died.
+    /// </summary>
+    private static readonly TimeSpan ClaimLease = TimeSpan.FromMinutes(10);
+
     public async Task<Organisation?> GetOrganisationAsync(long id, CancellationToken cancellationToken)
     {
         var entity = await tables.Identity.GetAsync(IdentityKeys.Partition(id), Organisation.RowKey, ct: cancellationToken);
@@ -41,41 +50,61 @@ public sealed class IdentityStore(GatewayTables tables)
     }
 
     /// <summary>
-    /// Claims a username for a user by inserting its login row. A row left behind by a crash between claiming and
-    /// writing the user (or by a rename that did not finish) points at a user that does not carry that username;
-    /// such a row is taken over with an ETag-guarded replace. Returns false when the username really is taken.
+    /// Claims <paramref name="user"/>'s username by inserting its login row. False when another user has it, or
+    /// when a claim for it is younger than <see cref="ClaimLease"/> (another request may be creating that user now).
     /// </summary>
-    public async Task<bool> ClaimUsernameAsync(Login claim, CancellationToken cancellationToken)
+    public async Task<bool> ClaimUsernameAsync(User user, CancellationToken cancellationToken)
     {
-        while (true)
+        var claim = new Login(user.Username, user.OrganisationId, user.Id, time.GetUtcNow());
+        for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
             if ((await tables.Logins.InsertAsync(claim.ToEntity(), cancellationToken)).IsSuccess) return true;
 
-            var existing = await GetLoginAsync(claim.Username, cancellationToken);
+            var existing = await GetLoginAsync(user.Username, cancellationToken);
             if (existing is null) continue;
-            if (existing.UserId == claim.UserId && existing.OrganisationId == claim.OrganisationId) return true;
+            // Ours already: an earlier attempt of this insert landed although its answer was lost.
+            if (existing.IsFor(user)) return true;
 
             var holder = await GetUserAsync(existing.OrganisationId, existing.UserId, cancellationToken);
-            if (holder is not null && Login.Key(holder.Username) == Login.Key(claim.Username)) return false;
+            if (holder is not null && Login.Key(holder.Username) == Login.Key(user.Username)) return false;
+            if (time.GetUtcNow() - existing.Claimed < ClaimLease) return false;
 
             if ((await tables.Logins.ReplaceAsync(claim.ToEntity(), existing.ETag!, cancellationToken)).IsSuccess) return true;
         }
+        throw Busy();
     }
 
     /// <summary>Gives a username back, if it is still held by this user.</summary>
-    public async Task ReleaseUsernameAsync(string username, long userId, CancellationToken cancellationToken)
+    public async Task ReleaseUsernameAsync(string username, User user, CancellationToken cancellationToken)
     {
         var existing = await GetLoginAsync(username, cancellationToken);
-        if (existing is not null && existing.UserId == userId)
+        if (existing is not null && existing.IsFor(user))
         {
             await tables.Logins.DeleteAsync(Login.Key(username), Login.RowKey, existing.ETag!, cancellationToken);
         }
     }
 
     /// <summary>
-    /// Writes rows of one organisation's partition atomically. False when an ETag no longer matched (or a row to
-    /// insert already exists): someone else changed the data since it was read, so read again and retry.
+    /// Writes rows of one organisation's partition atomically. False when an ETag no longer matched or a row to
+    /// insert already exists: the data changed since it was read (possibly by an earlier attempt of this very
+    /// write whose answer was lost, which callers recognise by re-reading).
     /// </summary>
     public async Task<bool> CommitAsync(IReadOnlyList<TableOperation> operations, CancellationToken cancellationToken) =>
         (await tables.Identity.SubmitBatchAsync(operations, cancellationToken)).Succeeded;
+
+    /// <summary>
+    /// Optimistic concurrency, once: runs <paramref name="attempt"/> (read, decide, commit) until one attempt
+    /// commits. An attempt returns null when its commit lost a race, and is then run again from the read.
+    /// </summary>
+    public static async Task<T> UntilCommittedAsync<T>(Func<Task<T?>> attempt) where T : class
+    {
+        for (var i = 0; i < MaxAttempts; i++)
+        {
+            if (await attempt() is { } committed) return committed;
+        }
+        throw Busy();
+    }
+
+    public static ApiException Busy() =>
+        ApiException.Conflict("The data changed while this request was being applied; please retry.");
 }

@@ -10,9 +10,8 @@ namespace Gateway.Identity;
 /// </summary>
 public sealed class LicenceService(IdentityStore store)
 {
-    public async Task<Organisation> SetLicencesAsync(long organisationId, IReadOnlyList<KeyValuePair<int, int>> counts, CancellationToken cancellationToken)
-    {
-        for (var attempt = 0; attempt < UserService.MaxAttempts; attempt++)
+    public Task<Organisation> SetLicencesAsync(long organisationId, IReadOnlyList<KeyValuePair<int, int>> counts, CancellationToken cancellationToken) =>
+        IdentityStore.UntilCommittedAsync(async () =>
         {
             var organisation = await store.GetOrganisationAsync(organisationId, cancellationToken)
                 ?? throw ApiException.NotFound("Organisation not found.");
@@ -28,18 +27,15 @@ public sealed class LicenceService(IdentityStore store)
                 licences[serviceId] = count;
             }
             var updated = organisation with { Licences = licences };
-            if (await store.CommitAsync([TableOperation.Replace(updated.ToEntity(), organisation.ETag!)], cancellationToken))
-            {
-                return updated;
-            }
-        }
-        throw UserService.Busy();
-    }
+            return await store.CommitAsync([TableOperation.Replace(updated.ToEntity(), organisation.ETag!)], cancellationToken) ? updated : null;
+        });
 
-    /// <summary>Activates or deactivates the user for each service; already-active (or inactive) ones are left as they are.</summary>
-    public async Task<User> SetActivationAsync(long organisationId, long userId, IReadOnlyList<int> services, bool activate, CancellationToken cancellationToken)
-    {
-        for (var attempt = 0; attempt < UserService.MaxAttempts; attempt++)
+    /// <summary>
+    /// Activates or deactivates the user for each service; already-active (or inactive) ones are left as they are,
+    /// which also makes a retry after a commit whose answer was lost come out right.
+    /// </summary>
+    public Task<User> SetActivationAsync(long organisationId, long userId, IReadOnlyList<int> services, bool activate, CancellationToken cancellationToken) =>
+        IdentityStore.UntilCommittedAsync(async () =>
         {
             var userRead = store.GetUserAsync(organisationId, userId, cancellationToken);
             var organisationRead = store.GetOrganisationAsync(organisationId, cancellationToken);
@@ -67,15 +63,12 @@ public sealed class LicenceService(IdentityStore store)
                 Services = activate ? [.. user.Services.Union(changing).Order()] : [.. user.Services.Except(changing)],
             };
             var updatedOrganisation = organisation with { LicencesInUse = inUse };
-            if (await store.CommitAsync(
+            return await store.CommitAsync(
                 [
                     TableOperation.Replace(updatedOrganisation.ToEntity(), organisation.ETag!),
                     TableOperation.Replace(updatedUser.ToEntity(), user.ETag!),
-                ], cancellationToken))
-            {
-                return updatedUser;
-            }
-        }
-        throw UserService.Busy();
-    }
+                ], cancellationToken)
+                ? updatedUser
+                : null;
+        });
 }

@@ -62,18 +62,15 @@ public sealed class OrganisationService(IdentityStore store, IdAllocator ids, Us
         var user = users.NewUser(await ids.NextAsync(UserService.Sequence, cancellationToken), organisation.Id, username, Roles.Administrator, administrator);
 
         await users.ClaimAsync(administrator.Form.FieldName("username"), user, cancellationToken);
-        try
+        await users.WriteClaimedAsync(user, async () =>
         {
-            if (!await store.CommitAsync([TableOperation.Insert(organisation.ToEntity()), TableOperation.Insert(user.ToEntity())], cancellationToken))
+            // Fresh ids: a refused insert can only be an earlier attempt of this one that landed unanswered.
+            if (!await store.CommitAsync([TableOperation.Insert(organisation.ToEntity()), TableOperation.Insert(user.ToEntity())], CancellationToken.None)
+                && await store.GetOrganisationAsync(organisation.Id, CancellationToken.None) is null)
             {
-                throw new InvalidOperationException($"Organisation {organisation.Id} already exists: the id counter is behind.");
+                throw new InvalidOperationException($"Organisation {organisation.Id} could not be written.");
             }
-        }
-        catch
-        {
-            await store.ReleaseUsernameAsync(username, user.Id, CancellationToken.None);
-            throw;
-        }
+        });
         return (organisation, user);
     }
 
@@ -87,7 +84,7 @@ public sealed class OrganisationService(IdentityStore store, IdAllocator ids, Us
         {
             throw ApiException.BadRequest(fields.Form.FieldName("name"), "cannot be blank.");
         }
-        for (var attempt = 0; attempt < UserService.MaxAttempts; attempt++)
+        return await IdentityStore.UntilCommittedAsync(async () =>
         {
             var organisation = await store.GetOrganisationAsync(organisationId, cancellationToken)
                 ?? throw ApiException.NotFound("Organisation not found.");
@@ -98,11 +95,7 @@ public sealed class OrganisationService(IdentityStore store, IdAllocator ids, Us
                 TimeZone = fields.TimeZone ?? organisation.TimeZone,
                 Mode = fields.Mode ?? organisation.Mode,
             };
-            if (await store.CommitAsync([TableOperation.Replace(updated.ToEntity(), organisation.ETag!)], cancellationToken))
-            {
-                return updated;
-            }
-        }
-        throw UserService.Busy();
+            return await store.CommitAsync([TableOperation.Replace(updated.ToEntity(), organisation.ETag!)], cancellationToken) ? updated : null;
+        });
     }
 }

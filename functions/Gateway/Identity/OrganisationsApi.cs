@@ -16,7 +16,7 @@ public static class OrganisationsApi
             .WithSummary("Create an organisation with its first administrator (operators only).")
             .AcceptsForm<OrganisationCreateForm>().ProducesApiErrors(400, 401, 403, 409, 413, 415);
         group.MapFunction(Functions.OrganisationView, ViewAsync)
-            .RequireAuthorization(Policies.AdministratorOrOperator)
+            .RequireAuthorization(Policies.OrganisationReader)
             .WithSummary("View an organisation's settings, licences and API salt.")
             .ProducesApiErrors(401, 403, 404);
         group.MapFunction(Functions.OrganisationUpdate, UpdateAsync)
@@ -44,7 +44,8 @@ public static class OrganisationsApi
         var organisation = caller.Organisation?.Id == organisationId
             ? caller.Organisation
             : await store.GetOrganisationAsync(organisationId, cancellationToken);
-        return TypedResults.Ok(OrganisationResponse.From(organisation ?? throw ApiException.NotFound("Organisation not found.")));
+        return TypedResults.Ok(OrganisationResponse.From(organisation ?? throw ApiException.NotFound("Organisation not found."),
+            showSalt: caller.User is not null));
     }
 
     private static async Task<Ok<OrganisationResponse>> UpdateAsync(string id, RequestForm form, Caller caller, OrganisationService organisations, CancellationToken cancellationToken)

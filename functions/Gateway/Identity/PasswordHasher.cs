@@ -13,7 +13,9 @@ namespace Gateway.Identity;
 /// verification is remembered, keyed by an HMAC (under a per-process random key) of the stored hash and the
 /// password: the next request with exactly that password against exactly that stored hash is accepted without
 /// re-deriving. A wrong password never hits the cache (its key differs), so guessing still pays the full cost;
-/// a changed password changes the stored hash, so remembered entries stop matching at once.
+/// a changed password changes the stored hash, so remembered entries stop matching at once. The trade-off: a dump of
+/// the process's memory would let remembered passwords be tested at HMAC speed; such a dump also holds the
+/// passwords of the requests in flight.
 /// </summary>
 public sealed class PasswordHasher(TimeProvider time)
 {
@@ -30,6 +32,7 @@ public sealed class PasswordHasher(TimeProvider time)
     private readonly byte[] _cacheKey = RandomNumberGenerator.GetBytes(32);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _verified = new(StringComparer.Ordinal);
     private long _derivations;
+    private int _remembered;
 
     /// <summary>How many times this instance has run PBKDF2 to check a password (what the cache saves).</summary>
     internal long Derivations => Interlocked.Read(ref _derivations);
@@ -71,9 +74,22 @@ public sealed class PasswordHasher(TimeProvider time)
 
     private void Remember(string password, string stored)
     {
-        // Bounded: when full, start over; the cost is one slow verification per active user.
+        var now = time.GetUtcNow();
+        var key = CacheKey(password, stored);
+        if (!_verified.TryAdd(key, now + RememberFor))
+        {
+            _verified[key] = now + RememberFor;
+            return;
+        }
+        // Bounded: when full, drop what has expired, and if that is not enough start over; the cost is one slow
+        // verification per active user. (Counted here because ConcurrentDictionary.Count takes every lock.)
+        if (Interlocked.Increment(ref _remembered) < MaxRemembered) return;
+        foreach (var (entry, until) in _verified)
+        {
+            if (until <= now) _verified.TryRemove(entry, out _);
+        }
         if (_verified.Count >= MaxRemembered) _verified.Clear();
-        _verified[CacheKey(password, stored)] = time.GetUtcNow() + RememberFor;
+        Interlocked.Exchange(ref _remembered, _verified.Count);
     }
 
     private string CacheKey(string password, string stored) =>

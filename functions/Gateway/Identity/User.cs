@@ -62,9 +62,10 @@ public sealed record User(
 
 /// <summary>
 /// Username → user, one row per username (lower-cased) in the Logins table. Inserting it is what claims a username,
-/// so uniqueness across the platform comes from the insert's 409, never from a check-then-insert.
+/// so uniqueness across the platform comes from the insert's 409, never from a check-then-insert. <see cref="Claimed"/>
+/// dates the claim, so a claim whose request died can be told from one still being written.
 /// </summary>
-public sealed record Login(string Username, long? OrganisationId, long UserId, string? ETag = null)
+public sealed record Login(string Username, long? OrganisationId, long UserId, DateTimeOffset Claimed, string? ETag = null)
 {
     public const string RowKey = "login";
 
@@ -72,11 +73,15 @@ public sealed record Login(string Username, long? OrganisationId, long UserId, s
 
     public TableEntity ToEntity()
     {
-        var entity = new TableEntity(Key(Username), RowKey) { ["UserId"] = UserId };
+        var entity = new TableEntity(Key(Username), RowKey) { ["UserId"] = UserId, ["Claimed"] = Claimed };
         if (OrganisationId is { } org) entity["OrganisationId"] = org;
         return entity;
     }
 
     public static Login FromEntity(TableEntity e) =>
-        new(e.PartitionKey, e.GetInt64("OrganisationId"), e.GetInt64("UserId")!.Value, e.ETag);
+        new(e.PartitionKey, e.GetInt64("OrganisationId"), e.GetInt64("UserId")!.Value,
+            e.GetDateTimeOffset("Claimed") ?? DateTimeOffset.MinValue, e.ETag);
+
+    /// <summary>Whether this row points at that user (the username's case aside).</summary>
+    public bool IsFor(User user) => UserId == user.Id && OrganisationId == user.OrganisationId;
 }

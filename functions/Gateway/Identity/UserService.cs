@@ -9,10 +9,13 @@ namespace Gateway.Identity;
 /// read-modify-write goes through ETags and is retried from the read when someone else got there first. The
 /// organisation row keeps a count of administrators, changed in the same transaction as the user, so that no
 /// sequence of concurrent requests can leave an organisation without one.
+///
+/// Once a username is claimed, the writes that follow are not cancelled by the client going away: a create either
+/// finishes or gives the username back, never leaves a user without a login or a login without a user for longer
+/// than a claim's lease.
 /// </summary>
 public sealed class UserService(IdentityStore store, IdAllocator ids, PasswordHasher passwords, TimeProvider time)
 {
-    internal const int MaxAttempts = 10;
     public const string Sequence = "user";
 
     public async Task<User> CreateAsync(Organisation organisation, UserFields fields, CancellationToken cancellationToken)
@@ -22,26 +25,36 @@ public sealed class UserService(IdentityStore store, IdAllocator ids, PasswordHa
         var user = NewUser(await ids.NextAsync(Sequence, cancellationToken), organisation.Id, username, role, fields);
 
         await ClaimAsync(fields.Form.FieldName("username"), user, cancellationToken);
-        try
+        return await WriteClaimedAsync(user, async () =>
         {
-            for (var attempt = 0; attempt < MaxAttempts; attempt++)
+            await IdentityStore.UntilCommittedAsync(async () =>
             {
                 List<TableOperation> operations = [TableOperation.Insert(user.ToEntity())];
                 if (role == Roles.Administrator)
                 {
                     operations.Add(TableOperation.Replace((organisation with { Administrators = organisation.Administrators + 1 }).ToEntity(), organisation.ETag!));
                 }
-                if (await store.CommitAsync(operations, cancellationToken)) return user;
-                organisation = await store.GetOrganisationAsync(organisation.Id, cancellationToken)
+                if (await store.CommitAsync(operations, CancellationToken.None) || await ExistsAsync(user)) return user;
+                organisation = await store.GetOrganisationAsync(organisation.Id, CancellationToken.None)
                     ?? throw ApiException.NotFound("Organisation not found.");
-            }
-            throw Busy();
-        }
-        catch
+                return null;
+            });
+        });
+    }
+
+    /// <summary>A platform operator (no organisation), for bootstrapping a deployment; operators create organisations.</summary>
+    public async Task<User> CreateOperatorAsync(string username, string password, CancellationToken cancellationToken)
+    {
+        var user = new User(await ids.NextAsync(Sequence, cancellationToken), null, username, Roles.Operator, passwords.Hash(password),
+            null, null, null, null, null, Services: [], CredentialVersion: 0, Created: time.GetUtcNow());
+        await ClaimAsync("username", user, cancellationToken);
+        return await WriteClaimedAsync(user, async () =>
         {
-            await store.ReleaseUsernameAsync(username, user.Id, CancellationToken.None);
-            throw;
-        }
+            if (!await store.CommitAsync([TableOperation.Insert(user.ToEntity())], CancellationToken.None) && !await ExistsAsync(user))
+            {
+                throw new InvalidOperationException($"User {user.Id} could not be written.");
+            }
+        });
     }
 
     /// <summary>A new user row (not yet stored); the password, if any, is hashed here.</summary>
@@ -51,25 +64,30 @@ public sealed class UserService(IdentityStore store, IdAllocator ids, PasswordHa
         fields.Name, fields.Lastname, fields.Email, fields.ContactNumber, fields.Extension,
         Services: [], CredentialVersion: 0, Created: time.GetUtcNow());
 
-    /// <summary>A platform operator (no organisation), for bootstrapping a deployment; operators create organisations.</summary>
-    public async Task<User> CreateOperatorAsync(string username, string password, CancellationToken cancellationToken)
-    {
-        var user = new User(await ids.NextAsync(Sequence, cancellationToken), null, username, Roles.Operator, passwords.Hash(password),
-            null, null, null, null, null, Services: [], CredentialVersion: 0, Created: time.GetUtcNow());
-        await ClaimAsync("username", user, cancellationToken);
-        if (!await store.CommitAsync([TableOperation.Insert(user.ToEntity())], cancellationToken))
-        {
-            throw new InvalidOperationException($"User {user.Id} already exists: the id counter is behind.");
-        }
-        return user;
-    }
-
     /// <summary>Claims the user's username, or answers 409 (naming <paramref name="field"/>) when another user has it.</summary>
     public async Task ClaimAsync(string field, User user, CancellationToken cancellationToken)
     {
-        if (!await store.ClaimUsernameAsync(new Login(user.Username, user.OrganisationId, user.Id), cancellationToken))
+        if (!await store.ClaimUsernameAsync(user, cancellationToken))
         {
             throw ApiException.Conflict($"{field}: \"{user.Username}\" is already taken.");
+        }
+    }
+
+    /// <summary>
+    /// Runs the writes of a user whose username is claimed. If they fail and the user's row is not there, the
+    /// username is given back; if the row is there, an earlier attempt landed and the user exists.
+    /// </summary>
+    public async Task<User> WriteClaimedAsync(User user, Func<Task> write)
+    {
+        try
+        {
+            await write();
+            return user;
+        }
+        catch
+        {
+            if (!await ExistsAsync(user)) await store.ReleaseUsernameAsync(user.Username, user, CancellationToken.None);
+            throw;
         }
     }
 
@@ -80,7 +98,7 @@ public sealed class UserService(IdentityStore store, IdAllocator ids, PasswordHa
         // Hash once, outside the retry loop: it is the expensive part.
         var passwordHash = fields.Password is { } password ? passwords.Hash(password) : null;
 
-        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+        return await IdentityStore.UntilCommittedAsync(async () =>
         {
             var user = await store.GetUserAsync(organisationId, userId, cancellationToken) ?? throw UserNotFound();
             var updated = user with
@@ -110,18 +128,26 @@ public sealed class UserService(IdentityStore store, IdAllocator ids, PasswordHa
 
             var renamed = Login.Key(updated.Username) != Login.Key(user.Username);
             if (renamed) await ClaimAsync(fields.Form.FieldName("username"), updated, cancellationToken);
-            if (await store.CommitAsync(operations, cancellationToken))
+            var committed = await store.CommitAsync(operations, CancellationToken.None);
+            // A refused commit may be our own earlier attempt that landed unanswered. Without a rename, running the
+            // update again from the read is harmless; with one, the new login must not be given back if it did land.
+            if (!committed && renamed)
             {
-                if (renamed) await store.ReleaseUsernameAsync(user.Username, user.Id, cancellationToken);
+                committed = (await store.GetUserAsync(organisationId, userId, CancellationToken.None))?.Username == updated.Username;
+            }
+            if (committed)
+            {
+                if (renamed) await store.ReleaseUsernameAsync(user.Username, user, CancellationToken.None);
                 return updated;
             }
-            if (renamed) await store.ReleaseUsernameAsync(updated.Username, user.Id, CancellationToken.None);
-        }
-        throw Busy();
+            if (renamed) await store.ReleaseUsernameAsync(updated.Username, updated, CancellationToken.None);
+            return null;
+        });
     }
 
     public static ApiException UserNotFound() => ApiException.NotFound("User not found.");
 
-    internal static ApiException Busy() =>
-        ApiException.Conflict("The data changed while this request was being applied; please retry.");
+    /// <summary>Whether the user's row exists: ids are never reused, so if it does, it is this user's.</summary>
+    private async Task<bool> ExistsAsync(User user) =>
+        await store.GetUserAsync(user.OrganisationId, user.Id, CancellationToken.None) is not null;
 }

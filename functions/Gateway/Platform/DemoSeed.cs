@@ -79,7 +79,7 @@ public static class DemoSeed
             var user = login is null ? null : await store.GetUserAsync(login.OrganisationId, login.UserId, cancellationToken);
             if (user is null || !passwords.Verify(credentials.Password, user.PasswordHash)) return false;
         }
-        return await services.GetRequiredService<ApiKeyService>().FindAsync(demo.ApiKey, cancellationToken) == demo.OrganisationId;
+        return (await services.GetRequiredService<ApiKeyService>().FindAsync(demo.ApiKey, cancellationToken))?.OrganisationId == demo.OrganisationId;
     }
 
     private static string NewPassword() => Secrets.Base64Url(15);

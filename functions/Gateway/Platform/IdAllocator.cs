@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Gateway.Storage;
 using Microsoft.Extensions.Options;
 
@@ -22,30 +23,31 @@ public sealed class IdOptions
 public sealed class IdAllocator(GatewayTables tables, IOptions<IdOptions> options)
 {
     private const string RowKey = "counter";
-    private readonly Dictionary<string, Block> _blocks = [];
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    private const int MaxAttempts = 50;
+    private readonly ConcurrentDictionary<string, Sequence> _sequences = new(StringComparer.Ordinal);
 
     public async Task<long> NextAsync(string sequence, CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken);
+        var state = _sequences.GetOrAdd(sequence, _ => new Sequence());
+        await state.Gate.WaitAsync(cancellationToken);
         try
         {
-            if (!_blocks.TryGetValue(sequence, out var block) || block.Next >= block.End)
+            if (state.Next >= state.End)
             {
-                block = await ReserveAsync(sequence, options.Value.BlockSize, cancellationToken);
+                (state.Next, state.End) = await ReserveAsync(sequence, options.Value.BlockSize, cancellationToken);
             }
-            _blocks[sequence] = block with { Next = block.Next + 1 };
-            return block.Next;
+            return state.Next++;
         }
         finally
         {
-            _gate.Release();
+            state.Gate.Release();
         }
     }
 
-    private async Task<Block> ReserveAsync(string sequence, int size, CancellationToken cancellationToken)
+    /// <summary>Advances the counter row by a block; a lost ETag race means another process took that block, so read again.</summary>
+    private async Task<(long Start, long End)> ReserveAsync(string sequence, int size, CancellationToken cancellationToken)
     {
-        while (true)
+        for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
             var counter = await tables.Counters.GetAsync(sequence, RowKey, ct: cancellationToken);
             var start = counter?.GetInt64("Next") ?? 1;
@@ -53,9 +55,16 @@ public sealed class IdAllocator(GatewayTables tables, IOptions<IdOptions> option
             var result = counter is null
                 ? await tables.Counters.InsertAsync(advanced, cancellationToken)
                 : await tables.Counters.ReplaceAsync(advanced, counter.ETag!, cancellationToken);
-            if (result.IsSuccess) return new Block(start, start + size);
+            if (result.IsSuccess) return (start, start + size);
         }
+        throw new InvalidOperationException($"Could not reserve ids for '{sequence}' after {MaxAttempts} attempts: the counter is too contended.");
     }
 
-    private sealed record Block(long Next, long End);
+    /// <summary>This process's current block of one sequence; one reservation at a time per sequence.</summary>
+    private sealed class Sequence
+    {
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+        public long Next { get; set; }
+        public long End { get; set; }
+    }
 }

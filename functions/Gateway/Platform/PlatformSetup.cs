@@ -31,6 +31,18 @@ public static class PlatformSetup
                     "POST /api/v1/token, or an x-api-key header. Every error is {name, message, code, status, type}. Times are " +
                     "\"yyyy-MM-dd HH:mm:ss\" in the organisation's time zone. Every response carries X-Request-Id.",
             };
+            // The three ways to authenticate; each operation's 401/403 responses say when they are needed.
+            document.Components ??= new OpenApiComponents();
+            document.Components.SecuritySchemes = new Dictionary<string, IOpenApiSecurityScheme>
+            {
+                ["basic"] = new OpenApiSecurityScheme { Type = SecuritySchemeType.Http, Scheme = "basic" },
+                ["bearer"] = new OpenApiSecurityScheme { Type = SecuritySchemeType.Http, Scheme = "bearer", Description = "A token from POST /api/v1/token." },
+                ["apiKey"] = new OpenApiSecurityScheme { Type = SecuritySchemeType.ApiKey, In = ParameterLocation.Header, Name = "x-api-key" },
+            };
+            document.Security =
+            [
+                .. new[] { "basic", "bearer", "apiKey" }.Select(name => new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(name, document)] = [] }),
+            ];
             return Task.CompletedTask;
         }));
         return services;

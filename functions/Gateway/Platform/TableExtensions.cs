@@ -5,14 +5,10 @@ namespace Gateway.Platform;
 public static class TableExtensions
 {
     /// <summary>
-    /// Inserts a row whose key was just generated (a random secret's fingerprint, a new id). A conflict means the
-    /// generator is broken, not that someone else got there first, so it fails loudly rather than share a key.
+    /// Inserts a row whose key was just generated (a random secret's fingerprint, a random id). Nobody else can
+    /// know that key, so a conflict can only be an earlier attempt of this same insert that landed while its answer
+    /// was lost (the storage client retries after timeouts): the row is there, which is what was wanted.
     /// </summary>
-    public static async Task InsertFreshAsync(this TableClient table, TableEntity entity, CancellationToken cancellationToken)
-    {
-        if (!(await table.InsertAsync(entity, cancellationToken)).IsSuccess)
-        {
-            throw new InvalidOperationException($"{table.Name} already has a row {entity.PartitionKey}/{entity.RowKey}, whose key was freshly generated.");
-        }
-    }
+    public static async Task InsertFreshAsync(this TableClient table, TableEntity entity, CancellationToken cancellationToken) =>
+        await table.InsertAsync(entity, cancellationToken);
 }

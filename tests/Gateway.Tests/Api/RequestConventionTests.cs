@@ -29,6 +29,26 @@ public sealed class RequestConventionTests(GatewayApp app) : IClassFixture<Gatew
     }
 
     [Fact]
+    public async Task FormBodiesWithRawUtf8AreReadAsUtf8()
+    {
+        var organisation = await app.CreateOrganisationAsync();
+        using var client = app.ClientFor(organisation.Admin);
+        var username = Unique.Name("utf8");
+        var body = Encoding.UTF8.GetBytes($"User[username]={username}&User[role]=agent&User[name]=Jürgen&User[password]=pässwörd1");
+
+        var response = await client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/api/v1/user")
+        {
+            Content = new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/x-www-form-urlencoded") } },
+        });
+
+        Assert.Equal("Jürgen", (await response.JsonAsync(201)).GetProperty("name").GetString());
+        using var right = app.ClientFor(new Credentials(username, "pässwörd1"));
+        await (await right.PostAsync("/api/v1/token", null)).JsonAsync(200);
+        using var lookalike = app.ClientFor(new Credentials(username, "pßsswörd1"));
+        await (await lookalike.PostAsync("/api/v1/token", null)).ErrorAsync(401);
+    }
+
+    [Fact]
     public async Task FieldNamesMatchWhateverTheirCaseSoCamelCasedJsonWorks()
     {
         var organisation = await app.CreateOrganisationAsync();

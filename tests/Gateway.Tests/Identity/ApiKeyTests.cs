@@ -79,6 +79,35 @@ public sealed class ApiKeyTests(GatewayApp app) : IClassFixture<GatewayApp>
     }
 
     [Fact]
+    public async Task KeysDoNotSeeTheApiSaltThatPeopleSee()
+    {
+        var organisation = await app.CreateOrganisationAsync();
+        using var admin = app.ClientFor(organisation.Admin);
+        var key = (await (await admin.PostFormAsync($"/api/v1/organisation/{organisation.Id}/api-key")).JsonAsync(201)).GetProperty("key").GetString()!;
+        using var withKey = app.ClientWithApiKey(key);
+
+        Assert.DoesNotContain("api_salt", (await (await withKey.GetAsync($"/api/v1/organisation/{organisation.Id}")).JsonAsync(200)).Keys());
+        Assert.Contains("api_salt", (await (await admin.GetAsync($"/api/v1/organisation/{organisation.Id}")).JsonAsync(200)).Keys());
+    }
+
+    [Fact]
+    public async Task LiveKeysStopWhileTheOrganisationIsInTestModeAndTestKeysGoOn()
+    {
+        var organisation = await app.CreateOrganisationAsync(mode: "live");
+        using var admin = app.ClientFor(organisation.Admin);
+        var live = (await (await admin.PostFormAsync($"/api/v1/organisation/{organisation.Id}/api-key", ("ApiKey[mode]", "live"))).JsonAsync(201)).GetProperty("key").GetString()!;
+        var test = (await (await admin.PostFormAsync($"/api/v1/organisation/{organisation.Id}/api-key", ("ApiKey[mode]", "test"))).JsonAsync(201)).GetProperty("key").GetString()!;
+        using var operatorClient = app.ClientFor(await app.OperatorAsync());
+
+        await (await operatorClient.PutFormAsync($"/api/v1/organisation/{organisation.Id}", ("Organisation[mode]", "test"))).JsonAsync(200);
+
+        using var withLive = app.ClientWithApiKey(live);
+        Assert.Contains("test mode", await (await withLive.GetAsync($"/api/v1/organisation/{organisation.Id}")).ErrorAsync(401));
+        using var withTest = app.ClientWithApiKey(test);
+        await (await withTest.GetAsync($"/api/v1/organisation/{organisation.Id}")).JsonAsync(200);
+    }
+
+    [Fact]
     public async Task KeysAreStoredOnlyAsHashes()
     {
         var organisation = await app.CreateOrganisationAsync();

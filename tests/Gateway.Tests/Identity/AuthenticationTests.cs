@@ -151,6 +151,59 @@ public sealed class AuthenticationTests(ClockedGatewayApp app) : IClassFixture<C
         Assert.NotNull(await tables.Tokens.GetAsync(Secrets.Fingerprint(fresh), "token"));
     }
 
+    [Fact]
+    public async Task RepeatedWrongPasswordsLockTheUsernameForAWhile()
+    {
+        var organisation = await app.CreateOrganisationAsync();
+        var otherUser = await app.CreateUserAsync(organisation);
+        using var wrong = app.ClientFor(organisation.Admin with { Password = "not-the-password" });
+        for (var i = 0; i < LoginThrottle.MaxFailures; i++)
+        {
+            await (await wrong.GetAsync($"/api/v1/user/{organisation.AdminId}")).ErrorAsync(401);
+        }
+
+        using var right = app.ClientFor(organisation.Admin);
+        var locked = await right.GetAsync($"/api/v1/user/{organisation.AdminId}");
+        Assert.Contains("Too many failed sign-ins", await locked.ErrorAsync(429));
+        Assert.InRange(int.Parse(locked.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture), 1, 300);
+        using var other = app.ClientFor(otherUser.Credentials);
+        await (await other.GetAsync($"/api/v1/user/{otherUser.Id}")).JsonAsync(200);
+
+        app.Clock!.Advance(LoginThrottle.Window);
+        await (await right.GetAsync($"/api/v1/user/{organisation.AdminId}")).JsonAsync(200);
+    }
+
+    [Fact]
+    public async Task AnonymousEndpointsNeverCheckAPassword()
+    {
+        var organisation = await app.CreateOrganisationAsync();
+        using var client = app.ClientFor(organisation.Admin with { Password = "a-wrong-password" });
+        var hasher = app.Service<PasswordHasher>();
+        var before = hasher.Derivations;
+
+        await (await client.GetAsync("/api/health")).JsonAsync(200);
+        await (await client.GetAsync("/api/v1/no-such-route")).ErrorAsync(404);
+
+        Assert.Equal(before, hasher.Derivations);
+    }
+
+    [Fact]
+    public async Task AFreshUsernameClaimIsNeverTakenOverButAnAbandonedOneIs()
+    {
+        var organisation = await app.CreateOrganisationAsync();
+        using var admin = app.ClientFor(organisation.Admin);
+        var username = Unique.Name("claimed");
+        // A claim as a request that is still writing its user leaves it: the login row, no user yet.
+        var claim = new Login(username, organisation.Id, 999_999_999, app.Clock!.GetUtcNow());
+        await app.Service<GatewayTables>().Logins.InsertAsync(claim.ToEntity());
+
+        Assert.Contains("already taken", await (await admin.PostFormAsync("/api/v1/user",
+            ("User[username]", username), ("User[role]", "agent"))).ErrorAsync(409));
+
+        app.Clock.Advance(TimeSpan.FromMinutes(11));
+        await (await admin.PostFormAsync("/api/v1/user", ("User[username]", username), ("User[role]", "agent"))).JsonAsync(201);
+    }
+
     private async Task<string> IssueTokenAsync(Credentials credentials)
     {
         using var client = app.ClientFor(credentials);
