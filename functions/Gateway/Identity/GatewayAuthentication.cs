@@ -85,7 +85,10 @@ public sealed class GatewayAuthentication(
         var colon = decoded.IndexOf(':', StringComparison.Ordinal);
         if (colon <= 0) return Fail("The Basic credentials are not valid base64 of username:password.");
         var (username, password) = (decoded[..colon], decoded[(colon + 1)..]);
-        if (throttle.RetryAfter(username) is { } wait)
+        // What cannot be a username (too long, odd characters) is looked up and throttled by its fingerprint: a valid
+        // storage key, of bounded size.
+        var name = Usernames.IsValid(username) ? username : Secrets.Fingerprint(username);
+        if (throttle.RetryAfter(name) is { } wait)
         {
             Context.Items[RetryAfterKey] = wait;
             return null;
@@ -93,18 +96,18 @@ public sealed class GatewayAuthentication(
 
         // Unknown and malformed usernames cost the same storage reads as known ones (a login, then one parallel
         // step), like they cost the same password work, so timing does not tell which usernames exist.
-        var login = await store.GetLoginAsync(Usernames.IsValid(username) ? username : Secrets.Fingerprint(username), Context.RequestAborted);
+        var login = await store.GetLoginAsync(name, Context.RequestAborted);
         var (user, organisation) = login is null
             ? (await store.GetUserAsync(null, 0, Context.RequestAborted), null)
             : await LoadAsync(login.OrganisationId, login.UserId);
         // A login row whose user no longer carries the username (an unfinished rename) does not sign anyone in.
-        if (user is not null && Login.Key(user.Username) != Login.Key(username)) user = null;
+        if (user is not null && Login.Key(user.Username) != Login.Key(name)) user = null;
         if (!passwords.Verify(password, user?.PasswordHash) || user is null)
         {
-            throttle.Failed(username);
+            throttle.Failed(name);
             return Fail("Invalid username or password.");
         }
-        throttle.Succeeded(username);
+        throttle.Succeeded(name);
         return Authenticated(user, organisation);
     }
 
