@@ -80,8 +80,8 @@ public static class FunctionEndpoints
     }
 
     /// <summary>
-    /// <c>POST /{name}</c>: parses the envelope and runs the function. <paramref name="run"/> returns null for an
-    /// unusable envelope (400), else the outcome for the invocation log (200); a failing function is a 500.
+    /// <c>POST /{name}</c>: parses the envelope and runs the function. <paramref name="run"/> returns the outcome for
+    /// the invocation log (200), or a problem with the envelope (400); a failing function is a 500.
     /// Non-2xx tells the host the invocation failed, so it retries queue messages.
     /// </summary>
     private static void MapInvocation(WebApplication app, string functionName, Func<JsonElement, FunctionInvoker, CancellationToken, Task<Outcome>> run) =>
