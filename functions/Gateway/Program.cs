@@ -1,6 +1,7 @@
 using Gateway.Api;
 using Gateway.Hosting;
 using Gateway.Identity;
+using Gateway.Payments;
 using Gateway.Platform;
 
 // Deployment step: write {FunctionName}/function.json for every function (run by the publish target).
@@ -22,6 +23,7 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 builder.AddGatewayHosting();
 builder.Services.AddGatewayPlatform(builder.Configuration);
 builder.Services.AddGatewayIdentity();
+builder.Services.AddGatewayPayments();
 
 var app = builder.Build();
 
@@ -42,6 +44,8 @@ app.MapTokens();
 app.MapOrganisations();
 app.MapUsers();
 app.MapApiKeys();
+app.MapPayments();
+app.MapTransactions();
 app.MapFunctionsHosting();
 
 await app.RunAsync();

@@ -30,9 +30,18 @@ public sealed class RequestForm
     /// <summary>Field names match case-insensitively: JSON serializers often camel-case <c>User</c> to <c>user</c>.</summary>
     internal static readonly JsonNodeOptions NodeOptions = new() { PropertyNameCaseInsensitive = true };
 
-    private RequestForm(JsonObject root) => Root = new FormSection(null, root);
+    private readonly JsonObject _root;
+
+    private RequestForm(JsonObject root)
+    {
+        _root = root;
+        Root = new FormSection(null, root);
+    }
 
     public FormSection Root { get; }
+
+    /// <summary>The parsed body as compact JSON: equal for equal requests however they were encoded (form or JSON).</summary>
+    public string Canonical() => _root.ToJsonString();
 
     public FormSection Section(string name) => Root.Section(name);
 

@@ -37,11 +37,26 @@ public static class Functions
     public static readonly HttpFunction ApiKeyRevoke = new("ApiKeyRevoke", Delete, "api/v1/organisation/{id}/api-key/{keyId}");
     public static readonly TimerFunction TokenSweep = new("TokenSweep", "0 17 * * * *", typeof(TokenSweep));
 
+    // Payments
+    public static readonly HttpFunction PaymentKeyCreate = new("PaymentKeyCreate", Post, "api/v1/payment-key");
+    public static readonly HttpFunction PayDirect = new("PayDirect", Post, "api/v1/pay/direct");
+    public static readonly HttpFunction PayAuth = new("PayAuth", Post, "api/v1/pay/auth");
+    public static readonly HttpFunction PaySettle = new("PaySettle", Put, "api/v1/pay/settle");
+    public static readonly HttpFunction PayReverse = new("PayReverse", Put, "api/v1/pay/reverse");
+    public static readonly HttpFunction TransactionView = new("TransactionView", Get, "api/v1/gateway-transaction/{id}");
+    public static readonly HttpFunction TransactionFind = new("TransactionFind", Get, "api/v1/gateway-transaction");
+    public static readonly HttpFunction TransactionRefund = new("TransactionRefund", Put, "api/v1/gateway-transaction/refund/{id}");
+    public static readonly HttpFunction OrganisationTransactionList = new("OrganisationTransactionList", Get, "api/v1/organisation/{id}/gateway-transaction");
+    public static readonly HttpFunction UserTransactionList = new("UserTransactionList", Get, "api/v1/user/{id}/gateway-transaction");
+    public static readonly HttpFunction TransactionExport = new("TransactionExport", Get, "api/v1/export/gateway-transactions");
+
     public static IReadOnlyList<FunctionDefinition> All { get; } =
     [
         Health, OpenApiDocument, ConstantsView, ApiNotFound,
         TokenCreate, OrganisationCreate, OrganisationView, OrganisationUpdate, LicenceUpdate,
         UserList, UserView, UserCreate, UserUpdate, UserActivate, UserDeactivate,
         ApiKeyCreate, ApiKeyList, ApiKeyRevoke, TokenSweep,
+        PaymentKeyCreate, PayDirect, PayAuth, PaySettle, PayReverse,
+        TransactionView, TransactionFind, TransactionRefund, OrganisationTransactionList, UserTransactionList, TransactionExport,
     ];
 }

@@ -19,6 +19,12 @@ public static class Policies
 
     /// <summary>Any user of an organisation, administrator or agent.</summary>
     public const string OrganisationUser = nameof(OrganisationUser);
+
+    /// <summary>Takes payments and views transactions: an organisation's users and its API keys.</summary>
+    public const string PaymentUser = nameof(PaymentUser);
+
+    /// <summary>Refunds, lists and exports all of an organisation's transactions: its administrators and API keys.</summary>
+    public const string PaymentAdministrator = nameof(PaymentAdministrator);
 }
 
 public static class IdentitySetup
@@ -55,7 +61,9 @@ public static class IdentitySetup
             .AddPolicy(Policies.UserAdministrator, Policy().RequireRole(Roles.Administrator).Build())
             .AddPolicy(Policies.UserAdministratorOrOperator, Policy().RequireRole(Roles.Administrator, Roles.Operator).Build())
             .AddPolicy(Policies.OrganisationReader, Policy().RequireRole(Roles.Administrator, Roles.Operator, Roles.ApiKey).Build())
-            .AddPolicy(Policies.OrganisationUser, Policy().RequireRole(Roles.Administrator, Roles.Agent).Build());
+            .AddPolicy(Policies.OrganisationUser, Policy().RequireRole(Roles.Administrator, Roles.Agent).Build())
+            .AddPolicy(Policies.PaymentUser, Policy().RequireRole(Roles.Administrator, Roles.Agent, Roles.ApiKey).Build())
+            .AddPolicy(Policies.PaymentAdministrator, Policy().RequireRole(Roles.Administrator, Roles.ApiKey).Build());
         return services;
     }
 

@@ -26,7 +26,13 @@ public sealed class GatewayTables(TableServiceClient service)
     public TableClient ApiKeys { get; } = service.GetTableClient("ApiKeys");
     public TableClient Counters { get; } = service.GetTableClient("Counters");
 
-    public IEnumerable<TableClient> All => [Identity, Logins, Tokens, ApiKeys, Counters];
+    /// <summary>Transactions, payment keys, their index rows, outbox events and idempotency records, by organisation.</summary>
+    public TableClient Payments { get; } = service.GetTableClient("Payments");
+
+    /// <summary>Payment keys and 3-D Secure sessions to their organisation, for the pages payers use without credentials.</summary>
+    public TableClient Lookups { get; } = service.GetTableClient("Lookups");
+
+    public IEnumerable<TableClient> All => [Identity, Logins, Tokens, ApiKeys, Counters, Payments, Lookups];
 }
 
 public static class StorageSetup

@@ -1,0 +1,61 @@
+namespace Gateway.Payments;
+
+public enum AcquirerOutcome
+{
+    Approved,
+    Declined,
+
+    /// <summary>The issuer wants the cardholder to pass a 3-D Secure challenge before it decides.</summary>
+    ChallengeRequired,
+}
+
+/// <summary>
+/// What the acquirer said. <see cref="ResponseCode"/> and <see cref="ResponseText"/> use ISO 8583 codes ("00"
+/// approved, "51" insufficient funds), as the documents' <c>gateway_response_parameters</c> show.
+/// </summary>
+public sealed record AcquirerResult(
+    AcquirerOutcome Outcome, string ResponseCode, string ResponseText, string? DeclineCode, string? AuthCode, string Reference)
+{
+    public bool Approved => Outcome == AcquirerOutcome.Approved;
+}
+
+/// <summary>A card payment to authorise; <see cref="Capture"/> false holds the funds for a later settle or reverse.</summary>
+public sealed record CardCharge(string IdempotencyKey, CardDetails Card, long AmountMinor, string Currency, bool Capture);
+
+/// <summary>An instant EFT: the payer signed in to <see cref="Bank"/> as <see cref="Account"/> and confirmed.</summary>
+public sealed record EftCharge(string IdempotencyKey, string Bank, string Account, long AmountMinor, string Currency);
+
+/// <summary>
+/// The boundary to whoever moves the money (a card acquirer or an EFT processor). Every call carries an idempotency
+/// key derived from our own ids, so a call repeated after a crash or a lost answer is answered, not repeated.
+/// </summary>
+public interface IAcquirer
+{
+    /// <summary>The name shown as a transaction's <c>gateway</c>.</summary>
+    string Name { get; }
+
+    Task<AcquirerResult> ChargeCardAsync(CardCharge charge, CancellationToken cancellationToken);
+
+    Task<AcquirerResult> CompleteChallengeAsync(string reference, bool passed, CancellationToken cancellationToken);
+
+    Task<AcquirerResult> CaptureAsync(string reference, long amountMinor, string idempotencyKey, CancellationToken cancellationToken);
+
+    Task<AcquirerResult> VoidAsync(string reference, string idempotencyKey, CancellationToken cancellationToken);
+
+    Task<AcquirerResult> RefundAsync(string reference, long amountMinor, string idempotencyKey, CancellationToken cancellationToken);
+
+    Task<AcquirerResult> ChargeEftAsync(EftCharge charge, CancellationToken cancellationToken);
+}
+
+/// <summary>The acquirer could not be reached or gave no usable answer; the payment's outcome is unknown to it.</summary>
+public sealed class AcquirerUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// Chooses the acquirer per organisation: a test-mode organisation only ever reaches the simulator, whatever is
+/// configured for live traffic. The live acquirer is whatever <see cref="IAcquirer"/> is registered; until a real
+/// processor is integrated that is the simulator too (its transactions are then not marked as demo).
+/// </summary>
+public sealed class AcquirerRouter(SimulatedAcquirer simulator, IAcquirer live)
+{
+    public IAcquirer For(bool isTestMode) => isTestMode ? simulator : live;
+}

@@ -1,0 +1,160 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Gateway.Api;
+using Gateway.Identity;
+using Gateway.Storage;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Payments;
+
+/// <summary>A payment key opened by a hosted page, with the organisation it pays.</summary>
+public sealed record HostedPayment(PaymentKey Key, Organisation Organisation);
+
+/// <summary>Where a hosted attempt ended and where the payer goes next.</summary>
+public sealed record HostedOutcome(PaymentTransaction Transaction, string RedirectUrl);
+
+/// <summary>
+/// Payments made by a payer on the hosted pages with a payment key. An attempt first holds the key (an ETag-checked
+/// write), so two tabs cannot both pay it; a declined attempt releases it for another try, an approved one marks it
+/// paid in the same transaction that writes the payment. A hold left by a crash lapses after
+/// <see cref="HoldTime"/>, and the next attempt reuses its transaction id so the acquirer sees the same payment.
+/// </summary>
+public sealed class HostedPayments(PaymentStore store, PaymentService payments, AcquirerRouter acquirers, IdentityStore identity,
+    IOptions<PaymentOptions> options)
+{
+    public static readonly TimeSpan HoldTime = TimeSpan.FromMinutes(2);
+
+    /// <summary>How long a payer has for a 3-D Secure challenge before the key can be tried again.</summary>
+    public static readonly TimeSpan ChallengeTime = TimeSpan.FromMinutes(15);
+
+    public async Task<HostedPayment?> OpenAsync(string key, CancellationToken cancellationToken)
+    {
+        if (key.Length != 32 || !key.All(char.IsAsciiHexDigitLower)) return null;
+        if (await store.LookupAsync(PaymentRows.KeyLookup(key), cancellationToken) is not { } lookup) return null;
+        var paymentKey = await store.GetKeyAsync(lookup.OrganisationId, key, cancellationToken);
+        var organisation = paymentKey is null ? null : await identity.GetOrganisationAsync(lookup.OrganisationId, cancellationToken);
+        return paymentKey is null || organisation is null ? null : new HostedPayment(paymentKey, organisation);
+    }
+
+    public Task<HostedOutcome> PayByCardAsync(string key, CardDetails card, bool rememberCard, CancellationToken cancellationToken) =>
+        AttemptAsync(key, PaymentTypes.Card, "Credit Card", rememberCard,
+            (acquirer, id, k) => acquirer.ChargeCardAsync(new CardCharge($"txn-{id}", card, k.AmountMinor, k.Currency, Capture: !k.IsAuthorisation), cancellationToken),
+            k => Responses.ForCard(card, k.AmountMinor, k.Currency), cancellationToken);
+
+    public Task<HostedOutcome> PayByEftAsync(string key, string bank, string account, CancellationToken cancellationToken) =>
+        AttemptAsync(key, PaymentTypes.Eft, "EFT", rememberCard: false,
+            (acquirer, id, k) => acquirer.ChargeEftAsync(new EftCharge($"txn-{id}", bank, account, k.AmountMinor, k.Currency), cancellationToken),
+            k => Responses.ForEft(bank, account, k.AmountMinor, k.Currency), cancellationToken);
+
+    /// <summary>The payer gave up: recorded as a failed attempt ("Cancelled by payer"); the key stays open.</summary>
+    public Task<HostedOutcome> CancelAsync(string key, string paymentType, CancellationToken cancellationToken) =>
+        AttemptAsync(key, paymentType, paymentType == PaymentTypes.Eft ? "EFT" : "Credit Card", rememberCard: false,
+            (_, id, _) => Task.FromResult(new AcquirerResult(AcquirerOutcome.Declined, "17", CancelledReason, "cancelled_by_payer", null, $"cancel-{id}")),
+            k => new JsonObject { ["amount"] = k.AmountMinor, ["currency"] = Money.NumericCode(k.Currency) }, cancellationToken);
+
+    public const string CancelledReason = "Cancelled by payer";
+
+    private async Task<HostedOutcome> AttemptAsync(string keyText, string paymentType, string service, bool rememberCard,
+        Func<IAcquirer, long, PaymentKey, Task<AcquirerResult>> charge, Func<PaymentKey, JsonObject> response, CancellationToken cancellationToken)
+    {
+        var (key, organisation) = await OpenAsync(keyText, cancellationToken) ?? throw ApiException.NotFound("This payment link is not valid.");
+        if (key.PaymentType is { } only && only != paymentType) throw ApiException.BadRequest($"This payment can only be made by {only}.");
+        var now = payments.Now;
+        RefuseUnpayable(key, now);
+
+        var id = key.State == PaymentKeyStates.Processing ? key.TransactionId!.Value : await payments.NextIdAsync(cancellationToken);
+        var held = key with { State = PaymentKeyStates.Processing, TransactionId = id, HeldUntil = now + HoldTime };
+        var hold = await store.ReplaceKeyAsync(held, key.ETag!, cancellationToken);
+        if (hold is null) throw InProgress();
+        held = held with { ETag = hold };
+
+        var acquirer = acquirers.For(key.IsDemo);
+        AcquirerResult result;
+        try
+        {
+            result = await PaymentService.CallAsync(() => charge(acquirer, id, key));
+        }
+        catch
+        {
+            await store.ReplaceKeyAsync(held with { State = PaymentKeyStates.Open, HeldUntil = null }, held.ETag!, CancellationToken.None);
+            throw;
+        }
+
+        var draft = new PaymentTransaction
+        {
+            Id = id, OrganisationId = organisation.Id, UserId = key.UserId, Username = key.Username,
+            Status = TransactionStatus.Pending, PaymentType = paymentType, Service = service, Gateway = acquirer.Name,
+            AmountMinor = key.AmountMinor, Currency = key.Currency, MerchantReference = key.MerchantReference,
+            CustomerReference = key.CustomerReference, GatewayReference = Guid.NewGuid().ToString(), PaymentKey = key.Key,
+            Created = now, IsDemo = key.IsDemo, IsAuthorisation = key.IsAuthorisation && paymentType == PaymentTypes.Card,
+            NotifyUrl = key.NotifyUrl, RememberCard = rememberCard, Response = response(key),
+        };
+        var transaction = await payments.WithOutcomeAsync(draft, result, cancellationToken);
+        var after = transaction.Status switch
+        {
+            TransactionStatus.Pending => held with { HeldUntil = now + ChallengeTime },
+            TransactionStatus.Failed => held with { State = PaymentKeyStates.Open, HeldUntil = null },
+            _ => held with { State = PaymentKeyStates.Paid, HeldUntil = null },
+        };
+        await payments.CreateAsync(transaction, [TableOperation.Replace(after.ToEntity(), held.ETag!)], cancellationToken);
+        return new HostedOutcome(transaction, RedirectFor(after, transaction));
+    }
+
+    /// <summary>The 3-D Secure page's answer. A second answer for a decided transaction just shows where it went.</summary>
+    public async Task<HostedOutcome> CompleteChallengeAsync(string session, long transactionId, bool passed, CancellationToken cancellationToken)
+    {
+        var lookup = await store.LookupAsync(PaymentRows.SessionLookup(session), cancellationToken);
+        if (lookup is not { TransactionId: { } id } || id != transactionId) throw ApiException.NotFound("This authentication session is not valid.");
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            var current = await store.GetAsync(lookup.Value.OrganisationId, id, cancellationToken);
+            if (current is null || current.ThreeDsSession != session) throw ApiException.NotFound("This authentication session is not valid.");
+            var key = current.Service == "Direct" ? null : await store.GetKeyAsync(current.OrganisationId, current.PaymentKey, cancellationToken);
+            if (current.Status != TransactionStatus.Pending) return new HostedOutcome(current, RedirectFor(key, current));
+
+            var result = await PaymentService.CallAsync(() => acquirers.For(current.IsDemo).CompleteChallengeAsync(current.AcquirerReference!, passed, cancellationToken));
+            var next = current.Decide(result, payments.Now);
+            TableOperation? release = null;
+            if (key is { State: PaymentKeyStates.Processing } && key.TransactionId == id)
+            {
+                key = key with { State = next.Status == TransactionStatus.Failed ? PaymentKeyStates.Open : PaymentKeyStates.Paid, HeldUntil = null };
+                release = TableOperation.Replace(key.ToEntity(), key.ETag!);
+            }
+            if (await payments.TryChangeAsync(current, next, [release], cancellationToken)) return new HostedOutcome(next, RedirectFor(key, next));
+        }
+        throw IdentityStore.Busy();
+    }
+
+    public static void RefuseUnpayable(PaymentKey key, DateTimeOffset now)
+    {
+        if (key.State == PaymentKeyStates.Paid) throw ApiException.Conflict("This payment has already been made.");
+        if (key.IsExpired(now)) throw new ApiException(StatusCodes.Status410Gone, "This payment link has expired.");
+        if (key.State == PaymentKeyStates.Processing && key.HeldUntil > now) throw InProgress();
+    }
+
+    private static ApiException InProgress() => ApiException.Conflict("A payment with this link is already in progress.");
+
+    /// <summary>
+    /// The merchant's URL for the outcome, with <c>payment_key</c>, <c>transaction_id</c> and <c>status</c> added;
+    /// the gateway's own receipt page when the merchant gave none.
+    /// </summary>
+    public string RedirectFor(PaymentKey? key, PaymentTransaction t)
+    {
+        if (t.Status == TransactionStatus.Pending) return payments.ThreeDsUrl(t);
+        var target = key is null ? t.ReturnUrl : t.Status switch
+        {
+            TransactionStatus.Complete => key.SuccessUrl,
+            TransactionStatus.Authorised => key.PendingUrl ?? key.SuccessUrl,
+            _ when t.Reason == CancelledReason => key.CancelUrl ?? key.ErrorUrl,
+            _ => key.ErrorUrl,
+        };
+        target ??= new Uri(options.Value.BaseUri, "receipt").ToString();
+        return QueryHelpers.AddQueryString(target, new Dictionary<string, string?>
+        {
+            ["payment_key"] = t.PaymentKey,
+            ["transaction_id"] = t.Id.ToString(CultureInfo.InvariantCulture),
+            ["status"] = t.Status,
+        });
+    }
+}

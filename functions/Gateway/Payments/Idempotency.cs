@@ -1,0 +1,175 @@
+using System.Text;
+using System.Text.Json;
+using Gateway.Api;
+using Gateway.Platform;
+using Gateway.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Payments;
+
+/// <summary>A response as sent, kept so that a retry with the same Idempotency-Key gets exactly the same bytes.</summary>
+public sealed record StoredResponse(int Status, string Json)
+{
+    public static StoredResponse Ok<T>(T body) => new(StatusCodes.Status200OK, JsonSerializer.Serialize(body, ApiJson.Options));
+
+    public IResult ToResult(bool replayed)
+    {
+        return new Written(this, replayed);
+    }
+
+    private sealed class Written(StoredResponse response, bool replayed) : IResult
+    {
+        public Task ExecuteAsync(HttpContext context)
+        {
+            context.Response.StatusCode = response.Status;
+            if (replayed) context.Response.Headers[Idempotency.ReplayedHeader] = "true";
+            context.Response.ContentType = "application/json; charset=utf-8";
+            return context.Response.WriteAsync(response.Json, Encoding.UTF8);
+        }
+    }
+}
+
+/// <summary>
+/// The request's hold on its Idempotency-Key. The operation adds <see cref="Complete"/> to the same entity-group
+/// transaction as its change, so the change and the response kept for retries are written together or not at all;
+/// and since that write checks the record's ETag, a request whose hold was taken over after a crash cannot commit.
+/// </summary>
+public sealed class IdempotencyScope
+{
+    public static readonly IdempotencyScope None = new(null);
+    private readonly TableEntity? _record;
+
+    internal IdempotencyScope(TableEntity? record) => _record = record;
+
+    internal bool Completed { get; private set; }
+
+    /// <summary>The transaction id this request uses; the same on a takeover, so the acquirer sees the same idempotency key.</summary>
+    public long? ReservedId => _record?.GetInt64("ReservedId");
+
+    internal TableOperation Release() => TableOperation.Delete(_record!.PartitionKey, _record.RowKey, _record.ETag!);
+
+    public TableOperation? Complete(StoredResponse response)
+    {
+        Completed = true;
+        if (_record is null) return null;
+        var done = Idempotency.Record(_record, "done", response);
+        return TableOperation.Replace(done, _record.ETag!);
+    }
+}
+
+/// <summary>
+/// <c>Idempotency-Key</c> on requests that create payment keys or move money. The first request holds the key
+/// (an insert, so only one can), runs, and keeps its response for <see cref="PaymentOptions.IdempotencyRetention"/>.
+/// A retry with the same body replays that response (with <c>Idempotent-Replayed: true</c>); with another body it
+/// gets 422; while the first is still running, 409. 4xx answers other than 409 and 429 are kept like successes
+/// (they would be the same again); 409, 429 and failures release the key so the request can be retried.
+/// </summary>
+public sealed class Idempotency(GatewayTables tables, IdAllocator ids, PaymentSecrets secrets, TimeProvider time, IOptions<PaymentOptions> options)
+{
+    public const string Header = "Idempotency-Key";
+    public const string ReplayedHeader = "Idempotent-Replayed";
+    private const int MaxKeyLength = 255;
+
+    public async Task<IResult> RunAsync(HttpContext http, long organisationId, RequestForm form,
+        Func<IdempotencyScope, Task<StoredResponse>> operation, CancellationToken cancellationToken)
+    {
+        var key = ReadKey(http);
+        if (key is null) return (await operation(IdempotencyScope.None)).ToResult(replayed: false);
+
+        var fingerprint = secrets.Sign("idempotency", $"{http.Request.Method} {http.Request.Path}\n{form.Canonical()}");
+        var (scope, replay) = await HoldAsync(organisationId, key, fingerprint, cancellationToken);
+        if (replay is not null) return replay.ToResult(replayed: true);
+
+        try
+        {
+            var response = await operation(scope!);
+            if (!scope!.Completed) throw new InvalidOperationException("An idempotent operation committed without completing its idempotency record.");
+            return response.ToResult(replayed: false);
+        }
+        // Both writes below check the hold's ETag, so they change nothing if the operation did commit.
+        catch (ApiException error) when (error.Status is >= 400 and < 500 and not 409 and not 429)
+        {
+            var response = new StoredResponse(error.Status, JsonSerializer.Serialize(ApiError.For(error.Status, error.Message), ApiJson.Options));
+            await tables.Payments.SubmitBatchAsync([scope!.Complete(response)!], CancellationToken.None);
+            throw;
+        }
+        catch (Exception)
+        {
+            // Let the client's retry run the request again. A lost delete only means the retry waits out the lease.
+            await tables.Payments.SubmitBatchAsync([scope!.Release()], CancellationToken.None);
+            throw;
+        }
+    }
+
+    private static string? ReadKey(HttpContext http)
+    {
+        if (!http.Request.Headers.TryGetValue(Header, out var values)) return null;
+        if (values.Count != 1) throw ApiException.BadRequest(Header, "must be sent once.");
+        var key = values[0] ?? "";
+        if (key.Length is 0 or > MaxKeyLength || key.Any(c => c is < '!' or > '~'))
+        {
+            throw ApiException.BadRequest(Header, $"must be 1 to {MaxKeyLength} printable ASCII characters without spaces, e.g. a UUID.");
+        }
+        return key;
+    }
+
+    /// <summary>Takes the key for this request, or finds the response to replay. 409 while another request holds it.</summary>
+    private async Task<(IdempotencyScope? Scope, StoredResponse? Replay)> HoldAsync(
+        long organisationId, string key, string fingerprint, CancellationToken cancellationToken)
+    {
+        var partition = PaymentRows.Partition(organisationId);
+        var row = PaymentRows.IdempotencyRow(key);
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var now = time.GetUtcNow();
+            var existing = await tables.Payments.GetAsync(partition, row, ct: cancellationToken);
+            var expired = existing is not null && existing.GetDateTimeOffset("Expires") <= now;
+            if (existing is not null && !expired)
+            {
+                if (existing.GetString("Fingerprint") != fingerprint)
+                {
+                    throw new ApiException(StatusCodes.Status422UnprocessableEntity,
+                        $"This {Header} was already used for a different request; use a new key for a new request.");
+                }
+                if (existing.GetString("State") == "done")
+                {
+                    return (null, new StoredResponse(existing.GetInt32("Status")!.Value, existing.GetString("Body")!));
+                }
+                if (existing.GetDateTimeOffset("LeaseUntil") > now)
+                {
+                    throw ApiException.Conflict($"A request with this {Header} is still being processed; retry after it finishes.");
+                }
+            }
+
+            // New, expired, or abandoned by a crashed request: hold it. A takeover keeps the reserved id, so the
+            // acquirer recognises the same payment.
+            var record = new TableEntity(partition, row)
+            {
+                ["State"] = "running",
+                ["Fingerprint"] = fingerprint,
+                ["LeaseUntil"] = now + options.Value.IdempotencyLease,
+                ["Expires"] = now + options.Value.IdempotencyRetention,
+                ["ReservedId"] = existing is not null && !expired ? existing.GetInt64("ReservedId") : await ids.NextAsync(PaymentService.TransactionSequence, cancellationToken),
+            };
+            var result = existing is null
+                ? await tables.Payments.InsertAsync(record, cancellationToken)
+                : await tables.Payments.ReplaceAsync(record, existing.ETag!, cancellationToken);
+            if (result.IsSuccess)
+            {
+                record.ETag = result.ETag;
+                return (new IdempotencyScope(record), null);
+            }
+        }
+        throw ApiException.Conflict($"A request with this {Header} is still being processed; retry after it finishes.");
+    }
+
+    internal static TableEntity Record(TableEntity running, string state, StoredResponse response) => new(running.PartitionKey, running.RowKey)
+    {
+        ["State"] = state,
+        ["Fingerprint"] = running.GetString("Fingerprint"),
+        ["Expires"] = running.GetDateTimeOffset("Expires"),
+        ["ReservedId"] = running.GetInt64("ReservedId"),
+        ["Status"] = response.Status,
+        ["Body"] = response.Json,
+    };
+}

@@ -1,0 +1,94 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Gateway.Storage;
+
+namespace Gateway.Payments;
+
+/// <summary>
+/// A change of a transaction that the merchant must hear about, as kept in the outbox: written in the same
+/// entity-group transaction as the change, then put on the <see cref="PaymentEvents.QueueName"/> queue for delivery.
+/// <see cref="Sequence"/> is the transaction's version, so receivers can ignore an event older than one they have.
+/// </summary>
+public sealed record PaymentEvent(string EventId, long OrganisationId, long TransactionId, int Sequence, string Kind, string Status, JsonObject Payload)
+{
+    /// <summary>Which of the merchant's webhook URLs the event is for: <c>success</c>, <c>error</c>, <c>refund</c> or <c>pending</c>.</summary>
+    public static string KindOf(string status) => status switch
+    {
+        TransactionStatus.Complete or TransactionStatus.Authorised => "success",
+        TransactionStatus.Failed or TransactionStatus.Reversed => "error",
+        TransactionStatus.Refunded or TransactionStatus.PartiallyRefunded => "refund",
+        _ => "pending",
+    };
+
+    /// <summary>The documents' webhook fields; the refund variant carries <c>refunded_amount</c> instead of <c>amount</c>.</summary>
+    public static JsonObject PayloadOf(PaymentTransaction t)
+    {
+        var payload = new JsonObject
+        {
+            ["success"] = t.Successful || t.Status == TransactionStatus.Authorised ? 1 : 0,
+            ["status"] = t.Status,
+            ["organisation_id"] = t.OrganisationId,
+        };
+        if (KindOf(t.Status) == "refund") payload["refunded_amount"] = Money.Format(t.RefundedMinor);
+        else payload["amount"] = Money.Format(t.ShownAmountMinor);
+        payload["callpay_transaction_id"] = t.Id;
+        payload["reason"] = t.Reason ?? "";
+        payload["user"] = t.Username ?? "";
+        payload["merchant_reference"] = t.MerchantReference;
+        payload["gateway_reference"] = t.GatewayReference;
+        payload["gateway_response"] = t.Response.ToJsonString();
+        payload["currency"] = t.Currency;
+        payload["payment_key"] = t.PaymentKey;
+        return payload;
+    }
+
+    public static PaymentEvent For(PaymentTransaction t) =>
+        new(Guid.CreateVersion7().ToString(), t.OrganisationId, t.Id, t.Version, KindOf(t.Status), t.Status, PayloadOf(t));
+
+    public TableOperation ToInsert(DateTimeOffset now, string? notifyUrl) => TableOperation.Insert(new TableEntity(
+        PaymentRows.Partition(OrganisationId), PaymentRows.EventRow(TransactionId, Sequence))
+    {
+        ["EventId"] = EventId,
+        ["Kind"] = Kind,
+        ["Status"] = Status,
+        ["Payload"] = Payload.ToJsonString(),
+        ["NotifyUrl"] = notifyUrl,
+        ["Created"] = now,
+        // Delivery (a queue-triggered function) marks events delivered or failed; a sweep re-enqueues pending
+        // ones whose enqueue was lost between the commit and the queue.
+        ["Delivery"] = "pending",
+    });
+
+    public string QueueMessage() => JsonSerializer.Serialize(new
+    {
+        event_id = EventId,
+        organisation_id = OrganisationId,
+        transaction_id = TransactionId,
+        sequence = Sequence,
+    });
+}
+
+/// <summary>Puts committed outbox events on the delivery queue.</summary>
+public sealed class PaymentEvents(QueueServiceClient queues, ILogger<PaymentEvents> logger)
+{
+    public const string QueueName = "payment-events";
+
+    public QueueClient Queue { get; } = queues.GetQueueClient(QueueName);
+
+    /// <summary>
+    /// Called after the commit. A failure here loses nothing: the event is in the outbox and the sweep enqueues it,
+    /// so the merchant's request is not failed for it.
+    /// </summary>
+    public async Task PublishAsync(PaymentEvent paymentEvent, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Queue.SendAsync(paymentEvent.QueueMessage(), ct: cancellationToken);
+        }
+        catch (Exception error) when (error is StorageException or HttpRequestException or TaskCanceledException)
+        {
+            logger.LogWarning(error, "Event {EventId} of transaction {TransactionId} is committed but not yet enqueued",
+                paymentEvent.EventId, paymentEvent.TransactionId);
+        }
+    }
+}

@@ -1,0 +1,40 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Gateway.Payments;
+
+/// <summary>
+/// Keys of the Payments table. Everything of one organisation shares a partition, so a transaction, its index rows
+/// (gateway reference, merchant reference, payment key), its outbox event and the idempotency record of the request
+/// that changed it are written in one entity-group transaction.
+/// </summary>
+public static class PaymentRows
+{
+    public static string Partition(long organisationId) => $"org-{organisationId:D10}";
+
+    public const string TransactionPrefix = "txn-";
+    public static string TransactionRow(long id) => $"{TransactionPrefix}{id:D12}";
+    public static long TransactionId(string row) => long.Parse(row.AsSpan(TransactionPrefix.Length), CultureInfo.InvariantCulture);
+
+    public static string GatewayReferenceRow(string gatewayReference) => "gref-" + gatewayReference;
+
+    /// <summary>
+    /// Merchant references are free text, so they are hex-encoded into the key (no character can break it), and
+    /// the id is inverted so that the newest transaction with a reference sorts first.
+    /// </summary>
+    public static string MerchantReferencePrefix(string reference) => $"mref-{Convert.ToHexStringLower(Encoding.UTF8.GetBytes(reference))}-";
+    public static string MerchantReferenceRow(string reference, long id) => $"{MerchantReferencePrefix(reference)}{999_999_999_999 - id:D12}";
+
+    public static string PaymentKeyRow(string key) => "pkey-" + key;
+
+    public const string EventPrefix = "evt-";
+    public static string EventRow(long transactionId, int sequence) => $"{EventPrefix}{transactionId:D12}-{sequence:D6}";
+
+    /// <summary>Idempotency keys are the client's text: stored by fingerprint, scoped to the organisation by the partition.</summary>
+    public static string IdempotencyRow(string key) => "idem-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+
+    /// <summary>Lookups table: unguessable secrets (payment keys, 3-D Secure sessions) to the organisation holding them.</summary>
+    public static string KeyLookup(string key) => "key-" + key;
+    public static string SessionLookup(string session) => "3ds-" + session;
+}

@@ -1,0 +1,230 @@
+using Gateway.Api;
+using Gateway.Identity;
+using Gateway.Platform;
+using Gateway.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Payments;
+
+/// <summary>A server-to-server card payment (<c>pay/direct</c>, or <c>pay/auth</c> when <see cref="Authorise"/>).</summary>
+public sealed record DirectPayment(
+    CardDetails Card, long AmountMinor, string Currency, string MerchantReference, string? ReturnUrl, string? NotifyUrl, bool Authorise);
+
+/// <summary>
+/// Payments and their state changes. Each change is one entity-group transaction in the organisation's partition:
+/// the transaction row (ETag-checked), its outbox event and the idempotency record of the request; the event is
+/// enqueued after the commit. Acquirer calls carry idempotency keys made from our ids.
+/// </summary>
+public sealed class PaymentService(
+    PaymentStore store, AcquirerRouter acquirers, PaymentEvents events, IdAllocator ids, PaymentSecrets secrets,
+    IOptions<PaymentOptions> options, TimeProvider time)
+{
+    public const string TransactionSequence = "transaction";
+    private const int MaxAttempts = 100;
+
+    public DateTimeOffset Now => time.GetUtcNow();
+
+    public Task<long> NextIdAsync(CancellationToken cancellationToken) => ids.NextAsync(TransactionSequence, cancellationToken);
+
+    public async Task<StoredResponse> PayDirectAsync(Caller caller, Organisation organisation, DirectPayment payment,
+        IdempotencyScope scope, CancellationToken cancellationToken)
+    {
+        var id = scope.ReservedId ?? await NextIdAsync(cancellationToken);
+        var acquirer = acquirers.For(organisation.Mode == OrganisationModes.Test);
+        var result = await CallAsync(() => acquirer.ChargeCardAsync(
+            new CardCharge($"txn-{id}", payment.Card, payment.AmountMinor, payment.Currency, Capture: !payment.Authorise), cancellationToken));
+        if (result.Outcome == AcquirerOutcome.ChallengeRequired && payment.ReturnUrl is null)
+        {
+            result = result with
+            {
+                Outcome = AcquirerOutcome.Declined, DeclineCode = "authentication_required",
+                ResponseText = "3-D Secure authentication required: send return_url to redirect the cardholder",
+            };
+        }
+
+        var draft = new PaymentTransaction
+        {
+            Id = id, OrganisationId = organisation.Id, UserId = caller.User?.Id, Username = caller.User?.Username,
+            Status = TransactionStatus.Pending, PaymentType = PaymentTypes.Card, Service = "Direct", Gateway = acquirer.Name,
+            AmountMinor = payment.AmountMinor, Currency = payment.Currency, MerchantReference = payment.MerchantReference,
+            GatewayReference = Guid.NewGuid().ToString(), PaymentKey = secrets.Sign("direct-payment-key", id.ToString(System.Globalization.CultureInfo.InvariantCulture))[..32],
+            Created = Now, IsDemo = organisation.Mode == OrganisationModes.Test, IsAuthorisation = payment.Authorise,
+            ReturnUrl = payment.ReturnUrl, NotifyUrl = payment.NotifyUrl,
+            Response = Responses.ForCard(payment.Card, payment.AmountMinor, payment.Currency),
+        };
+        var transaction = await WithOutcomeAsync(draft, result, cancellationToken);
+        var zone = ApiTime.Zone(organisation.TimeZone);
+        var response = transaction.Status == TransactionStatus.Pending
+            ? StoredResponse.Ok(new ThreeDsRedirect("3ds_redirect", ThreeDsUrl(transaction), id.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+            : StoredResponse.Ok(new PaymentResult("result", null, TransactionView.From(transaction, zone)));
+        await CreateAsync(transaction, [scope.Complete(response), PaymentStore.IndexRow(organisation.Id, PaymentRows.PaymentKeyRow(transaction.PaymentKey), id)], cancellationToken);
+        return response;
+    }
+
+    /// <summary>
+    /// Applies the acquirer's first answer to a new transaction: decided, or pending behind a 3-D Secure challenge
+    /// whose session is registered for the challenge page before the transaction is written.
+    /// </summary>
+    public async Task<PaymentTransaction> WithOutcomeAsync(PaymentTransaction draft, AcquirerResult result, CancellationToken cancellationToken)
+    {
+        var withResponse = draft with { AcquirerReference = result.Reference, Response = Responses.With(draft.Response, result) };
+        if (result.Outcome == AcquirerOutcome.ChallengeRequired)
+        {
+            var session = Secrets.Hex(16);
+            await store.AddLookupAsync(PaymentRows.SessionLookup(session), draft.OrganisationId, draft.Id, cancellationToken);
+            return withResponse with { Status = TransactionStatus.Pending, ThreeDsSession = session };
+        }
+        return withResponse with
+        {
+            Status = !result.Approved ? TransactionStatus.Failed : draft.IsAuthorisation ? TransactionStatus.Authorised : TransactionStatus.Complete,
+            SettledMinor = result.Approved && !draft.IsAuthorisation ? draft.AmountMinor : 0,
+            Reason = result.Approved ? null : result.ResponseText,
+        };
+    }
+
+    public string ThreeDsUrl(PaymentTransaction t) =>
+        new Uri(options.Value.BaseUri, $"gatewaytransactions/3ds/?transactionID={t.Id}&session={t.ThreeDsSession}").ToString();
+
+    /// <summary>Writes a new transaction with its index rows and first event, plus the caller's extra rows, at once.</summary>
+    public async Task CreateAsync(PaymentTransaction t, IEnumerable<TableOperation?> extra, CancellationToken cancellationToken)
+    {
+        var paymentEvent = PaymentEvent.For(t);
+        var committed = await store.CommitAsync(
+        [
+            TableOperation.Insert(t.ToEntity()),
+            PaymentStore.IndexRow(t.OrganisationId, PaymentRows.GatewayReferenceRow(t.GatewayReference), t.Id),
+            PaymentStore.IndexRow(t.OrganisationId, PaymentRows.MerchantReferenceRow(t.MerchantReference, t.Id), t.Id),
+            paymentEvent.ToInsert(Now, t.NotifyUrl),
+            .. extra,
+        ], cancellationToken);
+        // A refused commit is fine only if it is this very write, landed earlier with its answer lost.
+        if (!committed && (await store.GetAsync(t.OrganisationId, t.Id, cancellationToken))?.GatewayReference != t.GatewayReference)
+        {
+            throw IdentityStore.Busy();
+        }
+        await events.PublishAsync(paymentEvent, cancellationToken);
+    }
+
+    /// <summary>Commits a change of an existing transaction (ETag-checked) with its event; false when it changed meanwhile.</summary>
+    public async Task<bool> TryChangeAsync(PaymentTransaction before, PaymentTransaction after, IEnumerable<TableOperation?> extra, CancellationToken cancellationToken)
+    {
+        var paymentEvent = PaymentEvent.For(after);
+        var committed = await store.CommitAsync(
+            [TableOperation.Replace(after.ToEntity(), before.ETag!), paymentEvent.ToInsert(Now, after.NotifyUrl), .. extra], cancellationToken);
+        if (committed) await events.PublishAsync(paymentEvent, cancellationToken);
+        return committed;
+    }
+
+    public Task<StoredResponse> SettleAsync(Organisation organisation, TransactionLocator locator, long? amountMinor,
+        IdempotencyScope scope, CancellationToken cancellationToken) =>
+        ChangeAuthorisationAsync(organisation, locator, scope, "Transaction settled successfully",
+            t => t.Settle(amountMinor ?? t.AmountMinor, Now),
+            (acquirer, t, next) => acquirer.CaptureAsync(t.AcquirerReference!, next.SettledMinor, $"capture-{t.Id}", cancellationToken),
+            cancellationToken);
+
+    public Task<StoredResponse> ReverseAsync(Organisation organisation, TransactionLocator locator,
+        IdempotencyScope scope, CancellationToken cancellationToken) =>
+        ChangeAuthorisationAsync(organisation, locator, scope, "Transaction reversed",
+            t => t.Reverse(Now),
+            (acquirer, t, _) => acquirer.VoidAsync(t.AcquirerReference!, $"void-{t.Id}", cancellationToken),
+            cancellationToken);
+
+    /// <summary>
+    /// Settle or reverse: the state machine decides first, then the acquirer (whose capture and void are once per
+    /// authorisation), then the ETag-checked commit. A lost race re-reads, and the state machine then refuses.
+    /// </summary>
+    private async Task<StoredResponse> ChangeAuthorisationAsync(Organisation organisation, TransactionLocator locator, IdempotencyScope scope,
+        string message, Func<PaymentTransaction, PaymentTransaction> change,
+        Func<IAcquirer, PaymentTransaction, PaymentTransaction, Task<AcquirerResult>> call, CancellationToken cancellationToken)
+    {
+        var zone = ApiTime.Zone(organisation.TimeZone);
+        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+        {
+            var current = await locator.FindAsync(store, organisation.Id, cancellationToken) ?? throw TransactionNotFound();
+            var next = change(current);
+            var result = await CallAsync(() => call(acquirers.For(current.IsDemo), current, next));
+            if (!result.Approved) throw ApiException.Conflict($"The acquirer refused: {result.ResponseText}.");
+            var response = StoredResponse.Ok(new PaymentResult("result", message, TransactionView.From(next, zone)));
+            if (await TryChangeAsync(current, next, [scope.Complete(response)], cancellationToken)) return response;
+        }
+        throw IdentityStore.Busy();
+    }
+
+    /// <summary>
+    /// Refunds in three steps so that concurrent refunds can never return more than was settled: reserve the amount
+    /// on the transaction (ETag-checked), ask the acquirer, then book it (or release it if refused).
+    /// </summary>
+    public async Task<StoredResponse> RefundAsync(Organisation organisation, long id, long? amountMinor, IdempotencyScope scope, CancellationToken cancellationToken)
+    {
+        long reserved = 0;
+        PaymentTransaction? held = null;
+        for (var attempt = 0; held is null; attempt++)
+        {
+            if (attempt == MaxAttempts) throw IdentityStore.Busy();
+            var current = await store.GetAsync(organisation.Id, id, cancellationToken) ?? throw TransactionNotFound();
+            reserved = amountMinor ?? current.RefundableMinor;
+            var reserving = current.ReserveRefund(reserved);
+            if (await store.CommitAsync([TableOperation.Replace(reserving.ToEntity(), current.ETag!)], cancellationToken)) held = reserving;
+            else await Contended(attempt, cancellationToken);
+        }
+
+        AcquirerResult result;
+        try
+        {
+            result = await CallAsync(() => acquirers.For(held.IsDemo).RefundAsync(
+                held.AcquirerReference!, reserved, $"refund-{id}-{scope.ReservedId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? Guid.NewGuid().ToString("N")}", cancellationToken));
+        }
+        catch
+        {
+            await FinishRefundAsync(organisation.Id, id, reserved, approved: false, response: null, scope, CancellationToken.None);
+            throw;
+        }
+        var answer = StoredResponse.Ok(new RefundResult(true));
+        await FinishRefundAsync(organisation.Id, id, reserved, result.Approved, result.Approved ? answer : null, scope, cancellationToken);
+        return result.Approved ? answer : throw ApiException.Conflict($"The acquirer refused the refund: {result.ResponseText}.");
+    }
+
+    private async Task FinishRefundAsync(long organisationId, long id, long reserved, bool approved, StoredResponse? response,
+        IdempotencyScope scope, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+        {
+            var current = await store.GetAsync(organisationId, id, cancellationToken) ?? throw TransactionNotFound();
+            var next = current.FinishRefund(reserved, approved, Now);
+            var committed = approved
+                ? await TryChangeAsync(current, next, [scope.Complete(response!)], cancellationToken)
+                : await store.CommitAsync([TableOperation.Replace(next.ToEntity(), current.ETag!)], cancellationToken);
+            if (committed) return;
+            await Contended(attempt, cancellationToken);
+        }
+        throw IdentityStore.Busy();
+    }
+
+    /// <summary>After a lost ETag race: a short random pause spreads out requests that would collide again.</summary>
+    private static Task Contended(int attempt, CancellationToken cancellationToken) =>
+        Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 5 + 5 * Math.Min(attempt, 10))), cancellationToken);
+
+    /// <summary>An acquirer that cannot answer means the outcome is unknown: 502, and a retry (same ids) asks again.</summary>
+    public static async Task<AcquirerResult> CallAsync(Func<Task<AcquirerResult>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (AcquirerUnavailableException)
+        {
+            throw new ApiException(StatusCodes.Status502BadGateway,
+                "The payment processor did not answer; the outcome is unknown. Retry with the same Idempotency-Key, or look the transaction up.");
+        }
+    }
+
+    public static ApiException TransactionNotFound() => ApiException.NotFound("Transaction not found.");
+}
+
+/// <summary>How settle and reverse name the transaction: <c>gateway_reference</c> or <c>gateway_transaction_id</c>.</summary>
+public sealed record TransactionLocator(long? Id, string? GatewayReference)
+{
+    public Task<PaymentTransaction?> FindAsync(PaymentStore store, long organisationId, CancellationToken cancellationToken) =>
+        Id is { } id ? store.GetAsync(organisationId, id, cancellationToken)
+            : store.FindByGatewayReferenceAsync(organisationId, GatewayReference!, cancellationToken);
+}

@@ -1,0 +1,85 @@
+using Gateway.Platform;
+using Gateway.Storage;
+
+namespace Gateway.Payments;
+
+/// <summary>Reads and writes of the Payments and Lookups tables. Every read is scoped to one organisation's partition.</summary>
+public sealed class PaymentStore(GatewayTables tables)
+{
+    public async Task<PaymentTransaction?> GetAsync(long organisationId, long id, CancellationToken cancellationToken)
+    {
+        var e = await tables.Payments.GetAsync(PaymentRows.Partition(organisationId), PaymentRows.TransactionRow(id), ct: cancellationToken);
+        return e is null ? null : PaymentTransaction.FromEntity(organisationId, e);
+    }
+
+    public Task<PaymentTransaction?> FindByGatewayReferenceAsync(long organisationId, string gatewayReference, CancellationToken cancellationToken) =>
+        FollowAsync(organisationId, PaymentRows.GatewayReferenceRow(gatewayReference), cancellationToken);
+
+    /// <summary>The newest transaction with this merchant reference (references need not be unique).</summary>
+    public async Task<PaymentTransaction?> FindByMerchantReferenceAsync(long organisationId, string reference, CancellationToken cancellationToken)
+    {
+        var filter = TableFilter.PartitionKeyEquals(PaymentRows.Partition(organisationId))
+            .And(TableFilter.RowKeyStartsWith(PaymentRows.MerchantReferencePrefix(reference)));
+        var page = await tables.Payments.QueryPageAsync(new TableQuery(filter, ["TransactionId"], Top: 1), ct: cancellationToken);
+        return page.Entities.FirstOrDefault()?.GetInt64("TransactionId") is { } id ? await GetAsync(organisationId, id, cancellationToken) : null;
+    }
+
+    /// <summary>The transaction that paid the key, or its latest attempt.</summary>
+    public Task<PaymentTransaction?> FindByPaymentKeyAsync(long organisationId, string key, CancellationToken cancellationToken) =>
+        FollowAsync(organisationId, PaymentRows.PaymentKeyRow(key), cancellationToken);
+
+    public async Task<PaymentKey?> GetKeyAsync(long organisationId, string key, CancellationToken cancellationToken)
+    {
+        var e = await tables.Payments.GetAsync(PaymentRows.Partition(organisationId), PaymentRows.PaymentKeyRow(key), ct: cancellationToken);
+        return e is null ? null : PaymentKey.FromEntity(organisationId, key, e);
+    }
+
+    /// <summary>An ETag-checked write of a payment key; its new ETag, or null when it changed since it was read.</summary>
+    public async Task<string?> ReplaceKeyAsync(PaymentKey key, string ifMatch, CancellationToken cancellationToken)
+    {
+        var result = await tables.Payments.ReplaceAsync(key.ToEntity(), ifMatch, cancellationToken);
+        return result.IsSuccess ? result.ETag : null;
+    }
+
+    /// <summary>The organisation (and transaction) behind a payment key or 3-D Secure session, for the hosted pages.</summary>
+    public async Task<(long OrganisationId, long? TransactionId)?> LookupAsync(string lookupKey, CancellationToken cancellationToken)
+    {
+        var e = await tables.Lookups.GetAsync(lookupKey, "", ct: cancellationToken);
+        return e?.GetInt64("OrganisationId") is { } organisationId ? (organisationId, e.GetInt64("TransactionId")) : null;
+    }
+
+    /// <summary>Written before the rows it points to, so a page never meets a key it cannot resolve.</summary>
+    public Task AddLookupAsync(string lookupKey, long organisationId, long? transactionId, CancellationToken cancellationToken) =>
+        tables.Lookups.InsertFreshAsync(new TableEntity(lookupKey, "") { ["OrganisationId"] = organisationId, ["TransactionId"] = transactionId }, cancellationToken);
+
+    public async Task<bool> CommitAsync(IEnumerable<TableOperation?> operations, CancellationToken cancellationToken) =>
+        (await tables.Payments.SubmitBatchAsync([.. operations.OfType<TableOperation>()], cancellationToken)).Succeeded;
+
+    /// <summary>
+    /// Transactions of an organisation in id order, after <paramref name="afterId"/>, created within [from, to),
+    /// optionally only a user's; service pages are read as the caller consumes them.
+    /// </summary>
+    public async IAsyncEnumerable<PaymentTransaction> ListAsync(long organisationId, DateTimeOffset? from, DateTimeOffset? to,
+        long? userId, long afterId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var filter = TableFilter.PartitionKeyEquals(PaymentRows.Partition(organisationId))
+            .And(TableFilter.GreaterThan("RowKey", PaymentRows.TransactionRow(afterId)))
+            .And(TableFilter.LessThan("RowKey", "txn."));
+        if (from is { } f) filter = filter.And(TableFilter.GreaterThanOrEqual("Created", f));
+        if (to is { } t) filter = filter.And(TableFilter.LessThan("Created", t));
+        if (userId is { } u) filter = filter.And(TableFilter.Equal("UserId", u));
+        await foreach (var e in tables.Payments.QueryAsync(new TableQuery(filter), cancellationToken))
+        {
+            yield return PaymentTransaction.FromEntity(organisationId, e);
+        }
+    }
+
+    private async Task<PaymentTransaction?> FollowAsync(long organisationId, string indexRow, CancellationToken cancellationToken)
+    {
+        var index = await tables.Payments.GetAsync(PaymentRows.Partition(organisationId), indexRow, ["TransactionId"], cancellationToken);
+        return index?.GetInt64("TransactionId") is { } id ? await GetAsync(organisationId, id, cancellationToken) : null;
+    }
+
+    public static TableOperation IndexRow(long organisationId, string row, long transactionId) =>
+        TableOperation.Insert(new TableEntity(PaymentRows.Partition(organisationId), row) { ["Kind"] = "index", ["TransactionId"] = transactionId });
+}

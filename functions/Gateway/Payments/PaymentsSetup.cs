@@ -1,0 +1,42 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Gateway.Payments;
+
+public static class PaymentsSetup
+{
+    public static IServiceCollection AddGatewayPayments(this IServiceCollection services)
+    {
+        services.AddOptions<PaymentOptions>()
+            .BindConfiguration(PaymentOptions.Section)
+            .Validate(o => PaymentOptions.IsValidBaseUrl(o.PublicBaseUrl),
+                "Payments:PublicBaseUrl must be an absolute http(s) URL without a path, e.g. https://pay.example.com.")
+            .Validate(o => o.PaymentKeyLifetime >= TimeSpan.FromMinutes(5) && o.PaymentKeyLifetime <= TimeSpan.FromDays(90),
+                "Payments:PaymentKeyLifetime must be between 5 minutes and 90 days.")
+            .Validate(o => o.IdempotencyRetention >= TimeSpan.FromDays(1) && o.IdempotencyLease >= TimeSpan.FromSeconds(5),
+                "Payments:IdempotencyRetention must be at least a day and Payments:IdempotencyLease at least 5 seconds.")
+            .Validate(o => PaymentOptions.IsValidSecret(o.SecretKey), "Payments:SecretKey must be base64 of at least 32 bytes.")
+            .ValidateOnStart();
+
+        services.AddSingleton<SimulatedAcquirer>();
+        // The live acquirer; the simulator until a real processor is integrated (tests replace it to inject failures).
+        services.TryAddSingleton<IAcquirer>(sp => sp.GetRequiredService<SimulatedAcquirer>());
+        services.AddSingleton<AcquirerRouter>();
+        services.AddSingleton<PaymentSecrets>();
+        services.AddSingleton<PaymentStore>();
+        services.AddSingleton<PaymentEvents>();
+        services.AddSingleton<Idempotency>();
+        services.AddSingleton<PaymentService>();
+        services.AddSingleton<HostedPayments>();
+        services.AddHostedService<EventQueueInitializer>();
+        return services;
+    }
+
+    /// <summary>Creates the outbox's delivery queue before traffic, as the tables are created.</summary>
+    private sealed class EventQueueInitializer(PaymentEvents events, Microsoft.Extensions.Options.IOptions<Platform.StorageOptions> storage) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) =>
+            storage.Value.CreateTablesOnStartup ? events.Queue.CreateIfNotExistsAsync(cancellationToken) : Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

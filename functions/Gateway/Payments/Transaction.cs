@@ -1,0 +1,248 @@
+using System.Text.Json.Nodes;
+using Gateway.Api;
+using Gateway.Storage;
+
+namespace Gateway.Payments;
+
+/// <summary>The statuses the API documents, plus <c>pending</c> while a 3-D Secure challenge is in flight.</summary>
+public static class TransactionStatus
+{
+    public const string Pending = "pending";
+    public const string Complete = "complete";
+    public const string Failed = "failed";
+    public const string Refunded = "refunded";
+    public const string PartiallyRefunded = "partially-refunded";
+    public const string Authorised = "authorised";
+    public const string Reversed = "reversed";
+
+    /// <summary>The payment went through (the documents' <c>successful: 1</c>); refunds don't undo that.</summary>
+    public static bool IsSuccessful(string status) => status is Complete or Refunded or PartiallyRefunded;
+}
+
+public static class PaymentTypes
+{
+    public const string Card = "credit_card";
+    public const string Eft = "eft";
+}
+
+/// <summary>
+/// One payment, in the organisation's partition of the Payments table. Amounts are minor units: <see cref="AmountMinor"/>
+/// is what was asked (or authorised), <see cref="SettledMinor"/> what was taken, <see cref="RefundedMinor"/> what went
+/// back and <see cref="RefundingMinor"/> what is reserved by refunds still at the acquirer. <see cref="Version"/> counts
+/// the committed changes; each one writes the outbox event with that sequence number.
+/// </summary>
+public sealed record PaymentTransaction
+{
+    public required long Id { get; init; }
+    public required long OrganisationId { get; init; }
+    public long? UserId { get; init; }
+    public string? Username { get; init; }
+    public required string Status { get; init; }
+    public required string PaymentType { get; init; }
+    public required string Service { get; init; }
+    public required string Gateway { get; init; }
+    public required long AmountMinor { get; init; }
+    public long SettledMinor { get; init; }
+    public long RefundedMinor { get; init; }
+    public long RefundingMinor { get; init; }
+    public required string Currency { get; init; }
+    public required string MerchantReference { get; init; }
+    public string? CustomerReference { get; init; }
+    public required string GatewayReference { get; init; }
+    public string? AcquirerReference { get; init; }
+    public required string PaymentKey { get; init; }
+    public string? Reason { get; init; }
+    public required DateTimeOffset Created { get; init; }
+    public required bool IsDemo { get; init; }
+    public bool IsAuthorisation { get; init; }
+    public string? ThreeDsSession { get; init; }
+    public string? ReturnUrl { get; init; }
+    public string? NotifyUrl { get; init; }
+    public bool RememberCard { get; init; }
+
+    /// <summary>The acquirer's answer as shown in <c>gateway_response_parameters</c>: masked card data only.</summary>
+    public required JsonObject Response { get; init; }
+
+    public int Version { get; init; } = 1;
+    public string? ETag { get; init; }
+
+    public bool Successful => TransactionStatus.IsSuccessful(Status);
+
+    /// <summary>The amount the API shows: what was settled once settled, else what was asked or authorised.</summary>
+    public long ShownAmountMinor => SettledMinor > 0 ? SettledMinor : AmountMinor;
+
+    public long RefundableMinor => SettledMinor - RefundedMinor - RefundingMinor;
+
+    // ----- the state machine: each transition returns the next version or refuses with a 4xx -----
+
+    public PaymentTransaction Settle(long amountMinor, DateTimeOffset now)
+    {
+        RequireStatus("settled", TransactionStatus.Authorised);
+        if (amountMinor > AmountMinor)
+        {
+            throw ApiException.BadRequest("amount", $"cannot be more than the authorised {Money.Format(AmountMinor)}.");
+        }
+        return Next(now) with { Status = TransactionStatus.Complete, SettledMinor = amountMinor, Reason = null };
+    }
+
+    public PaymentTransaction Reverse(DateTimeOffset now)
+    {
+        RequireStatus("reversed", TransactionStatus.Authorised);
+        return Next(now) with { Status = TransactionStatus.Reversed };
+    }
+
+    /// <summary>Holds <paramref name="amountMinor"/> for a refund in flight, so concurrent refunds cannot exceed the settled amount.</summary>
+    public PaymentTransaction ReserveRefund(long amountMinor)
+    {
+        RequireStatus("refunded", TransactionStatus.Complete, TransactionStatus.PartiallyRefunded);
+        if (RefundableMinor == 0) throw ApiException.Conflict("This transaction has nothing left to refund.");
+        if (amountMinor > RefundableMinor)
+        {
+            throw ApiException.BadRequest("amount", $"cannot be more than the {Money.Format(RefundableMinor)} still refundable.");
+        }
+        return this with { RefundingMinor = RefundingMinor + amountMinor };
+    }
+
+    public PaymentTransaction FinishRefund(long amountMinor, bool approved, DateTimeOffset now)
+    {
+        var released = this with { RefundingMinor = RefundingMinor - amountMinor };
+        if (!approved) return released;
+        var refunded = RefundedMinor + amountMinor;
+        return released.Next(now) with
+        {
+            RefundedMinor = refunded,
+            Status = refunded == SettledMinor ? TransactionStatus.Refunded : TransactionStatus.PartiallyRefunded,
+        };
+    }
+
+    /// <summary>The 3-D Secure challenge is over: the payment is decided by the acquirer's answer.</summary>
+    public PaymentTransaction Decide(AcquirerResult result, DateTimeOffset now)
+    {
+        RequireStatus("completed", TransactionStatus.Pending);
+        return Next(now) with
+        {
+            Status = !result.Approved ? TransactionStatus.Failed
+                : IsAuthorisation ? TransactionStatus.Authorised : TransactionStatus.Complete,
+            SettledMinor = result.Approved && !IsAuthorisation ? AmountMinor : 0,
+            Reason = result.Approved ? null : result.ResponseText,
+            Response = Responses.With(Response, result),
+        };
+    }
+
+    private PaymentTransaction Next(DateTimeOffset now) => this with { Version = Version + 1, Updated = now };
+
+    public DateTimeOffset? Updated { get; init; }
+
+    private void RequireStatus(string action, params string[] allowed)
+    {
+        if (!allowed.Contains(Status))
+        {
+            throw ApiException.Conflict($"A {Status} transaction cannot be {action}; only {string.Join(" or ", allowed)} ones can.");
+        }
+    }
+
+    // ----- storage -----
+
+    public TableEntity ToEntity()
+    {
+        var e = new TableEntity(PaymentRows.Partition(OrganisationId), PaymentRows.TransactionRow(Id))
+        {
+            ["Kind"] = "transaction",
+            ["UserId"] = UserId,
+            ["Username"] = Username,
+            ["Status"] = Status,
+            ["PaymentType"] = PaymentType,
+            ["Service"] = Service,
+            ["Gateway"] = Gateway,
+            ["AmountMinor"] = AmountMinor,
+            ["SettledMinor"] = SettledMinor,
+            ["RefundedMinor"] = RefundedMinor,
+            ["RefundingMinor"] = RefundingMinor,
+            ["Currency"] = Currency,
+            ["MerchantReference"] = MerchantReference,
+            ["CustomerReference"] = CustomerReference,
+            ["GatewayReference"] = GatewayReference,
+            ["AcquirerReference"] = AcquirerReference,
+            ["PaymentKey"] = PaymentKey,
+            ["Reason"] = Reason,
+            ["Created"] = Created,
+            ["Updated"] = Updated,
+            ["IsDemo"] = IsDemo,
+            ["IsAuthorisation"] = IsAuthorisation,
+            ["ThreeDsSession"] = ThreeDsSession,
+            ["ReturnUrl"] = ReturnUrl,
+            ["NotifyUrl"] = NotifyUrl,
+            ["RememberCard"] = RememberCard,
+            ["Response"] = Response.ToJsonString(),
+            ["Version"] = Version,
+        };
+        e.ETag = ETag;
+        return e;
+    }
+
+    public static PaymentTransaction FromEntity(long organisationId, TableEntity e) => new()
+    {
+        Id = PaymentRows.TransactionId(e.RowKey),
+        OrganisationId = organisationId,
+        UserId = e.GetInt64("UserId"),
+        Username = e.GetString("Username"),
+        Status = e.GetString("Status")!,
+        PaymentType = e.GetString("PaymentType")!,
+        Service = e.GetString("Service")!,
+        Gateway = e.GetString("Gateway")!,
+        AmountMinor = e.GetInt64("AmountMinor") ?? 0,
+        SettledMinor = e.GetInt64("SettledMinor") ?? 0,
+        RefundedMinor = e.GetInt64("RefundedMinor") ?? 0,
+        RefundingMinor = e.GetInt64("RefundingMinor") ?? 0,
+        Currency = e.GetString("Currency")!,
+        MerchantReference = e.GetString("MerchantReference")!,
+        CustomerReference = e.GetString("CustomerReference"),
+        GatewayReference = e.GetString("GatewayReference")!,
+        AcquirerReference = e.GetString("AcquirerReference"),
+        PaymentKey = e.GetString("PaymentKey")!,
+        Reason = e.GetString("Reason"),
+        Created = e.GetDateTimeOffset("Created")!.Value,
+        Updated = e.GetDateTimeOffset("Updated"),
+        IsDemo = e.GetBoolean("IsDemo") ?? false,
+        IsAuthorisation = e.GetBoolean("IsAuthorisation") ?? false,
+        ThreeDsSession = e.GetString("ThreeDsSession"),
+        ReturnUrl = e.GetString("ReturnUrl"),
+        NotifyUrl = e.GetString("NotifyUrl"),
+        RememberCard = e.GetBoolean("RememberCard") ?? false,
+        Response = JsonNode.Parse(e.GetString("Response") ?? "{}") as JsonObject ?? [],
+        Version = e.GetInt32("Version") ?? 1,
+        ETag = e.ETag,
+    };
+}
+
+/// <summary>Builds <c>gateway_response_parameters</c>: only the masked card number and its BIN ever go in.</summary>
+public static class Responses
+{
+    public static JsonObject ForCard(CardDetails card, long amountMinor, string currency) => new()
+    {
+        ["amount"] = amountMinor,
+        ["card"] = card.Masked,
+        ["cardName"] = card.Brand,
+        ["currency"] = Money.NumericCode(currency),
+        ["bin"] = card.Bin,
+    };
+
+    public static JsonObject ForEft(string bank, string account, long amountMinor, string currency) => new()
+    {
+        ["amount"] = amountMinor,
+        ["bank"] = bank,
+        ["accountFrom"] = account.Length > 4 ? new string('*', account.Length - 4) + account[^4..] : "****",
+        ["currency"] = Money.NumericCode(currency),
+    };
+
+    public static JsonObject With(JsonObject response, AcquirerResult result)
+    {
+        var next = (JsonObject)response.DeepClone();
+        next["reference"] = result.Reference;
+        next["responseCode"] = result.ResponseCode;
+        next["responseText"] = result.ResponseText;
+        if (result.AuthCode is not null) next["authCode"] = result.AuthCode;
+        if (result.DeclineCode is not null) next["declineCode"] = result.DeclineCode;
+        return next;
+    }
+}
