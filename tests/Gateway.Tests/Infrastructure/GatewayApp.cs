@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text;
+using Gateway.Hosting;
 using Gateway.Identity;
 using Gateway.Testing;
 using Microsoft.AspNetCore.Hosting;
@@ -53,7 +54,13 @@ public class GatewayApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.ConfigureLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Debug));
         builder.ConfigureTestServices(services =>
         {
-            if (Clock is not null) services.AddSingleton<TimeProvider>(Clock);
+            if (Clock is not null)
+            {
+                services.AddSingleton<TimeProvider>(Clock);
+                // A moved clock would fire timers (e.g. the token sweep) over the storage every test class shares,
+                // deleting other tests' rows; timer tests invoke their functions directly instead.
+                foreach (var timers in services.Where(d => d.ImplementationType == typeof(LocalTimerScheduler)).ToList()) services.Remove(timers);
+            }
             ConfigureServices(services);
         });
     }
