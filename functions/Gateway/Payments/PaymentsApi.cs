@@ -35,7 +35,10 @@ public static class PaymentsApi
             .WithSummary("Settle an authorisation, fully or partly (amount), by gateway_reference or gateway_transaction_id.")
             .AcceptsForm<SettleForm>().Produces<PaymentResult>().ProducesApiErrors(400, 401, 403, 404, 409, 413, 415, 422, 502);
         payers.MapFunction(Functions.PayReverse, (HttpContext http, RequestForm form, Caller caller, PaymentService payments, Idempotency idempotency, CancellationToken ct) =>
-                ChangeAsync(http, form, caller, idempotency, (organisation, locator, scope) => payments.ReverseAsync(organisation, locator, scope, ct), ct))
+                ChangeAsync(http, form, caller, idempotency, (organisation, locator, scope) =>
+                    // A reversal releases the whole authorisation; silently ignoring an amount would surprise.
+                    form.Root.Has("amount") ? throw ApiException.BadRequest("amount", "is not accepted: a reversal releases the whole authorisation.")
+                        : payments.ReverseAsync(organisation, locator, scope, ct), ct))
             .WithSummary("Reverse (void) an authorisation, by gateway_reference or gateway_transaction_id.")
             .AcceptsForm<SettleForm>().Produces<PaymentResult>().ProducesApiErrors(400, 401, 403, 404, 409, 413, 415, 422, 502);
     }
