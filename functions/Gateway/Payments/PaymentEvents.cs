@@ -1,12 +1,13 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Gateway.Storage;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Payments;
 
 /// <summary>
 /// A change of a transaction that the merchant must hear about, as kept in the outbox: written in the same
-/// entity-group transaction as the change, then put on the <see cref="PaymentEvents.QueueName"/> queue for delivery.
+/// entity-group transaction as the change, then put on the delivery queue for delivery.
 /// <see cref="Sequence"/> is the transaction's version, so receivers can ignore an event older than one they have.
 /// </summary>
 public sealed record PaymentEvent(string EventId, long OrganisationId, long TransactionId, int Sequence, string Kind, string Status, JsonObject Payload)
@@ -68,12 +69,10 @@ public sealed record PaymentEvent(string EventId, long OrganisationId, long Tran
     });
 }
 
-/// <summary>Puts committed outbox events on the delivery queue.</summary>
-public sealed class PaymentEvents(QueueServiceClient queues, ILogger<PaymentEvents> logger)
+/// <summary>Puts committed outbox events on the delivery queue (<see cref="PaymentOptions.EventQueue"/>).</summary>
+public sealed class PaymentEvents(QueueServiceClient queues, IOptions<PaymentOptions> options, ILogger<PaymentEvents> logger)
 {
-    public const string QueueName = "payment-events";
-
-    public QueueClient Queue { get; } = queues.GetQueueClient(QueueName);
+    public QueueClient Queue { get; } = queues.GetQueueClient(options.Value.EventQueue);
 
     /// <summary>
     /// Called after the commit. A failure here loses nothing: the event is in the outbox and the sweep enqueues it,

@@ -35,6 +35,9 @@ public sealed class PaymentOptions
     /// </summary>
     public string? SecretKey { get; set; }
 
+    /// <summary>The queue outbox events are put on for delivery.</summary>
+    public string EventQueue { get; set; } = "payment-events";
+
     public Uri BaseUri => new(PublicBaseUrl.TrimEnd('/') + "/");
 
     public static bool IsValidBaseUrl(string url) =>

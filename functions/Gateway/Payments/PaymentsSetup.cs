@@ -15,6 +15,8 @@ public static class PaymentsSetup
             .Validate(o => o.IdempotencyRetention >= TimeSpan.FromDays(1) && o.IdempotencyLease >= TimeSpan.FromSeconds(5),
                 "Payments:IdempotencyRetention must be at least a day and Payments:IdempotencyLease at least 5 seconds.")
             .Validate(o => PaymentOptions.IsValidSecret(o.SecretKey), "Payments:SecretKey must be base64 of at least 32 bytes.")
+            .Validate(o => System.Text.RegularExpressions.Regex.IsMatch(o.EventQueue, "^[a-z0-9](?!.*--)[a-z0-9-]{1,46}[a-z0-9]$"),
+                "Payments:EventQueue must be a queue name of 3 to 48 lower-case letters, digits and single dashes.")
             .ValidateOnStart();
 
         services.AddSingleton<SimulatedAcquirer>();

@@ -1,0 +1,68 @@
+using System.Text.RegularExpressions;
+using Gateway.Payments;
+using Gateway.Platform;
+using Gateway.Tests.Infrastructure;
+
+namespace Gateway.Tests.Payments;
+
+/// <summary>
+/// Card numbers and CVVs never rest anywhere: after card payments of every kind, no table row, queue message or
+/// log line holds a full card number or the CVVs used. The scan covers every table of the gateway, so it also
+/// checks whatever the other test classes wrote to the shared storage before it ran.
+/// </summary>
+public sealed class CardDataTests(GatewayApp app) : IClassFixture<GatewayApp>
+{
+    private const string Cvv = "9173";
+    private const string AmexCvv = "8264";
+
+    [Fact]
+    public async Task NoFullCardNumberOrCvvIsStoredQueuedOrLogged()
+    {
+        using var merchant = await app.MerchantAsync();
+        var cards = SimulatedAcquirer.CardDeclines.Keys.Append(PaymentKit.Approved).Append(PaymentKit.Challenge).ToList();
+        foreach (var pan in cards)
+        {
+            await merchant.Client.PostFormAsync("/api/v1/pay/direct", ("amount", "2.00"), ("merchant_reference", "scan"), ("pan", pan),
+                ("expiry", "1230"), ("cvv", Cvv), ("return_url", "https://shop.example/back"));
+        }
+        var auth = (await (await merchant.Client.PostFormAsync("/api/v1/pay/auth", ("amount", "3.00"), ("merchant_reference", "scan"),
+            ("pan", "378282246310005"), ("expiry", "1230"), ("cvv", AmexCvv))).JsonAsync(200)).Transaction();
+        await (await merchant.Client.PutFormAsync("/api/v1/pay/settle", ("gateway_transaction_id", auth.Id().ToString()))).JsonAsync(200);
+        await (await merchant.Client.PutAsync($"/api/v1/gateway-transaction/refund/{auth.Id()}", null)).JsonAsync(200);
+
+        var key = await (await merchant.Client.PostFormAsync("/api/v1/payment-key", ("amount", "4.00"), ("merchant_reference", "scan"))).JsonAsync(200);
+        var card = new CardDetails(PaymentKit.Approved, 12, 2030, Cvv, null);
+        await app.Service<HostedPayments>().PayByCardAsync(key.Text("key"), card, rememberCard: true, CancellationToken.None);
+
+        var forbidden = new Regex($@"{string.Join("|", cards.Append("378282246310005"))}|(?<![0-9]){Cvv}(?![0-9])|(?<![0-9]){AmexCvv}(?![0-9])");
+        var tables = app.Service<GatewayTables>();
+        var scanned = 0;
+        foreach (var table in tables.All)
+        {
+            await foreach (var row in table.QueryAsync(new Storage.TableQuery()))
+            {
+                scanned++;
+                var text = string.Join("|", row.Properties.Select(p => $"{p.Key}={p.Value}")) + row.PartitionKey + row.RowKey;
+                Assert.False(forbidden.IsMatch(text), $"{table.Name} row {row.PartitionKey}/{row.RowKey} holds card data: {forbidden.Match(text).Value}");
+            }
+        }
+        Assert.True(scanned > cards.Count * 3, "the scan saw the payments it made");
+
+        var queue = app.Service<PaymentEvents>().Queue;
+        var messages = 0;
+        for (var batch = await queue.ReceiveAsync(32, TimeSpan.FromSeconds(30)); batch.Count > 0; batch = await queue.ReceiveAsync(32, TimeSpan.FromSeconds(30)))
+        {
+            foreach (var message in batch)
+            {
+                messages++;
+                Assert.False(forbidden.IsMatch(message.Text!), $"queue message {message.MessageId} holds card data");
+            }
+        }
+        Assert.True(messages > cards.Count, "the scan saw the events it made");
+
+        foreach (var line in app.Logs.Lines)
+        {
+            Assert.False(forbidden.IsMatch(line.Message + line.Exception), $"a log line holds card data: {line.Message}");
+        }
+    }
+}

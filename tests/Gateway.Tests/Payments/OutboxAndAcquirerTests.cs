@@ -1,0 +1,131 @@
+using System.Text.Json;
+using Gateway.Payments;
+using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Gateway.Tests.Payments;
+
+/// <summary>A live acquirer that is down (its calls time out) until the test lets it answer.</summary>
+public sealed class FlakyLiveAcquirer : IAcquirer
+{
+    private readonly SimulatedAcquirer _inner = new();
+
+    public bool Down { get; set; } = true;
+
+    public int Calls;
+
+    public string Name => "Live";
+
+    public Task<AcquirerResult> ChargeCardAsync(CardCharge charge, CancellationToken cancellationToken) =>
+        Answer(() => _inner.ChargeCardAsync(charge, cancellationToken));
+
+    public Task<AcquirerResult> CompleteChallengeAsync(string reference, bool passed, CancellationToken cancellationToken) =>
+        Answer(() => _inner.CompleteChallengeAsync(reference, passed, cancellationToken));
+
+    public Task<AcquirerResult> CaptureAsync(string reference, long amountMinor, string idempotencyKey, CancellationToken cancellationToken) =>
+        Answer(() => _inner.CaptureAsync(reference, amountMinor, idempotencyKey, cancellationToken));
+
+    public Task<AcquirerResult> VoidAsync(string reference, string idempotencyKey, CancellationToken cancellationToken) =>
+        Answer(() => _inner.VoidAsync(reference, idempotencyKey, cancellationToken));
+
+    public Task<AcquirerResult> RefundAsync(string reference, long amountMinor, string idempotencyKey, CancellationToken cancellationToken) =>
+        Answer(() => _inner.RefundAsync(reference, amountMinor, idempotencyKey, cancellationToken));
+
+    public Task<AcquirerResult> ChargeEftAsync(EftCharge charge, CancellationToken cancellationToken) =>
+        Answer(() => _inner.ChargeEftAsync(charge, cancellationToken));
+
+    private Task<AcquirerResult> Answer(Func<Task<AcquirerResult>> call)
+    {
+        Interlocked.Increment(ref Calls);
+        return Down ? throw new AcquirerUnavailableException("timed out") : call();
+    }
+}
+
+public sealed class LiveAcquirerGatewayApp : GatewayApp
+{
+    public LiveAcquirerGatewayApp() => Settings["Payments:EventQueue"] = "events-" + Guid.NewGuid().ToString("N")[..12];
+
+    public FlakyLiveAcquirer Live { get; } = new();
+
+    protected override void ConfigureServices(IServiceCollection services) => services.AddSingleton<IAcquirer>(Live);
+}
+
+public sealed class OutboxAndAcquirerTests(LiveAcquirerGatewayApp app) : IClassFixture<LiveAcquirerGatewayApp>
+{
+    [Fact]
+    public async Task EveryStatusChangeIsAnOutboxEventAndAQueueMessage()
+    {
+        using var merchant = await app.MerchantAsync();
+        app.Live.Down = false;
+        var auth = (await merchant.Client.PayAsync(path: "auth", extra: ("notify_url", "https://shop.example/hook"))).Transaction();
+        await (await merchant.Client.PutFormAsync("/api/v1/pay/settle", ("gateway_transaction_id", auth.Id().ToString()), ("amount", "8.00"))).JsonAsync(200);
+        await (await merchant.Client.PutFormAsync($"/api/v1/gateway-transaction/refund/{auth.Id()}", ("amount", "3.00"))).JsonAsync(200);
+
+        var events = await app.EventsAsync(merchant.Id, auth.Id());
+        Assert.Equal(["authorised", "complete", "partially-refunded"], events.Select(e => e.GetString("Status")));
+        Assert.Equal(["success", "success", "refund"], events.Select(e => e.GetString("Kind")));
+        Assert.All(events, e => Assert.Equal("https://shop.example/hook", e.GetString("NotifyUrl")));
+        var payload = JsonDocument.Parse(events[1].GetString("Payload")!).RootElement;
+        Assert.Equal(["success", "status", "organisation_id", "amount", "callpay_transaction_id", "reason", "user", "merchant_reference",
+            "gateway_reference", "gateway_response", "currency", "payment_key"], payload.Keys());
+        Assert.Equal("8.00", payload.Text("amount"));
+        Assert.Equal(auth.Id(), payload.GetProperty("callpay_transaction_id").GetInt64());
+
+        // Each event is on the delivery queue, naming it by id and sequence.
+        var queue = app.Service<PaymentEvents>().Queue;
+        var ids = events.Select(e => e.GetString("EventId")).ToHashSet();
+        var found = new HashSet<string>();
+        await Eventually.HoldsAsync(async () =>
+        {
+            foreach (var message in await queue.PeekAsync(32))
+            {
+                var body = JsonDocument.Parse(message.Text!).RootElement;
+                if (ids.Contains(body.Text("event_id"))) found.Add(body.Text("event_id"));
+            }
+            return found.Count == ids.Count;
+        }, "every event is enqueued", TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task TestModeOrganisationsNeverReachTheLiveAcquirer()
+    {
+        using var merchant = await app.MerchantAsync(mode: "test");
+        app.Live.Down = true;
+        var before = app.Live.Calls;
+        var t = (await merchant.Client.PayAsync()).Transaction();
+        Assert.Equal("Simulator", t.Text("gateway"));
+        Assert.Equal(1, t.GetProperty("is_demo_transaction").GetInt32());
+        Assert.Equal(before, app.Live.Calls);
+    }
+
+    [Fact]
+    public async Task AnAcquirerTimeoutIsA502AndTheRetryWithTheSameKeyCompletesOnce()
+    {
+        using var merchant = await app.MerchantAsync(mode: "live");
+        app.Live.Down = true;
+        var key = Guid.NewGuid().ToString();
+        var request = () => PaymentKit.FormRequest(HttpMethod.Post, "/api/v1/pay/direct", PaymentKit.Card(reference: "live-1")).WithKey(key);
+        Assert.Contains("outcome is unknown", await (await merchant.Client.SendAsync(request())).ErrorAsync(502));
+        Assert.Equal("[]", await (await merchant.Client.GetAsync($"/api/v1/organisation/{merchant.Id}/gateway-transaction")).Content.ReadAsStringAsync());
+
+        app.Live.Down = false;
+        var t = (await (await merchant.Client.SendAsync(request())).JsonAsync(200)).Transaction();
+        Assert.Equal("Live", t.Text("gateway"));
+        Assert.Equal(0, t.GetProperty("is_demo_transaction").GetInt32());
+        var replay = await merchant.Client.SendAsync(request());
+        Assert.Equal("true", replay.Headers.GetValues("Idempotent-Replayed").Single());
+    }
+
+    [Fact]
+    public async Task ARefundTheAcquirerCannotAnswerReleasesItsReservation()
+    {
+        using var merchant = await app.MerchantAsync(mode: "live");
+        app.Live.Down = false;
+        var t = (await merchant.Client.PayAsync(amount: "5.00")).Transaction();
+        app.Live.Down = true;
+        await (await merchant.Client.PutAsync($"/api/v1/gateway-transaction/refund/{t.Id()}", null)).ErrorAsync(502);
+        app.Live.Down = false;
+        await (await merchant.Client.PutAsync($"/api/v1/gateway-transaction/refund/{t.Id()}", null)).JsonAsync(200);
+        Assert.Equal("5.00", (await merchant.Client.ViewAsync(t.Id())).Text("refunded_amount"));
+    }
+}
