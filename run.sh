@@ -57,6 +57,7 @@ fi
 export Functions__AdminKey="$(cat "$local_dir/functions-admin-key")"
 export AzureWebJobsStorage="UseDevelopmentStorage=true"
 export GATEWAY_PORT="$port"
+export Payments__PublicBaseUrl="${Payments__PublicBaseUrl:-http://localhost:$port}"
 
 echo "== Seeding the demo platform"
 dotnet "$local_dir/gateway/Gateway.dll" seed-demo "$local_dir/demo.json" >"$local_dir/seed.log" 2>&1 \
