@@ -32,6 +32,12 @@ public class GatewayApp : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>Set before first use to put the app on a clock the test moves.</summary>
     public ManualClock? Clock { get; init; }
 
+    /// <summary>
+    /// Whether the local timer scheduler runs on a test <see cref="Clock"/>. Off by default: a moved clock would fire
+    /// production timers (e.g. the token sweep) over the storage every test class shares, deleting other tests' rows.
+    /// </summary>
+    protected bool TimersOnTestClock { get; init; }
+
     /// <summary>Extra configuration, e.g. to run as if under the Functions host.</summary>
     public Dictionary<string, string?> Settings { get; } = [];
 
@@ -57,9 +63,10 @@ public class GatewayApp : WebApplicationFactory<Program>, IAsyncLifetime
             if (Clock is not null)
             {
                 services.AddSingleton<TimeProvider>(Clock);
-                // A moved clock would fire timers (e.g. the token sweep) over the storage every test class shares,
-                // deleting other tests' rows; timer tests invoke their functions directly instead.
-                foreach (var timers in services.Where(d => d.ImplementationType == typeof(LocalTimerScheduler)).ToList()) services.Remove(timers);
+                if (!TimersOnTestClock)
+                {
+                    foreach (var timers in services.Where(d => d.ImplementationType == typeof(LocalTimerScheduler)).ToList()) services.Remove(timers);
+                }
             }
             ConfigureServices(services);
         });
