@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
-# Benchmarks (figures, not tests): storage round trips per request, and cold start against an empty
-# ASP.NET Core app measured in the same run. Usage: bench/run.sh [runs]
+# Benchmarks (figures, not tests): storage round trips per request, cold start against an empty ASP.NET Core app
+# measured in the same run, and payments (pay/direct, transaction view) under load against the storage floor.
+# Usage: bench/run.sh [runs]
+#   BENCH_ONLY=payments    only the payments part (round trips and load)
+#   BENCH_SECONDS=15       seconds per load figure;  BENCH_CONCURRENCY=8,32  connections per load figure
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -f node_modules/azurite/dist/src/azurite.js ]; then npm ci --no-audit --no-fund --loglevel=error; fi
+# The load generator, Debian's wrk: only the benchmarks need it, so test.sh does not install it.
+if ! command -v wrk >/dev/null; then
+  sudo=$([ "$(id -u)" -eq 0 ] || echo sudo)
+  $sudo apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+fi
 dotnet build bench/Gateway.Bench -c Release --nologo -v quiet -clp:ErrorsOnly
-# The deployment build, to time its cold start too.
+# The deployment build: its cold start is timed, and it is the process the payments load runs against.
 dotnet publish functions/Gateway -c Release -r linux-x64 --self-contained -p:PublishReadyToRun=true \
   -o bench/.publish --nologo -v quiet -clp:ErrorsOnly
 dotnet bench/Gateway.Bench/bin/Release/net10.0/Gateway.Bench.dll Release "${1:-7}"

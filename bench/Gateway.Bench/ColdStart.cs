@@ -52,7 +52,7 @@ public static class ColdStart
         Console.WriteLine("  (basic auth includes one PBKDF2-SHA256 verification at 600,000 iterations in the fresh process)");
     }
 
-    private static (string, string)[] GatewayEnvironment(Azurite azurite, int port) =>
+    internal static (string, string)[] GatewayEnvironment(Azurite azurite, int port) =>
     [
         ("GATEWAY_PORT", port.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         ("Storage__ConnectionString", azurite.ConnectionString),
@@ -100,7 +100,7 @@ public static class ColdStart
         return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

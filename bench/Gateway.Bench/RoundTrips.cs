@@ -49,14 +49,14 @@ public static class RoundTrips
         return setup;
     }
 
-    private static async Task Report(string name, int count, Counter counter, Func<Task> request)
+    internal static async Task Report(string name, int count, Counter counter, Func<Task> request)
     {
         var before = counter.Value;
         for (var i = 0; i < count; i++) await request();
         Console.WriteLine($"  {name,-44} {count,4} {(counter.Value - before) / (double)count,12:0.00}");
     }
 
-    private static async Task<Setup> CreateOrganisationAsync(CountingApp app)
+    internal static async Task<Setup> CreateOrganisationAsync(CountingApp app)
     {
         var (operatorName, password) = ("bench-operator-" + Guid.NewGuid().ToString("N")[..8], "bench-password-1");
         await app.Services.GetRequiredService<Gateway.Identity.UserService>().CreateOperatorAsync(operatorName, password, CancellationToken.None);
@@ -76,14 +76,14 @@ public static class RoundTrips
     internal static AuthenticationHeaderValue Basic(string username, string password) =>
         new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{username}:{password}")));
 
-    private static async Task<string> Expect(Task<HttpResponseMessage> call, int status)
+    internal static async Task<string> Expect(Task<HttpResponseMessage> call, int status)
     {
         using var response = await call;
         var text = await response.Content.ReadAsStringAsync();
         return (int)response.StatusCode == status ? text : throw new InvalidOperationException($"Expected {status}, got {(int)response.StatusCode}: {text}");
     }
 
-    private sealed class Counter
+    internal sealed class Counter
     {
         private int _value;
         public int Value => Volatile.Read(ref _value);
@@ -99,7 +99,7 @@ public static class RoundTrips
         }
     }
 
-    private sealed class CountingApp(Azurite azurite, Counter counter) : WebApplicationFactory<Program>
+    internal sealed class CountingApp(Azurite azurite, Counter counter) : WebApplicationFactory<Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
