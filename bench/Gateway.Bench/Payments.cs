@@ -43,7 +43,7 @@ public static class PaymentsLoad
         using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
         var account = StorageAccount.Parse(azurite.ConnectionString);
         var tables = new GatewayTables(new TableServiceClient(http, account));
-        var queue = new QueueServiceClient(http, account).GetQueueClient(PaymentEvents.QueueName);
+        var queue = new QueueServiceClient(http, account).GetQueueClient(new PaymentOptions().EventQueue);
         var ids = new IdAllocator(tables, Options.Create(new IdOptions()));
         var port = ColdStart.FreePort();
         using var self = Process.GetCurrentProcess();
