@@ -63,11 +63,9 @@ public sealed class HostedPayments(PaymentStore store, PaymentService payments, 
         var now = payments.Now;
         RefuseUnpayable(key, now);
 
-        var id = key.State == PaymentKeyStates.Processing ? key.TransactionId!.Value : await payments.NextIdAsync(cancellationToken);
+        var id = await AttemptIdAsync(key, cancellationToken);
         var held = key with { State = PaymentKeyStates.Processing, TransactionId = id, HeldUntil = now + HoldTime };
-        var hold = await store.ReplaceKeyAsync(held, key.ETag!, cancellationToken);
-        if (hold is null) throw InProgress();
-        held = held with { ETag = hold };
+        held = await store.ReplaceKeyAsync(held, key.ETag!, cancellationToken) ?? throw InProgress();
 
         var acquirer = acquirers.For(key.IsDemo);
         AcquirerResult result;
@@ -99,6 +97,20 @@ public sealed class HostedPayments(PaymentStore store, PaymentService payments, 
         };
         await payments.CreateAsync(transaction, [TableOperation.Replace(after.ToEntity(), held.ETag!)], cancellationToken);
         return new HostedOutcome(transaction, RedirectFor(after, transaction));
+    }
+
+    /// <summary>
+    /// The id of a new attempt. After a lapsed hold, if that attempt never wrote its transaction (it crashed), its id
+    /// is reused so the acquirer sees the same payment; if it left a payment waiting at 3-D Secure, that payment is
+    /// abandoned (failed) first.
+    /// </summary>
+    private async Task<long> AttemptIdAsync(PaymentKey key, CancellationToken cancellationToken)
+    {
+        if (key.State != PaymentKeyStates.Processing || key.TransactionId is not { } previous) return await payments.NextIdAsync(cancellationToken);
+        var attempt = await store.GetAsync(key.OrganisationId, previous, cancellationToken);
+        if (attempt is null) return previous;
+        if (attempt.Status == TransactionStatus.Pending) await payments.AbandonChallengeAsync(attempt, cancellationToken);
+        return await payments.NextIdAsync(cancellationToken);
     }
 
     /// <summary>The 3-D Secure page's answer. A second answer for a decided transaction just shows where it went.</summary>

@@ -51,6 +51,9 @@ public sealed record PaymentKey
     public string State { get; init; } = PaymentKeyStates.Open;
     public long? TransactionId { get; init; }
     public DateTimeOffset? HeldUntil { get; init; }
+
+    /// <summary>Random per write, to recognise an own write whose answer was lost.</summary>
+    public string? WriteId { get; init; }
     public string? ETag { get; init; }
 
     public bool IsExpired(DateTimeOffset now) => now >= Expires;
@@ -83,6 +86,7 @@ public sealed record PaymentKey
             ["State"] = State,
             ["TransactionId"] = TransactionId,
             ["HeldUntil"] = HeldUntil,
+            ["WriteId"] = WriteId,
         };
         e.ETag = ETag;
         return e;
@@ -115,6 +119,7 @@ public sealed record PaymentKey
         State = e.GetString("State") ?? PaymentKeyStates.Open,
         TransactionId = e.GetInt64("TransactionId"),
         HeldUntil = e.GetDateTimeOffset("HeldUntil"),
+        WriteId = e.GetString("WriteId"),
         ETag = e.ETag,
     };
 }

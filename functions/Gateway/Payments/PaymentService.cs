@@ -106,13 +106,36 @@ public sealed class PaymentService(
     }
 
     /// <summary>Commits a change of an existing transaction (ETag-checked) with its event; false when it changed meanwhile.</summary>
-    public async Task<bool> TryChangeAsync(PaymentTransaction before, PaymentTransaction after, IEnumerable<TableOperation?> extra, CancellationToken cancellationToken)
+    public Task<bool> TryChangeAsync(PaymentTransaction before, PaymentTransaction after, IEnumerable<TableOperation?> extra, CancellationToken cancellationToken) =>
+        TryWriteAsync(before, after, withEvent: true, extra, cancellationToken);
+
+    /// <summary>
+    /// An ETag-checked replace of a transaction, with its outbox event when the change is one merchants hear about.
+    /// False when the transaction changed since <paramref name="before"/> was read; a write that landed although its
+    /// answer was lost (the storage client's retry then meets a changed ETag) is recognised by its write id.
+    /// </summary>
+    private async Task<bool> TryWriteAsync(PaymentTransaction before, PaymentTransaction after, bool withEvent,
+        IEnumerable<TableOperation?> extra, CancellationToken cancellationToken)
     {
-        var paymentEvent = PaymentEvent.For(after);
+        after = after with { WriteId = Guid.NewGuid().ToString("N") };
+        var paymentEvent = withEvent ? PaymentEvent.For(after) : null;
         var committed = await store.CommitAsync(
-            [TableOperation.Replace(after.ToEntity(), before.ETag!), paymentEvent.ToInsert(Now, after.NotifyUrl), .. extra], cancellationToken);
-        if (committed) await events.PublishAsync(paymentEvent, cancellationToken);
+            [TableOperation.Replace(after.ToEntity(), before.ETag!), paymentEvent?.ToInsert(Now, after.NotifyUrl), .. extra], cancellationToken)
+            || (await store.GetAsync(after.OrganisationId, after.Id, cancellationToken))?.WriteId == after.WriteId;
+        if (committed && paymentEvent is not null) await events.PublishAsync(paymentEvent, cancellationToken);
         return committed;
+    }
+
+    /// <summary>A 3-D Secure challenge the cardholder never finished: the payment fails, and the merchant hears so.</summary>
+    public async Task AbandonChallengeAsync(PaymentTransaction pending, CancellationToken cancellationToken)
+    {
+        var abandoned = new AcquirerResult(AcquirerOutcome.Declined, "05", "3-D Secure authentication was not completed",
+            "authentication_abandoned", null, pending.AcquirerReference ?? "");
+        for (var current = pending; current is { Status: TransactionStatus.Pending };
+             current = await store.GetAsync(pending.OrganisationId, pending.Id, cancellationToken))
+        {
+            if (await TryChangeAsync(current, current.Decide(abandoned, Now), [], cancellationToken)) return;
+        }
     }
 
     public Task<StoredResponse> SettleAsync(Organisation organisation, TransactionLocator locator, long? amountMinor,
@@ -164,7 +187,7 @@ public sealed class PaymentService(
             var current = await store.GetAsync(organisation.Id, id, cancellationToken) ?? throw TransactionNotFound();
             reserved = amountMinor ?? current.RefundableMinor;
             var reserving = current.ReserveRefund(reserved);
-            if (await store.CommitAsync([TableOperation.Replace(reserving.ToEntity(), current.ETag!)], cancellationToken)) held = reserving;
+            if (await TryWriteAsync(current, reserving, withEvent: false, [], cancellationToken)) held = reserving;
             else await Contended(attempt, cancellationToken);
         }
 
@@ -191,9 +214,7 @@ public sealed class PaymentService(
         {
             var current = await store.GetAsync(organisationId, id, cancellationToken) ?? throw TransactionNotFound();
             var next = current.FinishRefund(reserved, approved, Now);
-            var committed = approved
-                ? await TryChangeAsync(current, next, [scope.Complete(response!)], cancellationToken)
-                : await store.CommitAsync([TableOperation.Replace(next.ToEntity(), current.ETag!)], cancellationToken);
+            var committed = await TryWriteAsync(current, next, withEvent: approved, approved ? [scope.Complete(response!)] : [], cancellationToken);
             if (committed) return;
             await Contended(attempt, cancellationToken);
         }

@@ -34,11 +34,17 @@ public sealed class PaymentStore(GatewayTables tables)
         return e is null ? null : PaymentKey.FromEntity(organisationId, key, e);
     }
 
-    /// <summary>An ETag-checked write of a payment key; its new ETag, or null when it changed since it was read.</summary>
-    public async Task<string?> ReplaceKeyAsync(PaymentKey key, string ifMatch, CancellationToken cancellationToken)
+    /// <summary>
+    /// An ETag-checked write of a payment key: the key as written (with its new ETag), or null when it changed since
+    /// it was read. A write that landed although its answer was lost is recognised by its write id.
+    /// </summary>
+    public async Task<PaymentKey?> ReplaceKeyAsync(PaymentKey key, string ifMatch, CancellationToken cancellationToken)
     {
-        var result = await tables.Payments.ReplaceAsync(key.ToEntity(), ifMatch, cancellationToken);
-        return result.IsSuccess ? result.ETag : null;
+        var written = key with { WriteId = Guid.NewGuid().ToString("N") };
+        var result = await tables.Payments.ReplaceAsync(written.ToEntity(), ifMatch, cancellationToken);
+        if (result.IsSuccess) return written with { ETag = result.ETag };
+        var current = await GetKeyAsync(key.OrganisationId, key.Key, cancellationToken);
+        return current?.WriteId == written.WriteId ? current : null;
     }
 
     /// <summary>The organisation (and transaction) behind a payment key or 3-D Secure session, for the hosted pages.</summary>

@@ -64,6 +64,10 @@ public sealed record PaymentTransaction
     public required JsonObject Response { get; init; }
 
     public int Version { get; init; } = 1;
+
+    /// <summary>Random per write: how a writer whose answer was lost recognises its own write when it reads again.</summary>
+    public string? WriteId { get; init; }
+
     public string? ETag { get; init; }
 
     public bool Successful => TransactionStatus.IsSuccessful(Status);
@@ -175,6 +179,7 @@ public sealed record PaymentTransaction
             ["RememberCard"] = RememberCard,
             ["Response"] = Response.ToJsonString(),
             ["Version"] = Version,
+            ["WriteId"] = WriteId,
         };
         e.ETag = ETag;
         return e;
@@ -211,6 +216,7 @@ public sealed record PaymentTransaction
         RememberCard = e.GetBoolean("RememberCard") ?? false,
         Response = JsonNode.Parse(e.GetString("Response") ?? "{}") as JsonObject ?? [],
         Version = e.GetInt32("Version") ?? 1,
+        WriteId = e.GetString("WriteId"),
         ETag = e.ETag,
     };
 }
