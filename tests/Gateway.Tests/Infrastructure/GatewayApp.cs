@@ -37,7 +37,9 @@ public class GatewayApp : WebApplicationFactory<Program>, IAsyncLifetime
     public async Task InitializeAsync()
     {
         Azurite = await Azurite.SharedAsync();
-        _ = Server; // start the app now, so a test's first request doesn't pay for it
+        // Start the app now, so a test's first request doesn't pay for it. StartServer rather than Server: the latter
+        // is the in-memory TestServer, which does not exist when a subclass serves over Kestrel (BrowserGateway).
+        StartServer();
     }
 
     Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
