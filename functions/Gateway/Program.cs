@@ -1,4 +1,5 @@
 using Gateway.Api;
+using Gateway.HostedPages;
 using Gateway.Hosting;
 using Gateway.Identity;
 using Gateway.Payments;
@@ -46,6 +47,7 @@ app.MapUsers();
 app.MapApiKeys();
 app.MapPayments();
 app.MapTransactions();
+app.MapHostedPages();
 app.MapFunctionsHosting();
 
 await app.RunAsync();

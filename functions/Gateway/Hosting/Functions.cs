@@ -50,6 +50,14 @@ public static class Functions
     public static readonly HttpFunction UserTransactionList = new("UserTransactionList", Get, "api/v1/user/{id}/gateway-transaction");
     public static readonly HttpFunction TransactionExport = new("TransactionExport", Get, "api/v1/export/gateway-transactions");
 
+    // Hosted pages
+    private static readonly string[] GetPost = ["GET", "POST"];
+    public static readonly HttpFunction EftPage = new("EftPage", GetPost, "eft");
+    public static readonly HttpFunction CardPage = new("CardPage", GetPost, "card");
+    public static readonly HttpFunction ThreeDsPage = new("ThreeDsPage", GetPost, "gatewaytransactions/3ds");
+    public static readonly HttpFunction ReceiptPage = new("ReceiptPage", Get, "receipt");
+    public static readonly HttpFunction CheckoutScript = new("CheckoutScript", Get, "ext/checkout/v3/checkout.js");
+
     public static IReadOnlyList<FunctionDefinition> All { get; } =
     [
         Health, OpenApiDocument, ConstantsView, ApiNotFound,
@@ -58,5 +66,6 @@ public static class Functions
         ApiKeyCreate, ApiKeyList, ApiKeyRevoke, TokenSweep,
         PaymentKeyCreate, PayDirect, PayAuth, PaySettle, PayReverse,
         TransactionView, TransactionFind, TransactionRefund, OrganisationTransactionList, UserTransactionList, TransactionExport,
+        EftPage, CardPage, ThreeDsPage, ReceiptPage, CheckoutScript,
     ];
 }

@@ -1,0 +1,132 @@
+using Gateway.Api;
+using Gateway.Identity;
+using Gateway.Payments;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.HostedPages;
+
+/// <summary>One request to a hosted page, with what the pages use; bound by minimal APIs ([AsParameters]).</summary>
+public sealed record PageRequest(HttpContext Http, HostedPayments Hosted, PaymentService Payments, PaymentStore Store,
+    IdentityStore Identity, PaymentSecrets Secrets, IOptions<PaymentOptions> Options)
+{
+    public const string CheckoutNextPurpose = "checkout-next";
+
+    public CancellationToken Aborted => Http.RequestAborted;
+
+    public bool IsPost => HttpMethods.IsPost(Http.Request.Method);
+
+    /// <summary>Opened by the checkout widget, inside the merchant's page.</summary>
+    public bool Checkout => Query("checkout") == "1";
+
+    public string GatewayOrigin => Options.Value.BaseUri.GetLeftPart(UriPartial.Authority);
+
+    public PageGuard Guard => new(Secrets, GatewayOrigin);
+
+    /// <summary>Forms post back to the page's own URL, query included (payment key, checkout mode).</summary>
+    public string SelfUrl => Http.Request.PathBase + Http.Request.Path + Http.Request.QueryString;
+
+    /// <summary>A query value given once, else null (a repeated parameter is nobody's honest link).</summary>
+    public string? Query(string name) => Http.Request.Query[name] is { Count: 1 } values ? values[0] : null;
+
+    /// <summary>For POSTs: refuses other sites' posts before reading the body, then reads the form.</summary>
+    public async Task<FormSection> ReadFormAsync()
+    {
+        Guard.RefuseCrossSite(Http.Request);
+        return (await RequestForm.BindAsync(Http)).Root;
+    }
+
+    /// <summary>The payment key of the URL, if it can still be paid; else the 404, 410 or 409 the payer sees.</summary>
+    public async Task<HostedPayment> OpenPayableAsync()
+    {
+        var key = Query("payment_key");
+        var opened = key is null ? null : await Hosted.OpenAsync(key, Aborted);
+        if (opened is null) throw ApiException.NotFound("This payment link is not valid.");
+        HostedPayments.RefuseUnpayable(opened.Key, Payments.Now);
+        return opened;
+    }
+
+    /// <summary>
+    /// Where the payer goes after a post. In checkout mode the flow stays in the frame up to a gateway page that
+    /// hands the merchant URL to the widget (see <see cref="ReceiptPage"/>); the URL is signed, so that page can
+    /// only ever pass on a URL the gateway chose.
+    /// </summary>
+    public IResult Finish(HostedOutcome outcome)
+    {
+        if (!Checkout) return new PageRedirect(outcome.RedirectUrl);
+        if (outcome.Transaction.Status == TransactionStatus.Pending)
+        {
+            return new PageRedirect(QueryHelpers.AddQueryString(outcome.RedirectUrl, "checkout", "1"));
+        }
+        return new PageRedirect(QueryHelpers.AddQueryString(new Uri(Options.Value.BaseUri, "receipt").ToString(),
+            new Dictionary<string, string?>
+            {
+                ["checkout"] = "1",
+                ["next"] = outcome.RedirectUrl,
+                ["sig"] = Secrets.Sign(CheckoutNextPurpose, outcome.RedirectUrl),
+            }));
+    }
+
+    /// <summary>
+    /// Origins a form post on a page may be redirected to: the merchant's URLs of the key (or of a direct payment)
+    /// and the gateway's public address, which can differ from the origin the page was reached at behind a proxy.
+    /// </summary>
+    public IReadOnlyCollection<string> FormTargets(params string?[] urls) =>
+    [
+        .. urls.Append(Options.Value.PublicBaseUrl)
+            .Select(u => Uri.TryCreate(u, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? uri : null)
+            .OfType<Uri>()
+            .Select(uri => $"{uri.Scheme}://{uri.IdnHost}{(uri.IsDefaultPort ? "" : ":" + uri.Port)}")
+            .Distinct(StringComparer.OrdinalIgnoreCase),
+    ];
+
+    public IReadOnlyCollection<string> FormTargets(PaymentKey key) =>
+        FormTargets(key.SuccessUrl, key.ErrorUrl, key.CancelUrl, key.PendingUrl);
+
+    public HtmlPage Page(string title, Markup body, int status = StatusCodes.Status200OK, IReadOnlyCollection<string>? formTargets = null) =>
+        new(title, body) { Status = status, Framable = Checkout, FormTargets = formTargets ?? [] };
+
+    /// <summary>A problem the payer should see, as a page with its status: never the API's JSON error.</summary>
+    public HtmlPage Error(int status, string message)
+    {
+        var title = status switch
+        {
+            StatusCodes.Status404NotFound => "Payment link not found",
+            StatusCodes.Status410Gone => "Payment link expired",
+            StatusCodes.Status409Conflict => "Payment not possible",
+            StatusCodes.Status403Forbidden => "Request refused",
+            StatusCodes.Status400BadRequest => "Payment not possible",
+            _ => "Something went wrong",
+        };
+        var hint = status >= 500 ? Html.Of($"<p class=\"note\">Reference: {Http.TraceIdentifier}</p>") : Markup.Empty;
+        return Page(title, Html.Of($"<h1>{title}</h1><p class=\"problem\" role=\"alert\">{message}</p>{hint}"), status);
+    }
+
+    /// <summary>Runs a page's handler, turning the payer-facing failures it throws into pages.</summary>
+    public async Task<IResult> RenderAsync(Func<Task<IResult>> handler)
+    {
+        try
+        {
+            return await handler();
+        }
+        catch (ApiException problem)
+        {
+            return Error(problem.Status, problem.Message);
+        }
+    }
+
+    /// <summary>Merchant, amount and references, at the top of every payment step.</summary>
+    public static Markup Summary(HostedPayment payment)
+    {
+        var (key, organisation) = payment;
+        var customer = key.CustomerReference is null ? Markup.Empty : Html.Of($"<dt>Your reference</dt><dd>{key.CustomerReference}</dd>");
+        return Html.Of($"""
+            <dl class="summary">
+            <dt>Merchant</dt><dd class="merchant">{organisation.Name}</dd>
+            <dt>Amount</dt><dd class="amount">{Money.Display(key.AmountMinor, key.Currency)}</dd>
+            <dt>Reference</dt><dd class="reference">{key.MerchantReference}</dd>
+            {customer}
+            </dl>
+            """);
+    }
+}
