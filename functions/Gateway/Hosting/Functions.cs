@@ -1,4 +1,5 @@
 using Gateway.Identity;
+using Gateway.Payments;
 
 namespace Gateway.Hosting;
 
@@ -49,6 +50,7 @@ public static class Functions
     public static readonly HttpFunction OrganisationTransactionList = new("OrganisationTransactionList", Get, "api/v1/organisation/{id}/gateway-transaction");
     public static readonly HttpFunction UserTransactionList = new("UserTransactionList", Get, "api/v1/user/{id}/gateway-transaction");
     public static readonly HttpFunction TransactionExport = new("TransactionExport", Get, "api/v1/export/gateway-transactions");
+    public static readonly TimerFunction PaymentSweep = new("PaymentSweep", "0 */5 * * * *", typeof(PaymentSweep));
 
     // Hosted pages
     private static readonly string[] GetPost = ["GET", "POST"];
@@ -65,7 +67,7 @@ public static class Functions
         UserList, UserView, UserCreate, UserUpdate, UserActivate, UserDeactivate,
         ApiKeyCreate, ApiKeyList, ApiKeyRevoke, TokenSweep,
         PaymentKeyCreate, PayDirect, PayAuth, PaySettle, PayReverse,
-        TransactionView, TransactionFind, TransactionRefund, OrganisationTransactionList, UserTransactionList, TransactionExport,
+        TransactionView, TransactionFind, TransactionRefund, OrganisationTransactionList, UserTransactionList, TransactionExport, PaymentSweep,
         EftPage, CardPage, ThreeDsPage, ReceiptPage, CheckoutScript,
     ];
 }

@@ -46,7 +46,16 @@ public sealed class IdempotencyScope
     /// <summary>The transaction id this request uses; the same on a takeover, so the acquirer sees the same idempotency key.</summary>
     public long? ReservedId => _record?.GetInt64("ReservedId");
 
-    internal TableOperation Release() => TableOperation.Delete(_record!.PartitionKey, _record.RowKey, _record.ETag!);
+    /// <summary>
+    /// Lets a retry take the key over at once. The record stays, with its reserved id: the retry then uses the same
+    /// transaction or refund id, so an acquirer that did act on the first attempt recognises the second.
+    /// </summary>
+    internal TableOperation Release(DateTimeOffset now)
+    {
+        var released = Idempotency.Copy(_record!);
+        released["LeaseUntil"] = now;
+        return TableOperation.Replace(released, _record!.ETag!);
+    }
 
     public TableOperation? Complete(StoredResponse response)
     {
@@ -62,7 +71,7 @@ public sealed class IdempotencyScope
 /// (an insert, so only one can), runs, and keeps its response for <see cref="PaymentOptions.IdempotencyRetention"/>.
 /// A retry with the same body replays that response (with <c>Idempotent-Replayed: true</c>); with another body it
 /// gets 422; while the first is still running, 409. 4xx answers other than 409 and 429 are kept like successes
-/// (they would be the same again); 409, 429 and failures release the key so the request can be retried.
+/// (they would be the same again); 409, 429 and failures release the key so the same request can be retried.
 /// </summary>
 public sealed class Idempotency(GatewayTables tables, IdAllocator ids, PaymentSecrets secrets, TimeProvider time, IOptions<PaymentOptions> options)
 {
@@ -95,8 +104,8 @@ public sealed class Idempotency(GatewayTables tables, IdAllocator ids, PaymentSe
         }
         catch (Exception)
         {
-            // Let the client's retry run the request again. A lost delete only means the retry waits out the lease.
-            await tables.Payments.SubmitBatchAsync([scope!.Release()], CancellationToken.None);
+            // Let the client's retry run the request again. A lost release only means the retry waits out the lease.
+            await tables.Payments.SubmitBatchAsync([scope!.Release(time.GetUtcNow())], CancellationToken.None);
             throw;
         }
     }
@@ -162,6 +171,15 @@ public sealed class Idempotency(GatewayTables tables, IdAllocator ids, PaymentSe
         }
         throw ApiException.Conflict($"A request with this {Header} is still being processed; retry after it finishes.");
     }
+
+    internal static TableEntity Copy(TableEntity running) => new(running.PartitionKey, running.RowKey)
+    {
+        ["State"] = running.GetString("State"),
+        ["Fingerprint"] = running.GetString("Fingerprint"),
+        ["LeaseUntil"] = running.GetDateTimeOffset("LeaseUntil"),
+        ["Expires"] = running.GetDateTimeOffset("Expires"),
+        ["ReservedId"] = running.GetInt64("ReservedId"),
+    };
 
     internal static TableEntity Record(TableEntity running, string state, StoredResponse response) => new(running.PartitionKey, running.RowKey)
     {

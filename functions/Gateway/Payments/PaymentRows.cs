@@ -31,6 +31,9 @@ public static class PaymentRows
     public const string EventPrefix = "evt-";
     public static string EventRow(long transactionId, int sequence) => $"{EventPrefix}{transactionId:D12}-{sequence:D6}";
 
+    /// <summary>A booked refund: its id is the request's reserved id (with an Idempotency-Key) or random.</summary>
+    public static string RefundRow(long transactionId, string refundId) => $"rfd-{transactionId:D12}-{refundId}";
+
     /// <summary>Idempotency keys are the client's text: stored by fingerprint, scoped to the organisation by the partition.</summary>
     public static string IdempotencyRow(string key) => "idem-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 

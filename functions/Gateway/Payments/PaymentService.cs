@@ -20,7 +20,7 @@ public sealed class PaymentService(
     IOptions<PaymentOptions> options, TimeProvider time)
 {
     public const string TransactionSequence = "transaction";
-    private const int MaxAttempts = 100;
+    public const int MaxAttempts = 100;
 
     public DateTimeOffset Now => time.GetUtcNow();
 
@@ -114,7 +114,7 @@ public sealed class PaymentService(
     /// False when the transaction changed since <paramref name="before"/> was read; a write that landed although its
     /// answer was lost (the storage client's retry then meets a changed ETag) is recognised by its write id.
     /// </summary>
-    private async Task<bool> TryWriteAsync(PaymentTransaction before, PaymentTransaction after, bool withEvent,
+    public async Task<bool> TryWriteAsync(PaymentTransaction before, PaymentTransaction after, bool withEvent,
         IEnumerable<TableOperation?> extra, CancellationToken cancellationToken)
     {
         after = after with { WriteId = Guid.NewGuid().ToString("N") };
@@ -173,56 +173,8 @@ public sealed class PaymentService(
         throw IdentityStore.Busy();
     }
 
-    /// <summary>
-    /// Refunds in three steps so that concurrent refunds can never return more than was settled: reserve the amount
-    /// on the transaction (ETag-checked), ask the acquirer, then book it (or release it if refused).
-    /// </summary>
-    public async Task<StoredResponse> RefundAsync(Organisation organisation, long id, long? amountMinor, IdempotencyScope scope, CancellationToken cancellationToken)
-    {
-        long reserved = 0;
-        PaymentTransaction? held = null;
-        for (var attempt = 0; held is null; attempt++)
-        {
-            if (attempt == MaxAttempts) throw IdentityStore.Busy();
-            var current = await store.GetAsync(organisation.Id, id, cancellationToken) ?? throw TransactionNotFound();
-            reserved = amountMinor ?? current.RefundableMinor;
-            var reserving = current.ReserveRefund(reserved);
-            if (await TryWriteAsync(current, reserving, withEvent: false, [], cancellationToken)) held = reserving;
-            else await Contended(attempt, cancellationToken);
-        }
-
-        AcquirerResult result;
-        try
-        {
-            result = await CallAsync(() => acquirers.For(held.IsDemo).RefundAsync(
-                held.AcquirerReference!, reserved, $"refund-{id}-{scope.ReservedId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? Guid.NewGuid().ToString("N")}", cancellationToken));
-        }
-        catch
-        {
-            await FinishRefundAsync(organisation.Id, id, reserved, approved: false, response: null, scope, CancellationToken.None);
-            throw;
-        }
-        var answer = StoredResponse.Ok(new RefundResult(true));
-        await FinishRefundAsync(organisation.Id, id, reserved, result.Approved, result.Approved ? answer : null, scope, cancellationToken);
-        return result.Approved ? answer : throw ApiException.Conflict($"The acquirer refused the refund: {result.ResponseText}.");
-    }
-
-    private async Task FinishRefundAsync(long organisationId, long id, long reserved, bool approved, StoredResponse? response,
-        IdempotencyScope scope, CancellationToken cancellationToken)
-    {
-        for (var attempt = 0; attempt < MaxAttempts; attempt++)
-        {
-            var current = await store.GetAsync(organisationId, id, cancellationToken) ?? throw TransactionNotFound();
-            var next = current.FinishRefund(reserved, approved, Now);
-            var committed = await TryWriteAsync(current, next, withEvent: approved, approved ? [scope.Complete(response!)] : [], cancellationToken);
-            if (committed) return;
-            await Contended(attempt, cancellationToken);
-        }
-        throw IdentityStore.Busy();
-    }
-
     /// <summary>After a lost ETag race: a short random pause spreads out requests that would collide again.</summary>
-    private static Task Contended(int attempt, CancellationToken cancellationToken) =>
+    public static Task Contended(int attempt, CancellationToken cancellationToken) =>
         Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 5 + 5 * Math.Min(attempt, 10))), cancellationToken);
 
     /// <summary>An acquirer that cannot answer means the outcome is unknown: 502, and a retry (same ids) asks again.</summary>

@@ -86,6 +86,17 @@ public sealed class PaymentStore(GatewayTables tables)
         return index?.GetInt64("TransactionId") is { } id ? await GetAsync(organisationId, id, cancellationToken) : null;
     }
 
+    /// <summary>Whether a refund was booked (its ledger row exists).</summary>
+    public async Task<bool> HasRefundAsync(long organisationId, long transactionId, string refundId, CancellationToken cancellationToken) =>
+        await tables.Payments.GetAsync(PaymentRows.Partition(organisationId), PaymentRows.RefundRow(transactionId, refundId), ["Amount"], cancellationToken) is not null;
+
+    /// <summary>The ledger row of a booked refund, written with the booking.</summary>
+    public static TableOperation RefundRow(PaymentTransaction t, RefundInFlight refund, DateTimeOffset now) =>
+        TableOperation.Insert(new TableEntity(PaymentRows.Partition(t.OrganisationId), PaymentRows.RefundRow(t.Id, refund.Id))
+        {
+            ["Kind"] = "refund", ["TransactionId"] = t.Id, ["Amount"] = refund.AmountMinor, ["Reserved"] = refund.Since, ["Booked"] = now,
+        });
+
     public static TableOperation IndexRow(long organisationId, string row, long transactionId) =>
         TableOperation.Insert(new TableEntity(PaymentRows.Partition(organisationId), row) { ["Kind"] = "index", ["TransactionId"] = transactionId });
 }

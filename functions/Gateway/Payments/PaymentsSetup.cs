@@ -29,6 +29,7 @@ public static class PaymentsSetup
         services.AddSingleton<Idempotency>();
         services.AddSingleton<PaymentService>();
         services.AddSingleton<HostedPayments>();
+        services.AddSingleton<RefundService>();
         services.AddHostedService<EventQueueInitializer>();
         return services;
     }

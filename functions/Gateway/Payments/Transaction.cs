@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Gateway.Api;
 using Gateway.Storage;
@@ -28,7 +29,7 @@ public static class PaymentTypes
 /// <summary>
 /// One payment, in the organisation's partition of the Payments table. Amounts are minor units: <see cref="AmountMinor"/>
 /// is what was asked (or authorised), <see cref="SettledMinor"/> what was taken, <see cref="RefundedMinor"/> what went
-/// back and <see cref="RefundingMinor"/> what is reserved by refunds still at the acquirer. <see cref="Version"/> counts
+/// back and <see cref="RefundingMinor"/> what is reserved by refunds still at the acquirer (<see cref="RefundsInFlight"/>). <see cref="Version"/> counts
 /// the committed changes; each one writes the outbox event with that sequence number.
 /// </summary>
 public sealed record PaymentTransaction
@@ -44,7 +45,7 @@ public sealed record PaymentTransaction
     public required long AmountMinor { get; init; }
     public long SettledMinor { get; init; }
     public long RefundedMinor { get; init; }
-    public long RefundingMinor { get; init; }
+    public IReadOnlyList<RefundInFlight> RefundsInFlight { get; init; } = [];
     public required string Currency { get; init; }
     public required string MerchantReference { get; init; }
     public string? CustomerReference { get; init; }
@@ -75,6 +76,8 @@ public sealed record PaymentTransaction
     /// <summary>The amount the API shows: what was settled once settled, else what was asked or authorised.</summary>
     public long ShownAmountMinor => SettledMinor > 0 ? SettledMinor : AmountMinor;
 
+    public long RefundingMinor => RefundsInFlight.Sum(r => r.AmountMinor);
+
     public long RefundableMinor => SettledMinor - RefundedMinor - RefundingMinor;
 
     // ----- the state machine: each transition returns the next version or refuses with a 4xx -----
@@ -95,23 +98,30 @@ public sealed record PaymentTransaction
         return Next(now) with { Status = TransactionStatus.Reversed };
     }
 
-    /// <summary>Holds <paramref name="amountMinor"/> for a refund in flight, so concurrent refunds cannot exceed the settled amount.</summary>
-    public PaymentTransaction ReserveRefund(long amountMinor)
+    /// <summary>
+    /// Holds <paramref name="amountMinor"/> for refund <paramref name="refundId"/> while the acquirer is asked, so that
+    /// concurrent refunds can never exceed the settled amount. Reserving the same refund again changes nothing.
+    /// </summary>
+    public PaymentTransaction ReserveRefund(string refundId, long amountMinor, DateTimeOffset now)
     {
+        if (RefundsInFlight.Any(r => r.Id == refundId)) return this;
         RequireStatus("refunded", TransactionStatus.Complete, TransactionStatus.PartiallyRefunded);
         if (RefundableMinor == 0) throw ApiException.Conflict("This transaction has nothing left to refund.");
         if (amountMinor > RefundableMinor)
         {
             throw ApiException.BadRequest("amount", $"cannot be more than the {Money.Format(RefundableMinor)} still refundable.");
         }
-        return this with { RefundingMinor = RefundingMinor + amountMinor };
+        return this with { RefundsInFlight = [.. RefundsInFlight, new RefundInFlight(refundId, amountMinor, now)] };
     }
 
-    public PaymentTransaction FinishRefund(long amountMinor, bool approved, DateTimeOffset now)
+    /// <summary>Books (or, when refused, releases) a reserved refund; one no longer in flight was finished already.</summary>
+    public PaymentTransaction FinishRefund(string refundId, bool approved, DateTimeOffset now)
     {
-        var released = this with { RefundingMinor = RefundingMinor - amountMinor };
+        var refund = RefundsInFlight.FirstOrDefault(r => r.Id == refundId);
+        if (refund is null) return this;
+        var released = this with { RefundsInFlight = [.. RefundsInFlight.Where(r => r.Id != refundId)] };
         if (!approved) return released;
-        var refunded = RefundedMinor + amountMinor;
+        var refunded = RefundedMinor + refund.AmountMinor;
         return released.Next(now) with
         {
             RefundedMinor = refunded,
@@ -161,7 +171,7 @@ public sealed record PaymentTransaction
             ["AmountMinor"] = AmountMinor,
             ["SettledMinor"] = SettledMinor,
             ["RefundedMinor"] = RefundedMinor,
-            ["RefundingMinor"] = RefundingMinor,
+            ["RefundsInFlight"] = RefundsInFlight.Count == 0 ? null : JsonSerializer.Serialize(RefundsInFlight),
             ["Currency"] = Currency,
             ["MerchantReference"] = MerchantReference,
             ["CustomerReference"] = CustomerReference,
@@ -198,7 +208,7 @@ public sealed record PaymentTransaction
         AmountMinor = e.GetInt64("AmountMinor") ?? 0,
         SettledMinor = e.GetInt64("SettledMinor") ?? 0,
         RefundedMinor = e.GetInt64("RefundedMinor") ?? 0,
-        RefundingMinor = e.GetInt64("RefundingMinor") ?? 0,
+        RefundsInFlight = e.GetString("RefundsInFlight") is { } inFlight ? JsonSerializer.Deserialize<RefundInFlight[]>(inFlight)! : [],
         Currency = e.GetString("Currency")!,
         MerchantReference = e.GetString("MerchantReference")!,
         CustomerReference = e.GetString("CustomerReference"),
@@ -220,6 +230,9 @@ public sealed record PaymentTransaction
         ETag = e.ETag,
     };
 }
+
+/// <summary>A refund reserved on its transaction while the acquirer is asked; <see cref="Since"/> lets a sweep find stale ones.</summary>
+public sealed record RefundInFlight(string Id, long AmountMinor, DateTimeOffset Since);
 
 /// <summary>Builds <c>gateway_response_parameters</c>: only the masked card number and its BIN ever go in.</summary>
 public static class Responses

@@ -135,14 +135,14 @@ public static class TransactionsApi
         }
     }
 
-    private static async Task<IResult> RefundAsync(string id, HttpContext http, RequestForm form, Caller caller, PaymentService payments,
+    private static async Task<IResult> RefundAsync(string id, HttpContext http, RequestForm form, Caller caller, RefundService refunds,
         Idempotency idempotency, CancellationToken cancellationToken)
     {
         var organisation = caller.RequireOrganisation();
         var transactionId = Ids.ParseOrNotFound(id, "Transaction");
         long? amount = form.Root.Has("amount") ? Money.Parse(form.Root, "amount") : null;
         return await idempotency.RunAsync(http, organisation.Id, form,
-            scope => payments.RefundAsync(organisation, transactionId, amount, scope, cancellationToken), cancellationToken);
+            scope => refunds.RefundAsync(organisation, transactionId, amount, scope, cancellationToken), cancellationToken);
     }
 
     /// <summary><c>from_date</c> and <c>to_date</c> (dd-mm-yyyy, both days included) as instants in the organisation's zone.</summary>

@@ -133,7 +133,7 @@ public sealed class BlockingTimer(FunctionRecorder recorder) : ITimerFunction
 /// <summary>The gateway with test functions of its own (picked up by the FunctionRegistry from DI) and a recorder.</summary>
 public class HostingApp : GatewayApp
 {
-    public HostingApp() => TimersOnTestClock = true;
+    public HostingApp() => RunsTimers = true;
 
     /// <summary>A schedule with no occurrence at all (30 February): the local scheduler never fires it by itself.</summary>
     public const string Never = "0 0 0 30 2 *";

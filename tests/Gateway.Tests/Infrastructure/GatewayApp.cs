@@ -33,10 +33,11 @@ public class GatewayApp : WebApplicationFactory<Program>, IAsyncLifetime
     public ManualClock? Clock { get; init; }
 
     /// <summary>
-    /// Whether the local timer scheduler runs on a test <see cref="Clock"/>. Off by default: a moved clock would fire
-    /// production timers (e.g. the token sweep) over the storage every test class shares, deleting other tests' rows.
+    /// Whether the local timer scheduler runs. Off by default: timers (token sweep, payment sweep) would work over the
+    /// storage every test class shares, on their own schedule or a moved test clock, changing other tests' rows.
+    /// Tests of timer functions invoke them directly; hosting tests opt in.
     /// </summary>
-    protected bool TimersOnTestClock { get; init; }
+    protected bool RunsTimers { get; init; }
 
     /// <summary>Extra configuration, e.g. to run as if under the Functions host.</summary>
     public Dictionary<string, string?> Settings { get; } = [];
@@ -60,13 +61,10 @@ public class GatewayApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.ConfigureLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Debug));
         builder.ConfigureTestServices(services =>
         {
-            if (Clock is not null)
+            if (Clock is not null) services.AddSingleton<TimeProvider>(Clock);
+            if (!RunsTimers)
             {
-                services.AddSingleton<TimeProvider>(Clock);
-                if (!TimersOnTestClock)
-                {
-                    foreach (var timers in services.Where(d => d.ImplementationType == typeof(LocalTimerScheduler)).ToList()) services.Remove(timers);
-                }
+                foreach (var timers in services.Where(d => d.ImplementationType == typeof(LocalTimerScheduler)).ToList()) services.Remove(timers);
             }
             ConfigureServices(services);
         });

@@ -14,10 +14,16 @@ public sealed class FlakyLiveAcquirer : IAcquirer
 
     public int Calls;
 
+    /// <summary>The idempotency keys of card charges, in order.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> ChargeKeys { get; } = new();
+
     public string Name => "Live";
 
-    public Task<AcquirerResult> ChargeCardAsync(CardCharge charge, CancellationToken cancellationToken) =>
-        Answer(() => _inner.ChargeCardAsync(charge, cancellationToken));
+    public Task<AcquirerResult> ChargeCardAsync(CardCharge charge, CancellationToken cancellationToken)
+    {
+        ChargeKeys.Enqueue(charge.IdempotencyKey);
+        return Answer(() => _inner.ChargeCardAsync(charge, cancellationToken));
+    }
 
     public Task<AcquirerResult> CompleteChallengeAsync(string reference, bool passed, CancellationToken cancellationToken) =>
         Answer(() => _inner.CompleteChallengeAsync(reference, passed, cancellationToken));
@@ -111,21 +117,33 @@ public sealed class OutboxAndAcquirerTests(LiveAcquirerGatewayApp app) : IClassF
         app.Live.Down = false;
         var t = (await (await merchant.Client.SendAsync(request())).JsonAsync(200)).Transaction();
         Assert.Equal("Live", t.Text("gateway"));
+        // The retry is the same payment to the acquirer: the same idempotency key as the attempt it could not answer.
+        Assert.Equal($"txn-{t.Id()}", app.Live.ChargeKeys.ToArray()[^2]);
+        Assert.Equal($"txn-{t.Id()}", app.Live.ChargeKeys.ToArray()[^1]);
         Assert.Equal(0, t.GetProperty("is_demo_transaction").GetInt32());
         var replay = await merchant.Client.SendAsync(request());
         Assert.Equal("true", replay.Headers.GetValues("Idempotent-Replayed").Single());
     }
 
     [Fact]
-    public async Task ARefundTheAcquirerCannotAnswerReleasesItsReservation()
+    public async Task ARefundTheAcquirerCannotAnswerStaysReservedUntilItsRetryAsksAgain()
     {
         using var merchant = await app.MerchantAsync(mode: "live");
         app.Live.Down = false;
         var t = (await merchant.Client.PayAsync(amount: "5.00")).Transaction();
+        var url = $"/api/v1/gateway-transaction/refund/{t.Id()}";
+        var key = Guid.NewGuid().ToString();
         app.Live.Down = true;
-        await (await merchant.Client.PutAsync($"/api/v1/gateway-transaction/refund/{t.Id()}", null)).ErrorAsync(502);
+        await (await merchant.Client.SendAsync(PaymentKit.FormRequest(HttpMethod.Put, url).WithKey(key))).ErrorAsync(502);
+
+        // The outcome is unknown, so the amount stays reserved: nothing else can be refunded meanwhile.
         app.Live.Down = false;
-        await (await merchant.Client.PutAsync($"/api/v1/gateway-transaction/refund/{t.Id()}", null)).JsonAsync(200);
-        Assert.Equal("5.00", (await merchant.Client.ViewAsync(t.Id())).Text("refunded_amount"));
+        Assert.Contains("nothing left", await (await merchant.Client.PutAsync(url, null)).ErrorAsync(409));
+        await (await merchant.Client.SendAsync(PaymentKit.FormRequest(HttpMethod.Put, url).WithKey(key))).JsonAsync(200);
+        var viewed = await merchant.Client.ViewAsync(t.Id());
+        Assert.Equal("refunded", viewed.Text("status"));
+        Assert.Equal("5.00", viewed.Text("refunded_amount"));
+        var replay = await merchant.Client.SendAsync(PaymentKit.FormRequest(HttpMethod.Put, url).WithKey(key));
+        Assert.Equal("true", replay.Headers.GetValues("Idempotent-Replayed").Single());
     }
 }

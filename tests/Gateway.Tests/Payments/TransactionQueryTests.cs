@@ -3,10 +3,15 @@ using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Payments;
 
-/// <summary>An app whose clock starts at a fixed instant, so transactions can be made on chosen days.</summary>
+/// <summary>
+/// An app on a clock that starts at 08:00 UTC today, so transactions can be made at chosen times. (Today, not a fixed
+/// date: rows it writes must not look long abandoned to sweeps that other test processes run on real time.)
+/// </summary>
 public sealed class CalendarGatewayApp : GatewayApp
 {
-    public CalendarGatewayApp() => Clock = new ManualClock(new DateTimeOffset(2026, 3, 10, 8, 0, 0, TimeSpan.Zero));
+    public static readonly DateTimeOffset Start = new(DateTimeOffset.UtcNow.Date.AddHours(8), TimeSpan.Zero);
+
+    public CalendarGatewayApp() => Clock = new ManualClock(Start);
 }
 
 public sealed class TransactionQueryTests(CalendarGatewayApp app) : IClassFixture<CalendarGatewayApp>
@@ -15,10 +20,12 @@ public sealed class TransactionQueryTests(CalendarGatewayApp app) : IClassFixtur
     public async Task DateFiltersUseTheOrganisationsTimeZoneAndIncludeBothDays()
     {
         using var merchant = await app.MerchantAsync();
+        var day = CalendarGatewayApp.Start.Date;
+        string Day(int offset) => day.AddDays(offset).ToString("dd-MM-yyyy");
         var start = app.Clock!.GetUtcNow();
-        app.Clock.Advance(new DateTimeOffset(2026, 3, 10, 21, 30, 0, TimeSpan.Zero) - start); // 23:30 on the 10th in Johannesburg
+        app.Clock.Advance(new DateTimeOffset(day.AddHours(21).AddMinutes(30), TimeSpan.Zero) - start); // 23:30 in Johannesburg
         var late = (await merchant.Client.PayAsync(reference: "late")).Transaction();
-        app.Clock.Advance(TimeSpan.FromHours(1)); // 00:30 on the 11th there, still the 10th in UTC
+        app.Clock.Advance(TimeSpan.FromHours(1)); // 00:30 on the next day there, still the same day in UTC
         var early = (await merchant.Client.PayAsync(reference: "early")).Transaction();
         app.Clock.Advance(TimeSpan.FromDays(1));
         var next = (await merchant.Client.PayAsync(reference: "next")).Transaction();
@@ -27,11 +34,11 @@ public sealed class TransactionQueryTests(CalendarGatewayApp app) : IClassFixtur
             [.. (await (await merchant.Client.GetAsync($"/api/v1/organisation/{merchant.Id}/gateway-transaction{query}")).JsonAsync(200))
                 .EnumerateArray().Select(t => t.Id())];
 
-        Assert.Equal([late.Id()], await ListAsync("?from_date=10-03-2026&to_date=10-03-2026"));
-        Assert.Equal([early.Id(), next.Id()], await ListAsync("?from_date=11-03-2026"));
-        Assert.Equal([late.Id(), early.Id()], await ListAsync("?to_date=11-03-2026"));
+        Assert.Equal([late.Id()], await ListAsync($"?from_date={Day(0)}&to_date={Day(0)}"));
+        Assert.Equal([early.Id(), next.Id()], await ListAsync($"?from_date={Day(1)}"));
+        Assert.Equal([late.Id(), early.Id()], await ListAsync($"?to_date={Day(1)}"));
         Assert.Equal([late.Id(), early.Id(), next.Id()], await ListAsync(""));
-        Assert.Equal("2026-03-11 00:30:00", (await merchant.Client.ViewAsync(early.Id())).Text("created"));
+        Assert.Equal(day.AddDays(1).ToString("yyyy-MM-dd") + " 00:30:00", (await merchant.Client.ViewAsync(early.Id())).Text("created"));
 
         var item = (await (await merchant.Client.GetAsync($"/api/v1/organisation/{merchant.Id}/gateway-transaction")).JsonAsync(200))[0];
         Assert.Equal(["id", "successful", "amount", "gateway_reference", "created", "service", "status", "currency", "merchant_reference"], item.Keys());
@@ -120,5 +127,6 @@ public sealed class TransactionQueryTests(CalendarGatewayApp app) : IClassFixtur
         Assert.Contains(",424242******4242,", lines[1]);
         await (await merchant.Client.GetAsync("/api/v1/export/gateway-transactions?from_date=2026-03-10")).ErrorAsync(400);
         await (await merchant.Client.GetAsync("/api/v1/export/gateway-transactions?from_date=12-03-2026&to_date=10-03-2026")).ErrorAsync(400);
+        await (await merchant.Client.GetAsync("/api/v1/export/gateway-transactions?from_date=31-02-2026")).ErrorAsync(400);
     }
 }

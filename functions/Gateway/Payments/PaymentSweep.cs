@@ -1,0 +1,62 @@
+using Gateway.Hosting;
+using Gateway.Platform;
+using Gateway.Storage;
+
+namespace Gateway.Payments;
+
+/// <summary>
+/// Timer function: finishes what interrupted requests left behind. 3-D Secure challenges nobody answered fail after
+/// <see cref="HostedPayments.ChallengeTime"/>; refunds still in flight after <see cref="RefundGrace"/> are settled
+/// with the acquirer under their original key; idempotency records past their retention are deleted. Each step is
+/// idempotent, so overlapping or repeated runs are harmless.
+/// </summary>
+public sealed class PaymentSweep(GatewayTables tables, PaymentService payments, RefundService refunds, ILogger<PaymentSweep> logger) : ITimerFunction
+{
+    /// <summary>Far longer than any acquirer call: a refund this old is not still being made by its request.</summary>
+    public static readonly TimeSpan RefundGrace = TimeSpan.FromMinutes(5);
+
+    public async Task RunAsync(TimerTrigger timer, CancellationToken cancellationToken)
+    {
+        var now = payments.Now;
+        var transactions = TableFilter.GreaterThanOrEqual("RowKey", PaymentRows.TransactionPrefix).And(TableFilter.LessThan("RowKey", "txn."));
+
+        var abandoned = 0;
+        var pending = transactions.And(TableFilter.Equal("Status", TransactionStatus.Pending)).And(TableFilter.LessThan("Created", now - HostedPayments.ChallengeTime));
+        await foreach (var row in tables.Payments.QueryAsync(new TableQuery(pending), cancellationToken))
+        {
+            await payments.AbandonChallengeAsync(PaymentTransaction.FromEntity(OrganisationOf(row), row), cancellationToken);
+            abandoned++;
+        }
+
+        var resolved = 0;
+        var refunding = transactions.And(TableFilter.GreaterThanOrEqual("RefundsInFlight", "["));
+        await foreach (var row in tables.Payments.QueryAsync(new TableQuery(refunding), cancellationToken))
+        {
+            var transaction = PaymentTransaction.FromEntity(OrganisationOf(row), row);
+            foreach (var refund in transaction.RefundsInFlight.Where(r => r.Since < now - RefundGrace))
+            {
+                try
+                {
+                    await refunds.ResolveAsync(transaction, refund, cancellationToken);
+                    resolved++;
+                }
+                catch (Api.ApiException error) when (error.Status == StatusCodes.Status502BadGateway)
+                {
+                    logger.LogWarning("Refund {RefundId} of transaction {TransactionId} is still unconfirmed by the acquirer", refund.Id, transaction.Id);
+                }
+            }
+        }
+
+        var expired = 0;
+        var records = TableFilter.GreaterThanOrEqual("RowKey", "idem-").And(TableFilter.LessThan("RowKey", "idem."))
+            .And(TableFilter.LessThan("Expires", now));
+        await foreach (var row in tables.Payments.QueryAsync(new TableQuery(records, ["PartitionKey", "RowKey"]), cancellationToken))
+        {
+            if ((await tables.Payments.DeleteAsync(row.PartitionKey, row.RowKey, ct: cancellationToken)).IsSuccess) expired++;
+        }
+        logger.LogInformation("Payment sweep: {Abandoned} abandoned challenges failed, {Resolved} refunds resolved, {Expired} idempotency records deleted",
+            abandoned, resolved, expired);
+    }
+
+    private static long OrganisationOf(TableEntity row) => long.Parse(row.PartitionKey.AsSpan("org-".Length), System.Globalization.CultureInfo.InvariantCulture);
+}
