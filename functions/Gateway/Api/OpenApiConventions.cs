@@ -1,3 +1,5 @@
+using Microsoft.OpenApi;
+
 namespace Gateway.Api;
 
 /// <summary>What the OpenAPI description says about bodies and errors, declared next to each endpoint.</summary>
@@ -18,4 +20,22 @@ public static class OpenApiConventions
         }
         return builder;
     }
+
+    /// <summary>The endpoint honours an <c>Idempotency-Key</c> header (see <c>Payments/Idempotency.cs</c>).</summary>
+    public static RouteHandlerBuilder AcceptsIdempotencyKey(this RouteHandlerBuilder builder) =>
+        builder.AddOpenApiOperationTransformer((operation, _, _) =>
+        {
+            operation.Parameters ??= [];
+            operation.Parameters.Add(new OpenApiParameter
+            {
+                Name = "Idempotency-Key",
+                In = ParameterLocation.Header,
+                Required = false,
+                Description = "1–255 printable ASCII characters, e.g. a UUID. The first response is kept for 31 days and replayed " +
+                    "(with Idempotent-Replayed: true) to retries with the same body; another body is 422; a retry while the first " +
+                    "is still running is 409.",
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 255 },
+            });
+            return Task.CompletedTask;
+        });
 }

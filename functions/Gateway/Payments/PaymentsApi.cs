@@ -20,27 +20,27 @@ public static class PaymentsApi
         var payers = app.MapGroup("").RequireAuthorization(Policies.PaymentUser).WithTags("Payments");
         payers.MapFunction(Functions.PaymentKeyCreate, CreateKeyAsync)
             .WithSummary("Set up a payment for the hosted pages or the checkout widget: {key, url, origin}.")
-            .AcceptsForm<PaymentKeyForm>().Produces<PaymentKeyCreated>().ProducesApiErrors(400, 401, 403, 409, 413, 415, 422);
+            .AcceptsForm<PaymentKeyForm>().AcceptsIdempotencyKey().Produces<PaymentKeyCreated>().ProducesApiErrors(400, 401, 403, 409, 413, 415, 422);
         payers.MapFunction(Functions.PayDirect, (HttpContext http, RequestForm form, Caller caller, PaymentService payments, Idempotency idempotency, CancellationToken ct) =>
                 PayAsync(http, form, caller, payments, idempotency, authorise: false, ct))
             .WithSummary("Charge a card: a result, or a 3ds_redirect when the issuer wants 3-D Secure (send return_url).")
-            .AcceptsForm<DirectPaymentForm>().Produces<PaymentResult>().ProducesApiErrors(400, 401, 403, 409, 413, 415, 422, 502);
+            .AcceptsForm<DirectPaymentForm>().AcceptsIdempotencyKey().Produces<PaymentResult>().ProducesApiErrors(400, 401, 403, 409, 413, 415, 422, 502);
         payers.MapFunction(Functions.PayAuth, (HttpContext http, RequestForm form, Caller caller, PaymentService payments, Idempotency idempotency, CancellationToken ct) =>
                 PayAsync(http, form, caller, payments, idempotency, authorise: true, ct))
             .WithSummary("Authorise an amount on a card, to settle or reverse later.")
-            .AcceptsForm<DirectPaymentForm>().Produces<PaymentResult>().ProducesApiErrors(400, 401, 403, 409, 413, 415, 422, 502);
+            .AcceptsForm<DirectPaymentForm>().AcceptsIdempotencyKey().Produces<PaymentResult>().ProducesApiErrors(400, 401, 403, 409, 413, 415, 422, 502);
         payers.MapFunction(Functions.PaySettle, (HttpContext http, RequestForm form, Caller caller, PaymentService payments, Idempotency idempotency, CancellationToken ct) =>
                 ChangeAsync(http, form, caller, idempotency, (organisation, locator, scope) =>
                     payments.SettleAsync(organisation, locator, form.Root.Has("amount") ? Money.Parse(form.Root, "amount") : null, scope, ct), ct))
             .WithSummary("Settle an authorisation, fully or partly (amount), by gateway_reference or gateway_transaction_id.")
-            .AcceptsForm<SettleForm>().Produces<PaymentResult>().ProducesApiErrors(400, 401, 403, 404, 409, 413, 415, 422, 502);
+            .AcceptsForm<SettleForm>().AcceptsIdempotencyKey().Produces<PaymentResult>().ProducesApiErrors(400, 401, 403, 404, 409, 413, 415, 422, 502);
         payers.MapFunction(Functions.PayReverse, (HttpContext http, RequestForm form, Caller caller, PaymentService payments, Idempotency idempotency, CancellationToken ct) =>
                 ChangeAsync(http, form, caller, idempotency, (organisation, locator, scope) =>
                     // A reversal releases the whole authorisation; silently ignoring an amount would surprise.
                     form.Root.Has("amount") ? throw ApiException.BadRequest("amount", "is not accepted: a reversal releases the whole authorisation.")
                         : payments.ReverseAsync(organisation, locator, scope, ct), ct))
             .WithSummary("Reverse (void) an authorisation, by gateway_reference or gateway_transaction_id.")
-            .AcceptsForm<SettleForm>().Produces<PaymentResult>().ProducesApiErrors(400, 401, 403, 404, 409, 413, 415, 422, 502);
+            .AcceptsForm<SettleForm>().AcceptsIdempotencyKey().Produces<PaymentResult>().ProducesApiErrors(400, 401, 403, 404, 409, 413, 415, 422, 502);
     }
 
     private static async Task<IResult> CreateKeyAsync(HttpContext http, RequestForm form, Caller caller, PaymentStore store, PaymentService payments,

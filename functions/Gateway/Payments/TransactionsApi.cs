@@ -36,7 +36,7 @@ public static class TransactionsApi
             .Produces(200, contentType: "text/csv").ProducesApiErrors(400, 401, 403);
         merchants.MapFunction(Functions.TransactionRefund, RefundAsync)
             .WithSummary("Refund a settled transaction, fully or partly (amount). Honours Idempotency-Key.")
-            .AcceptsForm<RefundForm>().ProducesApiErrors(400, 401, 403, 404, 409, 413, 415, 422);
+            .AcceptsForm<RefundForm>().AcceptsIdempotencyKey().ProducesApiErrors(400, 401, 403, 404, 409, 413, 415, 422);
     }
 
     private static async Task<Ok<TransactionView>> ViewAsync(string id, Caller caller, PaymentStore store, CancellationToken cancellationToken)

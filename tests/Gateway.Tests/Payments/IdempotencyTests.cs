@@ -137,4 +137,22 @@ public sealed class IdempotencyTests(GatewayApp app) : IClassFixture<GatewayApp>
         Assert.Equal(HttpStatusCode.OK, replayed.StatusCode);
         Assert.Equal(settled, await replayed.Content.ReadAsStringAsync());
     }
+
+    [Fact]
+    public async Task TheOpenApiDescriptionDocumentsTheHeaderOnEveryIdempotentOperation()
+    {
+        using var client = app.CreateClient();
+        var document = await (await client.GetAsync("/openapi/v1.json")).JsonAsync(200);
+        foreach (var (path, method) in new[]
+        {
+            ("/api/v1/payment-key", "post"), ("/api/v1/pay/direct", "post"), ("/api/v1/pay/auth", "post"), ("/api/v1/pay/settle", "put"),
+            ("/api/v1/pay/reverse", "put"), ("/api/v1/gateway-transaction/refund/{id}", "put"),
+        })
+        {
+            var parameters = document.GetProperty("paths").GetProperty(path).GetProperty(method).GetProperty("parameters");
+            Assert.Contains(parameters.EnumerateArray(), p => p.Text("name") == "Idempotency-Key" && p.Text("in") == "header");
+        }
+        var view = document.GetProperty("paths").GetProperty("/api/v1/gateway-transaction/{id}").GetProperty("get");
+        Assert.DoesNotContain("Idempotency-Key", view.GetRawText());
+    }
 }
