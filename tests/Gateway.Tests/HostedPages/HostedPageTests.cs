@@ -230,6 +230,27 @@ public sealed class HostedPageTests(GatewayApp app) : IClassFixture<GatewayApp>
             .RedirectsTo(PageKit.SuccessUrl);
     }
 
+    [Theory]
+    [InlineData("direct", "pass", "complete")]
+    [InlineData("direct", "fail", "failed")]
+    [InlineData("auth", "pass", "authorised")]
+    public async Task ServerToServerChallengesEndAtTheReturnUrl(string path, string answer, string status)
+    {
+        using var merchant = await app.MerchantAsync();
+        var redirect = await merchant.Client.PayAsync(PaymentKit.Challenge, path: path, extra: ("return_url", "https://shop.test/back?order=9"));
+        Assert.Equal("3ds_redirect", redirect.Text("type"));
+        using var payer = app.Payer();
+        var html = await (await payer.GetAsync(new Uri(redirect.Text("redirect_url")).PathAndQuery)).HtmlAsync(200);
+
+        var back = (await payer.SubmitAsync(html, ("result", answer))).RedirectsTo("https://shop.test/back");
+        Assert.Equal("9", back["order"]);
+        Assert.Equal(status, back["status"]);
+        Assert.Equal(redirect.Text("gateway_transaction_id"), back["transaction_id"]);
+        var t = await merchant.Client.ViewAsync(long.Parse(back["transaction_id"]));
+        Assert.Equal(status, t.Text("status"));
+        Assert.Equal(answer == "pass" ? "00" : "05", t.GetProperty("gateway_response_parameters").Text("responseCode"));
+    }
+
     /// <summary>The number and CVV inputs come back empty (keys, tokens and nonces are hex, so digits alone prove nothing).</summary>
     private static void AssertNoCardEchoed(string html)
     {
