@@ -40,8 +40,16 @@ public sealed class RequestForm
 
     public FormSection Root { get; }
 
-    /// <summary>The parsed body as compact JSON: equal for equal requests however they were encoded (form or JSON).</summary>
-    public string Canonical() => _root.ToJsonString();
+    /// <summary>
+    /// The parsed body as compact JSON, without the named top-level fields: equal for equal requests however they
+    /// were encoded (form or JSON).
+    /// </summary>
+    public string Canonical(params string[] without)
+    {
+        var copy = (JsonObject)_root.DeepClone();
+        foreach (var field in without) copy.Remove(field);
+        return copy.ToJsonString();
+    }
 
     public FormSection Section(string name) => Root.Section(name);
 

@@ -14,6 +14,9 @@ public sealed record PageRequest(HttpContext Http, HostedPayments Hosted, Paymen
 
     public CancellationToken Aborted => Http.RequestAborted;
 
+    /// <summary>For posts that move money: they run to the end even if the payer closes the tab (see PaymentsApi).</summary>
+    public static CancellationToken Uncancellable => CancellationToken.None;
+
     public bool IsPost => HttpMethods.IsPost(Http.Request.Method);
 
     /// <summary>Opened by the checkout widget, inside the merchant's page.</summary>

@@ -27,7 +27,7 @@ public static class ThreeDsPage
                 "fail" => false,
                 _ => throw ApiException.BadRequest("Choose Pass or Fail."),
             };
-            return r.Finish(await r.Hosted.CompleteChallengeAsync(session, id, passed, r.Aborted));
+            return r.Finish(await r.Hosted.CompleteChallengeAsync(session, id, passed, PageRequest.Uncancellable));
         }
 
         var (transaction, key) = await FindAsync(r, session, id);

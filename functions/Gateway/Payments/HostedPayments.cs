@@ -49,35 +49,30 @@ public sealed class HostedPayments(PaymentStore store, PaymentService payments, 
 
     /// <summary>The payer gave up: recorded as a failed attempt ("Cancelled by payer"); the key stays open.</summary>
     public Task<HostedOutcome> CancelAsync(string key, string paymentType, CancellationToken cancellationToken) =>
-        AttemptAsync(key, paymentType, paymentType == PaymentTypes.Eft ? "EFT" : "Credit Card", rememberCard: false,
-            (_, id, _) => Task.FromResult(new AcquirerResult(AcquirerOutcome.Declined, "17", CancelledReason, "cancelled_by_payer", null, $"cancel-{id}")),
+        AttemptAsync(key, paymentType, paymentType == PaymentTypes.Eft ? "EFT" : "Credit Card", rememberCard: false, charge: null,
             k => new JsonObject { ["amount"] = k.AmountMinor, ["currency"] = Money.NumericCode(k.Currency) }, cancellationToken);
+
+    private static AcquirerResult Cancelled(long id) =>
+        new(AcquirerOutcome.Declined, "17", CancelledReason, "cancelled_by_payer", null, $"cancel-{id}");
 
     public const string CancelledReason = "Cancelled by payer";
 
     private async Task<HostedOutcome> AttemptAsync(string keyText, string paymentType, string service, bool rememberCard,
-        Func<IAcquirer, long, PaymentKey, Task<AcquirerResult>> charge, Func<PaymentKey, JsonObject> response, CancellationToken cancellationToken)
+        Func<IAcquirer, long, PaymentKey, Task<AcquirerResult>>? charge, Func<PaymentKey, JsonObject> response, CancellationToken cancellationToken)
     {
         var (key, organisation) = await OpenAsync(keyText, cancellationToken) ?? throw ApiException.NotFound("This payment link is not valid.");
         if (key.PaymentType is { } only && only != paymentType) throw ApiException.BadRequest($"This payment can only be made by {only}.");
         var now = payments.Now;
         RefuseUnpayable(key, now);
 
-        var id = await AttemptIdAsync(key, cancellationToken);
-        var held = key with { State = PaymentKeyStates.Processing, TransactionId = id, HeldUntil = now + HoldTime };
+        var id = await AttemptIdAsync(key, paymentType, reuse: charge is not null, cancellationToken);
+        var held = key with { State = PaymentKeyStates.Processing, TransactionId = id, AttemptType = paymentType, HeldUntil = now + HoldTime };
         held = await store.ReplaceKeyAsync(held, key.ETag!, cancellationToken) ?? throw InProgress();
 
+        // No answer from the acquirer (502) leaves the hold to lapse rather than releasing it: the payment may have
+        // gone through, and the next attempt reuses this id so that the acquirer recognises it.
         var acquirer = acquirers.For(key.IsDemo);
-        AcquirerResult result;
-        try
-        {
-            result = await PaymentService.CallAsync(() => charge(acquirer, id, key));
-        }
-        catch
-        {
-            await store.ReplaceKeyAsync(held with { State = PaymentKeyStates.Open, HeldUntil = null }, held.ETag!, CancellationToken.None);
-            throw;
-        }
+        var result = charge is null ? Cancelled(id) : await PaymentService.CallAsync(() => charge(acquirer, id, key));
 
         var draft = new PaymentTransaction
         {
@@ -100,16 +95,17 @@ public sealed class HostedPayments(PaymentStore store, PaymentService payments, 
     }
 
     /// <summary>
-    /// The id of a new attempt. After a lapsed hold, if that attempt never wrote its transaction (it crashed), its id
-    /// is reused so the acquirer sees the same payment; if it left a payment waiting at 3-D Secure, that payment is
-    /// abandoned (failed) first.
+    /// The id of a new attempt. After a lapsed hold whose attempt never wrote its transaction (it crashed, or the
+    /// acquirer did not answer), a payment of the same kind reuses that id, so the acquirer recognises the payment it
+    /// may already have made; a cancel or another payment method takes a new id. An attempt left waiting at 3-D Secure
+    /// is abandoned (failed) first.
     /// </summary>
-    private async Task<long> AttemptIdAsync(PaymentKey key, CancellationToken cancellationToken)
+    private async Task<long> AttemptIdAsync(PaymentKey key, string paymentType, bool reuse, CancellationToken cancellationToken)
     {
         if (key.State != PaymentKeyStates.Processing || key.TransactionId is not { } previous) return await payments.NextIdAsync(cancellationToken);
         var attempt = await store.GetAsync(key.OrganisationId, previous, cancellationToken);
-        if (attempt is null) return previous;
-        if (attempt.Status == TransactionStatus.Pending) await payments.AbandonChallengeAsync(attempt, cancellationToken);
+        if (attempt is null && reuse && key.AttemptType == paymentType) return previous;
+        if (attempt is { Status: TransactionStatus.Pending }) await payments.AbandonChallengeAsync(attempt, cancellationToken);
         return await payments.NextIdAsync(cancellationToken);
     }
 
@@ -134,6 +130,12 @@ public sealed class HostedPayments(PaymentStore store, PaymentService payments, 
                 release = TableOperation.Replace(key.ToEntity(), key.ETag!);
             }
             if (await payments.TryChangeAsync(current, next, [release], cancellationToken)) return new HostedOutcome(next, RedirectFor(key, next));
+            if (result.Approved && (await store.GetAsync(current.OrganisationId, id, cancellationToken))?.Status == TransactionStatus.Failed)
+            {
+                // Abandoned (timed out) while the cardholder was passing: the issuer approved a payment we record
+                // as failed, so its hold on the card is released.
+                await PaymentService.CallAsync(() => acquirers.For(current.IsDemo).VoidAsync(current.AcquirerReference!, $"void-{id}", cancellationToken));
+            }
         }
         throw IdentityStore.Busy();
     }

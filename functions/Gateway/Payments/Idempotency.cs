@@ -85,7 +85,9 @@ public sealed class Idempotency(GatewayTables tables, IdAllocator ids, PaymentSe
         var key = ReadKey(http);
         if (key is null) return (await operation(IdempotencyScope.None)).ToResult(replayed: false);
 
-        var fingerprint = secrets.Sign("idempotency", $"{http.Request.Method} {http.Request.Path}\n{form.Canonical()}");
+        // The CVV is left out: a CVV may not be kept in any form, not even as a keyed hash that a holder of the key
+        // could brute-force. A retry differing only in its CVV is the same payment.
+        var fingerprint = secrets.Sign("idempotency", $"{http.Request.Method} {http.Request.Path}\n{form.Canonical("cvv")}");
         var (scope, replay) = await HoldAsync(organisationId, key, fingerprint, cancellationToken);
         if (replay is not null) return replay.ToResult(replayed: true);
 
@@ -152,9 +154,11 @@ public sealed class Idempotency(GatewayTables tables, IdAllocator ids, PaymentSe
 
             // New, expired, or abandoned by a crashed request: hold it. A takeover keeps the reserved id, so the
             // acquirer recognises the same payment.
+            var holder = Guid.NewGuid().ToString("N");
             var record = new TableEntity(partition, row)
             {
                 ["State"] = "running",
+                ["Holder"] = holder,
                 ["Fingerprint"] = fingerprint,
                 ["LeaseUntil"] = now + options.Value.IdempotencyLease,
                 ["Expires"] = now + options.Value.IdempotencyRetention,
@@ -163,11 +167,15 @@ public sealed class Idempotency(GatewayTables tables, IdAllocator ids, PaymentSe
             var result = existing is null
                 ? await tables.Payments.InsertAsync(record, cancellationToken)
                 : await tables.Payments.ReplaceAsync(record, existing.ETag!, cancellationToken);
-            if (result.IsSuccess)
+            if (!result.IsSuccess)
             {
-                record.ETag = result.ETag;
-                return (new IdempotencyScope(record), null);
+                // A write whose answer was lost meets itself on the storage client's retry: recognise our own hold.
+                var mine = await tables.Payments.GetAsync(partition, row, ct: cancellationToken);
+                if (mine?.GetString("Holder") != holder) continue;
+                result = new TableWriteResult(TableStatus.Success, mine.ETag);
             }
+            record.ETag = result.ETag;
+            return (new IdempotencyScope(record), null);
         }
         throw ApiException.Conflict($"A request with this {Header} is still being processed; retry after it finishes.");
     }
@@ -175,6 +183,7 @@ public sealed class Idempotency(GatewayTables tables, IdAllocator ids, PaymentSe
     internal static TableEntity Copy(TableEntity running) => new(running.PartitionKey, running.RowKey)
     {
         ["State"] = running.GetString("State"),
+        ["Holder"] = running.GetString("Holder"),
         ["Fingerprint"] = running.GetString("Fingerprint"),
         ["LeaseUntil"] = running.GetDateTimeOffset("LeaseUntil"),
         ["Expires"] = running.GetDateTimeOffset("Expires"),

@@ -26,7 +26,7 @@ public sealed record PaymentEvent(string EventId, long OrganisationId, long Tran
     {
         var payload = new JsonObject
         {
-            ["success"] = t.Successful || t.Status == TransactionStatus.Authorised ? 1 : 0,
+            ["success"] = t.Successful ? 1 : 0,
             ["status"] = t.Status,
             ["organisation_id"] = t.OrganisationId,
         };
@@ -55,8 +55,8 @@ public sealed record PaymentEvent(string EventId, long OrganisationId, long Tran
         ["Payload"] = Payload.ToJsonString(),
         ["NotifyUrl"] = notifyUrl,
         ["Created"] = now,
-        // Delivery (a queue-triggered function) marks events delivered or failed; a sweep re-enqueues pending
-        // ones whose enqueue was lost between the commit and the queue.
+        // Delivery (a queue-triggered function, with the webhooks) marks events delivered or failed; the outbox
+        // sweep that comes with it re-enqueues pending ones whose enqueue was lost between the commit and the queue.
         ["Delivery"] = "pending",
     });
 
@@ -75,8 +75,8 @@ public sealed class PaymentEvents(QueueServiceClient queues, IOptions<PaymentOpt
     public QueueClient Queue { get; } = queues.GetQueueClient(options.Value.EventQueue);
 
     /// <summary>
-    /// Called after the commit. A failure here loses nothing: the event is in the outbox and the sweep enqueues it,
-    /// so the merchant's request is not failed for it.
+    /// Called after the commit. A failure here loses nothing: the event stays pending in the outbox for the outbox
+    /// sweep, so the merchant's request is not failed for it.
     /// </summary>
     public async Task PublishAsync(PaymentEvent paymentEvent, CancellationToken cancellationToken)
     {
@@ -84,7 +84,7 @@ public sealed class PaymentEvents(QueueServiceClient queues, IOptions<PaymentOpt
         {
             await Queue.SendAsync(paymentEvent.QueueMessage(), ct: cancellationToken);
         }
-        catch (Exception error) when (error is StorageException or HttpRequestException or TaskCanceledException)
+        catch (Exception error) when (error is StorageException or HttpRequestException or OperationCanceledException)
         {
             logger.LogWarning(error, "Event {EventId} of transaction {TransactionId} is committed but not yet enqueued",
                 paymentEvent.EventId, paymentEvent.TransactionId);

@@ -50,6 +50,9 @@ public sealed record PaymentKey
     public required DateTimeOffset Expires { get; init; }
     public string State { get; init; } = PaymentKeyStates.Open;
     public long? TransactionId { get; init; }
+
+    /// <summary>The payment method of the attempt holding (or last holding) the key.</summary>
+    public string? AttemptType { get; init; }
     public DateTimeOffset? HeldUntil { get; init; }
 
     /// <summary>Random per write, to recognise an own write whose answer was lost.</summary>
@@ -86,6 +89,7 @@ public sealed record PaymentKey
             ["State"] = State,
             ["TransactionId"] = TransactionId,
             ["HeldUntil"] = HeldUntil,
+            ["AttemptType"] = AttemptType,
             ["WriteId"] = WriteId,
         };
         e.ETag = ETag;
@@ -119,6 +123,7 @@ public sealed record PaymentKey
         State = e.GetString("State") ?? PaymentKeyStates.Open,
         TransactionId = e.GetInt64("TransactionId"),
         HeldUntil = e.GetDateTimeOffset("HeldUntil"),
+        AttemptType = e.GetString("AttemptType"),
         WriteId = e.GetString("WriteId"),
         ETag = e.ETag,
     };

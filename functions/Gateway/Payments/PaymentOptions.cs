@@ -24,9 +24,9 @@ public sealed class PaymentOptions
 
     /// <summary>
     /// How long a request holds its Idempotency-Key before a retry may take over (only after a crash: a running
-    /// request answers duplicates with 409).
+    /// request answers duplicates with 409). Longer than a request can run, storage retries included.
     /// </summary>
-    public TimeSpan IdempotencyLease { get; set; } = TimeSpan.FromSeconds(60);
+    public TimeSpan IdempotencyLease { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
     /// Base64, at least 32 bytes: keys the fingerprints of idempotent requests (which would otherwise let a card's

@@ -50,9 +50,10 @@ public sealed class PaymentSweep(GatewayTables tables, PaymentService payments, 
         var expired = 0;
         var records = TableFilter.GreaterThanOrEqual("RowKey", "idem-").And(TableFilter.LessThan("RowKey", "idem."))
             .And(TableFilter.LessThan("Expires", now));
-        await foreach (var row in tables.Payments.QueryAsync(new TableQuery(records, ["PartitionKey", "RowKey"]), cancellationToken))
+        await foreach (var row in tables.Payments.QueryAsync(new TableQuery(records, ["PartitionKey", "RowKey", "Expires"]), cancellationToken))
         {
-            if ((await tables.Payments.DeleteAsync(row.PartitionKey, row.RowKey, ct: cancellationToken)).IsSuccess) expired++;
+            // If-Match: a request that took the key over since the query must keep its new hold.
+            if ((await tables.Payments.DeleteAsync(row.PartitionKey, row.RowKey, row.ETag!, cancellationToken)).IsSuccess) expired++;
         }
         logger.LogInformation("Payment sweep: {Abandoned} abandoned challenges failed, {Resolved} refunds resolved, {Expired} idempotency records deleted",
             abandoned, resolved, expired);

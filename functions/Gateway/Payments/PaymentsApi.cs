@@ -15,30 +15,34 @@ public static class PaymentsApi
 {
     public const int MaxDirectReferenceLength = 20;
 
+    /// <remarks>
+    /// Requests that move money take no cancellation from the client: once the acquirer has been asked, stopping
+    /// before the commit would lose the record of a charge, so a request runs to its end even if its caller left.
+    /// </remarks>
     public static void MapPayments(this IEndpointRouteBuilder app)
     {
         var payers = app.MapGroup("").RequireAuthorization(Policies.PaymentUser).WithTags("Payments");
         payers.MapFunction(Functions.PaymentKeyCreate, CreateKeyAsync)
             .WithSummary("Set up a payment for the hosted pages or the checkout widget: {key, url, origin}.")
             .AcceptsForm<PaymentKeyForm>().AcceptsIdempotencyKey().Produces<PaymentKeyCreated>().ProducesApiErrors(400, 401, 403, 409, 413, 415, 422);
-        payers.MapFunction(Functions.PayDirect, (HttpContext http, RequestForm form, Caller caller, PaymentService payments, Idempotency idempotency, CancellationToken ct) =>
-                PayAsync(http, form, caller, payments, idempotency, authorise: false, ct))
+        payers.MapFunction(Functions.PayDirect, (HttpContext http, RequestForm form, Caller caller, PaymentService payments, Idempotency idempotency) =>
+                PayAsync(http, form, caller, payments, idempotency, authorise: false, CancellationToken.None))
             .WithSummary("Charge a card: a result, or a 3ds_redirect when the issuer wants 3-D Secure (send return_url).")
             .AcceptsForm<DirectPaymentForm>().AcceptsIdempotencyKey().Produces<PaymentResult>().ProducesApiErrors(400, 401, 403, 409, 413, 415, 422, 502);
-        payers.MapFunction(Functions.PayAuth, (HttpContext http, RequestForm form, Caller caller, PaymentService payments, Idempotency idempotency, CancellationToken ct) =>
-                PayAsync(http, form, caller, payments, idempotency, authorise: true, ct))
+        payers.MapFunction(Functions.PayAuth, (HttpContext http, RequestForm form, Caller caller, PaymentService payments, Idempotency idempotency) =>
+                PayAsync(http, form, caller, payments, idempotency, authorise: true, CancellationToken.None))
             .WithSummary("Authorise an amount on a card, to settle or reverse later.")
             .AcceptsForm<DirectPaymentForm>().AcceptsIdempotencyKey().Produces<PaymentResult>().ProducesApiErrors(400, 401, 403, 409, 413, 415, 422, 502);
-        payers.MapFunction(Functions.PaySettle, (HttpContext http, RequestForm form, Caller caller, PaymentService payments, Idempotency idempotency, CancellationToken ct) =>
+        payers.MapFunction(Functions.PaySettle, (HttpContext http, RequestForm form, Caller caller, PaymentService payments, Idempotency idempotency) =>
                 ChangeAsync(http, form, caller, idempotency, (organisation, locator, scope) =>
-                    payments.SettleAsync(organisation, locator, form.Root.Has("amount") ? Money.Parse(form.Root, "amount") : null, scope, ct), ct))
+                    payments.SettleAsync(organisation, locator, form.Root.Has("amount") ? Money.Parse(form.Root, "amount") : null, scope, CancellationToken.None), CancellationToken.None))
             .WithSummary("Settle an authorisation, fully or partly (amount), by gateway_reference or gateway_transaction_id.")
             .AcceptsForm<SettleForm>().AcceptsIdempotencyKey().Produces<PaymentResult>().ProducesApiErrors(400, 401, 403, 404, 409, 413, 415, 422, 502);
-        payers.MapFunction(Functions.PayReverse, (HttpContext http, RequestForm form, Caller caller, PaymentService payments, Idempotency idempotency, CancellationToken ct) =>
+        payers.MapFunction(Functions.PayReverse, (HttpContext http, RequestForm form, Caller caller, PaymentService payments, Idempotency idempotency) =>
                 ChangeAsync(http, form, caller, idempotency, (organisation, locator, scope) =>
                     // A reversal releases the whole authorisation; silently ignoring an amount would surprise.
                     form.Root.Has("amount") ? throw ApiException.BadRequest("amount", "is not accepted: a reversal releases the whole authorisation.")
-                        : payments.ReverseAsync(organisation, locator, scope, ct), ct))
+                        : payments.ReverseAsync(organisation, locator, scope, CancellationToken.None), CancellationToken.None))
             .WithSummary("Reverse (void) an authorisation, by gateway_reference or gateway_transaction_id.")
             .AcceptsForm<SettleForm>().AcceptsIdempotencyKey().Produces<PaymentResult>().ProducesApiErrors(400, 401, 403, 404, 409, 413, 415, 422, 502);
     }
@@ -55,7 +59,9 @@ public static class PaymentsApi
             var origin = options.Value.BaseUri.GetLeftPart(UriPartial.Authority);
             var response = StoredResponse.Ok(new PaymentKeyCreated(key.Key, $"{origin}/{page}?payment_key={key.Key}", origin));
             await store.AddLookupAsync(PaymentRows.KeyLookup(key.Key), organisation.Id, null, cancellationToken);
-            if (!await store.CommitAsync([Storage.TableOperation.Insert(key.ToEntity()), scope.Complete(response)], cancellationToken))
+            // The key is new and random: if the commit was refused, only this very write (its answer lost) can have made it.
+            if (!await store.CommitAsync([Storage.TableOperation.Insert(key.ToEntity()), scope.Complete(response)], cancellationToken)
+                && await store.GetKeyAsync(organisation.Id, key.Key, cancellationToken) is null)
             {
                 throw IdentityStore.Busy();
             }
@@ -103,7 +109,8 @@ public static class PaymentsApi
         var idText = form.TextOrNumber("gateway_transaction_id", 20);
         return (reference, idText) switch
         {
-            (not null, null) => new TransactionLocator(null, Guid.TryParse(reference, out var g) ? g.ToString() : reference.ToLowerInvariant()),
+            // Gateway references are GUIDs the gateway issued; anything else names no transaction.
+            (not null, null) => new TransactionLocator(null, Guid.TryParse(reference, out var g) ? g.ToString() : throw PaymentService.TransactionNotFound()),
             (null, not null) => new TransactionLocator(Ids.TryParse(idText, out var id) ? id : throw PaymentService.TransactionNotFound(), null),
             _ => throw ApiException.BadRequest("gateway_reference", "give exactly one of gateway_reference or gateway_transaction_id."),
         };

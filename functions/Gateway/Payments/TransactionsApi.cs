@@ -136,8 +136,10 @@ public static class TransactionsApi
     }
 
     private static async Task<IResult> RefundAsync(string id, HttpContext http, RequestForm form, Caller caller, RefundService refunds,
-        Idempotency idempotency, CancellationToken cancellationToken)
+        Idempotency idempotency)
     {
+        // Runs to its end even if the caller leaves (see PaymentsApi): a refund must not stop half-booked.
+        var cancellationToken = CancellationToken.None;
         var organisation = caller.RequireOrganisation();
         var transactionId = Ids.ParseOrNotFound(id, "Transaction");
         long? amount = form.Root.Has("amount") ? Money.Parse(form.Root, "amount") : null;
@@ -157,7 +159,7 @@ public static class TransactionsApi
     private static DateTimeOffset? Day(HttpRequest request, string name, TimeZoneInfo zone, int addDays)
     {
         if (Query(request, name) is not { } text) return null;
-        if (!DateOnly.TryParseExact(text, "dd-MM-yyyy", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+        if (!DateOnly.TryParseExact(text, "dd-MM-yyyy", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day) || day.Year is < 1900 or > 9000)
         {
             throw ApiException.BadRequest(name, "must be a date as dd-mm-yyyy, e.g. 19-02-2024.");
         }

@@ -14,23 +14,29 @@ public sealed class StorageOptions
     /// <summary>Create the gateway's tables at start-up (idempotent). Off when infrastructure provisions them.</summary>
     public bool CreateTablesOnStartup { get; set; } = true;
 
+    /// <summary>
+    /// Put before every table name, so several deployments (or test runs) can share one storage account without
+    /// sharing data. Letters and digits, starting with a letter; empty by default.
+    /// </summary>
+    public string TablePrefix { get; set; } = "";
+
     public StorageRetryOptions Retry { get; set; } = new();
 }
 
 /// <summary>The gateway's tables, by name. Each feature's storage code takes the ones it needs from here.</summary>
-public sealed class GatewayTables(TableServiceClient service)
+public sealed class GatewayTables(TableServiceClient service, string prefix = "")
 {
-    public TableClient Identity { get; } = service.GetTableClient("Identity");
-    public TableClient Logins { get; } = service.GetTableClient("Logins");
-    public TableClient Tokens { get; } = service.GetTableClient("Tokens");
-    public TableClient ApiKeys { get; } = service.GetTableClient("ApiKeys");
-    public TableClient Counters { get; } = service.GetTableClient("Counters");
+    public TableClient Identity { get; } = service.GetTableClient(prefix + "Identity");
+    public TableClient Logins { get; } = service.GetTableClient(prefix + "Logins");
+    public TableClient Tokens { get; } = service.GetTableClient(prefix + "Tokens");
+    public TableClient ApiKeys { get; } = service.GetTableClient(prefix + "ApiKeys");
+    public TableClient Counters { get; } = service.GetTableClient(prefix + "Counters");
 
     /// <summary>Transactions, payment keys, their index rows, outbox events and idempotency records, by organisation.</summary>
-    public TableClient Payments { get; } = service.GetTableClient("Payments");
+    public TableClient Payments { get; } = service.GetTableClient(prefix + "Payments");
 
     /// <summary>Payment keys and 3-D Secure sessions to their organisation, for the pages payers use without credentials.</summary>
-    public TableClient Lookups { get; } = service.GetTableClient("Lookups");
+    public TableClient Lookups { get; } = service.GetTableClient(prefix + "Lookups");
 
     public IEnumerable<TableClient> All => [Identity, Logins, Tokens, ApiKeys, Counters, Payments, Lookups];
 }
@@ -46,6 +52,8 @@ public static class StorageSetup
             .PostConfigure(o => o.ConnectionString ??= configuration["AzureWebJobsStorage"])
             .Validate(o => TryParse(o.ConnectionString) is not null,
                 "Storage:ConnectionString (or AzureWebJobsStorage) must be a valid storage connection string, e.g. UseDevelopmentStorage=true.")
+            .Validate(o => o.TablePrefix.Length == 0 || System.Text.RegularExpressions.Regex.IsMatch(o.TablePrefix, "^[A-Za-z][A-Za-z0-9]{0,31}$"),
+                "Storage:TablePrefix must be up to 32 letters and digits, starting with a letter.")
             .ValidateOnStart();
 
         services.AddHttpClient(HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
@@ -60,7 +68,8 @@ public static class StorageSetup
             sp.GetRequiredService<StorageAccount>(),
             sp.GetRequiredService<IOptions<StorageOptions>>().Value.Retry,
             sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<GatewayTables>();
+        services.AddSingleton(sp => new GatewayTables(sp.GetRequiredService<TableServiceClient>(),
+            sp.GetRequiredService<IOptions<StorageOptions>>().Value.TablePrefix));
         services.AddHostedService<TableInitializer>();
         return services;
     }

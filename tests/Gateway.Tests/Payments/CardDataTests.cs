@@ -10,7 +10,13 @@ namespace Gateway.Tests.Payments;
 /// log line holds a full card number or the CVVs used. The scan covers every table of the gateway, so it also
 /// checks whatever the other test classes wrote to the shared storage before it ran.
 /// </summary>
-public sealed class CardDataTests(GatewayApp app) : IClassFixture<GatewayApp>
+public sealed class CardDataApp : GatewayApp
+{
+    /// <summary>Its own event queue, which the test drains; the tables it scans are everyone's.</summary>
+    public CardDataApp() => Settings["Payments:EventQueue"] = "carddata-" + Guid.NewGuid().ToString("N")[..10];
+}
+
+public sealed class CardDataTests(CardDataApp app) : IClassFixture<CardDataApp>
 {
     private const string Cvv = "9173";
     private const string AmexCvv = "8264";

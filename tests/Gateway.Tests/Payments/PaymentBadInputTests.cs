@@ -103,7 +103,10 @@ public sealed class PaymentBadInputTests(GatewayApp app) : IClassFixture<Gateway
         using var merchant = await app.MerchantAsync();
         await (await merchant.Client.PutFormAsync("/api/v1/pay/settle")).ErrorAsync(400);
         await (await merchant.Client.PutFormAsync("/api/v1/pay/settle", ("gateway_reference", "x"), ("gateway_transaction_id", "1"))).ErrorAsync(400);
-        await (await merchant.Client.PutFormAsync("/api/v1/pay/settle", ("gateway_reference", "'; drop"))).ErrorAsync(404);
+        foreach (var reference in new[] { "'; drop", "a/b", "a\\b", "a#b", "a?b", "x" })
+        {
+            await (await merchant.Client.PutFormAsync("/api/v1/pay/settle", ("gateway_reference", reference))).ErrorAsync(404);
+        }
         await (await merchant.Client.PutFormAsync("/api/v1/pay/reverse", ("gateway_transaction_id", "x'"))).ErrorAsync(404);
     }
 

@@ -95,13 +95,13 @@ public sealed class PaymentKeyUseTests(CalendarGatewayApp app) : IClassFixture<C
         var now = app.Clock!.GetUtcNow();
         await tables.Payments.InsertAsync(new TableEntity($"org-{merchant.Id:D10}", PaymentRows.IdempotencyRow("crashed"))
         {
-            ["State"] = "running", ["Fingerprint"] = finished!.GetString("Fingerprint"), ["LeaseUntil"] = now + TimeSpan.FromSeconds(60),
+            ["State"] = "running", ["Fingerprint"] = finished!.GetString("Fingerprint"), ["LeaseUntil"] = now + TimeSpan.FromMinutes(5),
             ["Expires"] = now + TimeSpan.FromDays(31), ["ReservedId"] = reserved,
         });
 
         var retry = () => merchant.Client.SendAsync(PaymentKit.FormRequest(HttpMethod.Post, "/api/v1/pay/direct", body).WithKey("crashed"));
         await (await retry()).ErrorAsync(409);
-        app.Clock.Advance(TimeSpan.FromSeconds(61));
+        app.Clock.Advance(new PaymentOptions().IdempotencyLease + TimeSpan.FromSeconds(1));
         var response = await retry();
         Assert.False(response.Headers.Contains("Idempotent-Replayed"));
         Assert.Equal(reserved, (await response.JsonAsync(200)).Transaction().Id());

@@ -6,8 +6,23 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Tests.Payments;
 
+/// <summary>
+/// An app on a moved clock with tables and queue of its own: the sweep works over whole tables, and on this clock
+/// every other test's pending challenge and idempotency record would look abandoned.
+/// </summary>
+public sealed class SweepGatewayApp : GatewayApp
+{
+    public SweepGatewayApp()
+    {
+        Clock = new Gateway.Testing.ManualClock(CalendarGatewayApp.Start);
+        var run = Guid.NewGuid().ToString("N")[..10];
+        Settings["Storage:TablePrefix"] = "sweep" + run;
+        Settings["Payments:EventQueue"] = "sweep-" + run;
+    }
+}
+
 /// <summary>The payment sweep finishes what interrupted requests left: abandoned challenges, refunds in flight, old idempotency records.</summary>
-public sealed class PaymentSweepTests(CalendarGatewayApp app) : IClassFixture<CalendarGatewayApp>
+public sealed class PaymentSweepTests(SweepGatewayApp app) : IClassFixture<SweepGatewayApp>
 {
     private async Task SweepAsync()
     {

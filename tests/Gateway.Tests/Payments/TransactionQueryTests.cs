@@ -128,5 +128,7 @@ public sealed class TransactionQueryTests(CalendarGatewayApp app) : IClassFixtur
         await (await merchant.Client.GetAsync("/api/v1/export/gateway-transactions?from_date=2026-03-10")).ErrorAsync(400);
         await (await merchant.Client.GetAsync("/api/v1/export/gateway-transactions?from_date=12-03-2026&to_date=10-03-2026")).ErrorAsync(400);
         await (await merchant.Client.GetAsync("/api/v1/export/gateway-transactions?from_date=31-02-2026")).ErrorAsync(400);
+        await (await merchant.Client.GetAsync("/api/v1/export/gateway-transactions?to_date=31-12-9999")).ErrorAsync(400);
+        await (await merchant.Client.GetAsync($"/api/v1/organisation/{merchant.Id}/gateway-transaction?from_date=01-01-0001")).ErrorAsync(400);
     }
 }
