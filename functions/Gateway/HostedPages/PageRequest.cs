@@ -116,6 +116,12 @@ public sealed record PageRequest(HttpContext Http, HostedPayments Hosted, Paymen
         {
             return Error(problem.Status, problem.Message);
         }
+        catch (Exception error) when (!Http.RequestAborted.IsCancellationRequested)
+        {
+            // A payer gets a page, not the API's JSON error, even for a fault of ours.
+            Http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway.HostedPages").LogError(error, "Unhandled error");
+            return Error(StatusCodes.Status500InternalServerError, "Something went wrong on our side. Please check with the merchant before you try to pay again.");
+        }
     }
 
     /// <summary>Merchant, amount and references, at the top of every payment step.</summary>

@@ -138,41 +138,6 @@ public sealed class PaymentService(
         }
     }
 
-    public Task<StoredResponse> SettleAsync(Organisation organisation, TransactionLocator locator, long? amountMinor,
-        IdempotencyScope scope, CancellationToken cancellationToken) =>
-        ChangeAuthorisationAsync(organisation, locator, scope, "Transaction settled successfully",
-            t => t.Settle(amountMinor ?? t.AmountMinor, Now),
-            (acquirer, t, next) => acquirer.CaptureAsync(t.AcquirerReference!, next.SettledMinor, $"capture-{t.Id}", cancellationToken),
-            cancellationToken);
-
-    public Task<StoredResponse> ReverseAsync(Organisation organisation, TransactionLocator locator,
-        IdempotencyScope scope, CancellationToken cancellationToken) =>
-        ChangeAuthorisationAsync(organisation, locator, scope, "Transaction reversed",
-            t => t.Reverse(Now),
-            (acquirer, t, _) => acquirer.VoidAsync(t.AcquirerReference!, $"void-{t.Id}", cancellationToken),
-            cancellationToken);
-
-    /// <summary>
-    /// Settle or reverse: the state machine decides first, then the acquirer (whose capture and void are once per
-    /// authorisation), then the ETag-checked commit. A lost race re-reads, and the state machine then refuses.
-    /// </summary>
-    private async Task<StoredResponse> ChangeAuthorisationAsync(Organisation organisation, TransactionLocator locator, IdempotencyScope scope,
-        string message, Func<PaymentTransaction, PaymentTransaction> change,
-        Func<IAcquirer, PaymentTransaction, PaymentTransaction, Task<AcquirerResult>> call, CancellationToken cancellationToken)
-    {
-        var zone = ApiTime.Zone(organisation.TimeZone);
-        for (var attempt = 0; attempt < MaxAttempts; attempt++)
-        {
-            var current = await locator.FindAsync(store, organisation.Id, cancellationToken) ?? throw TransactionNotFound();
-            var next = change(current);
-            var result = await CallAsync(() => call(acquirers.For(current.IsDemo), current, next));
-            if (!result.Approved) throw ApiException.Conflict($"The acquirer refused: {result.ResponseText}.");
-            var response = StoredResponse.Ok(new PaymentResult("result", message, TransactionView.From(next, zone)));
-            if (await TryChangeAsync(current, next, [scope.Complete(response)], cancellationToken)) return response;
-        }
-        throw IdentityStore.Busy();
-    }
-
     /// <summary>After a lost ETag race: a short random pause spreads out requests that would collide again.</summary>
     public static Task Contended(int attempt, CancellationToken cancellationToken) =>
         Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 5 + 5 * Math.Min(attempt, 10))), cancellationToken);

@@ -6,11 +6,12 @@ namespace Gateway.Payments;
 
 /// <summary>
 /// Timer function: finishes what interrupted requests left behind. 3-D Secure challenges nobody answered fail after
-/// <see cref="HostedPayments.ChallengeTime"/>; refunds still in flight after <see cref="RefundGrace"/> are settled
-/// with the acquirer under their original key; idempotency records past their retention are deleted. Each step is
+/// <see cref="HostedPayments.ChallengeTime"/>; refunds, settles and reversals still in flight after
+/// <see cref="RefundGrace"/> are settled with the acquirer under their original key; idempotency records past their retention are deleted. Each step is
 /// idempotent, so overlapping or repeated runs are harmless.
 /// </summary>
-public sealed class PaymentSweep(GatewayTables tables, PaymentService payments, RefundService refunds, ILogger<PaymentSweep> logger) : ITimerFunction
+public sealed class PaymentSweep(GatewayTables tables, PaymentService payments, RefundService refunds, AuthorisationService authorisations,
+    ILogger<PaymentSweep> logger) : ITimerFunction
 {
     /// <summary>Far longer than any acquirer call: a refund this old is not still being made by its request.</summary>
     public static readonly TimeSpan RefundGrace = TimeSpan.FromMinutes(5);
@@ -47,6 +48,22 @@ public sealed class PaymentSweep(GatewayTables tables, PaymentService payments, 
             }
         }
 
+        var changing = transactions.And(TableFilter.GreaterThanOrEqual("Changing", "{"));
+        await foreach (var row in tables.Payments.QueryAsync(new TableQuery(changing), cancellationToken))
+        {
+            var transaction = PaymentTransaction.FromEntity(OrganisationOf(row), row);
+            if (transaction.Changing!.Since >= now - RefundGrace) continue;
+            try
+            {
+                await authorisations.ResolveAsync(transaction, cancellationToken);
+                resolved++;
+            }
+            catch (Api.ApiException error) when (error.Status == StatusCodes.Status502BadGateway)
+            {
+                logger.LogWarning("The {Change} of transaction {TransactionId} is still unconfirmed by the acquirer", transaction.Changing.Kind, transaction.Id);
+            }
+        }
+
         var expired = 0;
         var records = TableFilter.GreaterThanOrEqual("RowKey", "idem-").And(TableFilter.LessThan("RowKey", "idem."))
             .And(TableFilter.LessThan("Expires", now));
@@ -55,7 +72,7 @@ public sealed class PaymentSweep(GatewayTables tables, PaymentService payments, 
             // If-Match: a request that took the key over since the query must keep its new hold.
             if ((await tables.Payments.DeleteAsync(row.PartitionKey, row.RowKey, row.ETag!, cancellationToken)).IsSuccess) expired++;
         }
-        logger.LogInformation("Payment sweep: {Abandoned} abandoned challenges failed, {Resolved} refunds resolved, {Expired} idempotency records deleted",
+        logger.LogInformation("Payment sweep: {Abandoned} abandoned challenges failed, {Resolved} refunds, settles and reversals resolved, {Expired} idempotency records deleted",
             abandoned, resolved, expired);
     }
 

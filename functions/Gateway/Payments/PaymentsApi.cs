@@ -33,12 +33,12 @@ public static class PaymentsApi
                 PayAsync(http, form, caller, payments, idempotency, authorise: true, CancellationToken.None))
             .WithSummary("Authorise an amount on a card, to settle or reverse later.")
             .AcceptsForm<DirectPaymentForm>().AcceptsIdempotencyKey().Produces<PaymentResult>().ProducesApiErrors(400, 401, 403, 409, 413, 415, 422, 502);
-        payers.MapFunction(Functions.PaySettle, (HttpContext http, RequestForm form, Caller caller, PaymentService payments, Idempotency idempotency) =>
+        payers.MapFunction(Functions.PaySettle, (HttpContext http, RequestForm form, Caller caller, AuthorisationService payments, Idempotency idempotency) =>
                 ChangeAsync(http, form, caller, idempotency, (organisation, locator, scope) =>
                     payments.SettleAsync(organisation, locator, form.Root.Has("amount") ? Money.Parse(form.Root, "amount") : null, scope, CancellationToken.None), CancellationToken.None))
             .WithSummary("Settle an authorisation, fully or partly (amount), by gateway_reference or gateway_transaction_id.")
             .AcceptsForm<SettleForm>().AcceptsIdempotencyKey().Produces<PaymentResult>().ProducesApiErrors(400, 401, 403, 404, 409, 413, 415, 422, 502);
-        payers.MapFunction(Functions.PayReverse, (HttpContext http, RequestForm form, Caller caller, PaymentService payments, Idempotency idempotency) =>
+        payers.MapFunction(Functions.PayReverse, (HttpContext http, RequestForm form, Caller caller, AuthorisationService payments, Idempotency idempotency) =>
                 ChangeAsync(http, form, caller, idempotency, (organisation, locator, scope) =>
                     // A reversal releases the whole authorisation; silently ignoring an amount would surprise.
                     form.Root.Has("amount") ? throw ApiException.BadRequest("amount", "is not accepted: a reversal releases the whole authorisation.")

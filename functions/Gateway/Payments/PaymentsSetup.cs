@@ -30,6 +30,7 @@ public static class PaymentsSetup
         services.AddSingleton<PaymentService>();
         services.AddSingleton<HostedPayments>();
         services.AddSingleton<RefundService>();
+        services.AddSingleton<AuthorisationService>();
         services.AddHostedService<EventQueueInitializer>();
         return services;
     }

@@ -46,6 +46,12 @@ public sealed record PaymentTransaction
     public long SettledMinor { get; init; }
     public long RefundedMinor { get; init; }
     public IReadOnlyList<RefundInFlight> RefundsInFlight { get; init; } = [];
+
+    /// <summary>A settle or reversal asked of the acquirer and not yet booked.</summary>
+    public AuthorisationChange? Changing { get; init; }
+
+    /// <summary>The id of the last change booked, so a retry of it is recognised after the sweep booked it.</summary>
+    public string? LastChangeId { get; init; }
     public required string Currency { get; init; }
     public required string MerchantReference { get; init; }
     public string? CustomerReference { get; init; }
@@ -82,20 +88,30 @@ public sealed record PaymentTransaction
 
     // ----- the state machine: each transition returns the next version or refuses with a 4xx -----
 
-    public PaymentTransaction Settle(long amountMinor, DateTimeOffset now)
+    /// <summary>
+    /// Marks a settle (<paramref name="settleMinor"/>) or, when null, a reversal as in flight at the acquirer, so a
+    /// second change cannot start before this one is booked. Marking the same change again changes nothing.
+    /// </summary>
+    public PaymentTransaction BeginChange(string changeId, long? settleMinor, DateTimeOffset now)
     {
-        RequireStatus("settled", TransactionStatus.Authorised);
-        if (amountMinor > AmountMinor)
+        if (Changing?.Id == changeId) return this;
+        RequireStatus(settleMinor is null ? "reversed" : "settled", TransactionStatus.Authorised);
+        if (Changing is not null) throw ApiException.Conflict($"A {Changing.Kind} of this authorisation is already in progress.");
+        if (settleMinor > AmountMinor)
         {
             throw ApiException.BadRequest("amount", $"cannot be more than the authorised {Money.Format(AmountMinor)}.");
         }
-        return Next(now) with { Status = TransactionStatus.Complete, SettledMinor = amountMinor, Reason = null };
+        return this with { Changing = new AuthorisationChange(changeId, settleMinor is null ? "reversal" : "settle", settleMinor ?? 0, now) };
     }
 
-    public PaymentTransaction Reverse(DateTimeOffset now)
+    /// <summary>Books the change in flight (the acquirer approved) or drops it (refused); none in flight, nothing to do.</summary>
+    public PaymentTransaction FinishChange(bool approved, DateTimeOffset now)
     {
-        RequireStatus("reversed", TransactionStatus.Authorised);
-        return Next(now) with { Status = TransactionStatus.Reversed };
+        if (Changing is not { } change) return this;
+        if (!approved) return this with { Changing = null };
+        return change.Kind == "settle"
+            ? Next(now) with { Status = TransactionStatus.Complete, SettledMinor = change.AmountMinor, Reason = null, Changing = null }
+            : Next(now) with { Status = TransactionStatus.Reversed, Changing = null };
     }
 
     /// <summary>
@@ -172,6 +188,8 @@ public sealed record PaymentTransaction
             ["SettledMinor"] = SettledMinor,
             ["RefundedMinor"] = RefundedMinor,
             ["RefundsInFlight"] = RefundsInFlight.Count == 0 ? null : JsonSerializer.Serialize(RefundsInFlight),
+            ["Changing"] = Changing is null ? null : JsonSerializer.Serialize(Changing),
+            ["LastChangeId"] = LastChangeId,
             ["Currency"] = Currency,
             ["MerchantReference"] = MerchantReference,
             ["CustomerReference"] = CustomerReference,
@@ -209,6 +227,8 @@ public sealed record PaymentTransaction
         SettledMinor = e.GetInt64("SettledMinor") ?? 0,
         RefundedMinor = e.GetInt64("RefundedMinor") ?? 0,
         RefundsInFlight = e.GetString("RefundsInFlight") is { } inFlight ? JsonSerializer.Deserialize<RefundInFlight[]>(inFlight)! : [],
+        Changing = e.GetString("Changing") is { } changing ? JsonSerializer.Deserialize<AuthorisationChange>(changing) : null,
+        LastChangeId = e.GetString("LastChangeId"),
         Currency = e.GetString("Currency")!,
         MerchantReference = e.GetString("MerchantReference")!,
         CustomerReference = e.GetString("CustomerReference"),
@@ -230,6 +250,9 @@ public sealed record PaymentTransaction
         ETag = e.ETag,
     };
 }
+
+/// <summary>A settle or reversal of an authorisation, marked before the acquirer is asked (see <see cref="AuthorisationService"/>).</summary>
+public sealed record AuthorisationChange(string Id, string Kind, long AmountMinor, DateTimeOffset Since);
 
 /// <summary>A refund reserved on its transaction while the acquirer is asked; <see cref="Since"/> lets a sweep find stale ones.</summary>
 public sealed record RefundInFlight(string Id, long AmountMinor, DateTimeOffset Since);

@@ -145,4 +145,19 @@ public sealed class DirectPaymentTests(GatewayApp app) : IClassFixture<GatewayAp
         }
         await (await merchant.Client.PutFormAsync("/api/v1/pay/settle", ("gateway_reference", Guid.NewGuid().ToString()))).ErrorAsync(404);
     }
+
+    [Fact]
+    public async Task ConcurrentSettlesOfDifferentAmountsBookExactlyTheOneThatWon()
+    {
+        using var merchant = await app.MerchantAsync();
+        var auth = (await merchant.Client.PayAsync(amount: "10.00", path: "auth")).Transaction();
+        var amounts = new[] { "1.00", "2.00", "3.00", "4.00", "5.00", "6.00", "7.00", "8.00" };
+        var responses = await Task.WhenAll(amounts.Select(a =>
+            merchant.Client.PutFormAsync("/api/v1/pay/settle", ("gateway_transaction_id", auth.Id().ToString()), ("amount", a))));
+        var won = Assert.Single(responses, r => r.StatusCode == System.Net.HttpStatusCode.OK);
+        Assert.All(responses.Where(r => r != won), r => Assert.Equal(System.Net.HttpStatusCode.Conflict, r.StatusCode));
+        var amount = (await won.JsonAsync(200)).Transaction().Text("amount");
+        Assert.Equal(amount, (await merchant.Client.ViewAsync(auth.Id())).Text("amount"));
+        Assert.Equal(["authorised", "complete"], (await app.EventsAsync(merchant.Id, auth.Id())).Select(e => e.GetString("Status")));
+    }
 }

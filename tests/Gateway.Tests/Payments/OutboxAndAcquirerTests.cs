@@ -17,6 +17,9 @@ public sealed class FlakyLiveAcquirer : IAcquirer
     /// <summary>The idempotency keys of card charges, in order.</summary>
     public System.Collections.Concurrent.ConcurrentQueue<string> ChargeKeys { get; } = new();
 
+    /// <summary>The idempotency keys and amounts of captures, in order.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<(string Key, long Amount)> Captures { get; } = new();
+
     public string Name => "Live";
 
     public Task<AcquirerResult> ChargeCardAsync(CardCharge charge, CancellationToken cancellationToken)
@@ -28,8 +31,11 @@ public sealed class FlakyLiveAcquirer : IAcquirer
     public Task<AcquirerResult> CompleteChallengeAsync(string reference, bool passed, CancellationToken cancellationToken) =>
         Answer(() => _inner.CompleteChallengeAsync(reference, passed, cancellationToken));
 
-    public Task<AcquirerResult> CaptureAsync(string reference, long amountMinor, string idempotencyKey, CancellationToken cancellationToken) =>
-        Answer(() => _inner.CaptureAsync(reference, amountMinor, idempotencyKey, cancellationToken));
+    public Task<AcquirerResult> CaptureAsync(string reference, long amountMinor, string idempotencyKey, CancellationToken cancellationToken)
+    {
+        Captures.Enqueue((idempotencyKey, amountMinor));
+        return Answer(() => _inner.CaptureAsync(reference, amountMinor, idempotencyKey, cancellationToken));
+    }
 
     public Task<AcquirerResult> VoidAsync(string reference, string idempotencyKey, CancellationToken cancellationToken) =>
         Answer(() => _inner.VoidAsync(reference, idempotencyKey, cancellationToken));
@@ -47,9 +53,19 @@ public sealed class FlakyLiveAcquirer : IAcquirer
     }
 }
 
+/// <summary>
+/// Live organisations on a flaky acquirer, on a clock the tests move, with tables and queue of its own (its tests
+/// run the sweep, which works over whole tables).
+/// </summary>
 public sealed class LiveAcquirerGatewayApp : GatewayApp
 {
-    public LiveAcquirerGatewayApp() => Settings["Payments:EventQueue"] = "events-" + Guid.NewGuid().ToString("N")[..12];
+    public LiveAcquirerGatewayApp()
+    {
+        Clock = new Gateway.Testing.ManualClock(CalendarGatewayApp.Start);
+        var run = Guid.NewGuid().ToString("N")[..10];
+        Settings["Storage:TablePrefix"] = "live" + run;
+        Settings["Payments:EventQueue"] = "live-" + run;
+    }
 
     public FlakyLiveAcquirer Live { get; } = new();
 
@@ -145,5 +161,62 @@ public sealed class OutboxAndAcquirerTests(LiveAcquirerGatewayApp app) : IClassF
         Assert.Equal("5.00", viewed.Text("refunded_amount"));
         var replay = await merchant.Client.SendAsync(PaymentKit.FormRequest(HttpMethod.Put, url).WithKey(key));
         Assert.Equal("true", replay.Headers.GetValues("Idempotent-Replayed").Single());
+    }
+
+    [Fact]
+    public async Task ASettleTheAcquirerCannotAnswerBlocksOtherChangesAndIsBookedAtItsOwnAmount()
+    {
+        using var merchant = await app.MerchantAsync(mode: "live");
+        app.Live.Down = false;
+        var auth = (await merchant.Client.PayAsync(amount: "10.00", path: "auth")).Transaction();
+        var id = auth.Id().ToString();
+        var key = Guid.NewGuid().ToString();
+        var settle = () => merchant.Client.SendAsync(PaymentKit.FormRequest(HttpMethod.Put, "/api/v1/pay/settle", ("gateway_transaction_id", id), ("amount", "4.00")).WithKey(key));
+
+        app.Live.Down = true;
+        await (await settle()).ErrorAsync(502);
+        app.Live.Down = false;
+        // Another change must wait until the acquirer's answer about this one is known.
+        Assert.Contains("in progress", await (await merchant.Client.PutFormAsync("/api/v1/pay/settle", ("gateway_transaction_id", id), ("amount", "3.00"))).ErrorAsync(409));
+        await (await merchant.Client.PutFormAsync("/api/v1/pay/reverse", ("gateway_transaction_id", id))).ErrorAsync(409);
+
+        var settled = await (await settle()).JsonAsync(200);
+        Assert.Equal("4.00", settled.Transaction().Text("amount"));
+        var captures = app.Live.Captures.ToArray()[^2..];
+        Assert.Equal(captures[0], captures[1]); // the retry asked again under the same key, for the same amount
+        Assert.Equal(400, captures[1].Amount);
+    }
+
+    [Fact]
+    public async Task TheSweepFinishesChangesAndHostedPaymentsLeftUnconfirmed()
+    {
+        using var merchant = await app.MerchantAsync(mode: "live");
+        app.Live.Down = false;
+        var auth = (await merchant.Client.PayAsync(amount: "10.00", path: "auth")).Transaction();
+        var paymentKey = (await (await merchant.Client.PostFormAsync("/api/v1/payment-key", ("amount", "7.00"), ("merchant_reference", "hosted"))).JsonAsync(200)).Text("key");
+        var hosted = app.Service<HostedPayments>();
+        var card = new CardDetails(PaymentKit.Approved, 12, 2030, "123", null);
+
+        app.Live.Down = true;
+        await (await merchant.Client.PutFormAsync("/api/v1/pay/settle", ("gateway_transaction_id", auth.Id().ToString()), ("amount", "6.00"))).ErrorAsync(502);
+        Assert.Equal(502, (await Assert.ThrowsAsync<Gateway.Api.ApiException>(() => hosted.PayByCardAsync(paymentKey, card, false, CancellationToken.None))).Status);
+        var unanswered = app.Live.ChargeKeys.Last();
+        // The key stays held while the outcome is unknown.
+        Assert.Equal(409, (await Assert.ThrowsAsync<Gateway.Api.ApiException>(() => hosted.PayByCardAsync(paymentKey, card, false, CancellationToken.None))).Status);
+
+        app.Live.Down = false;
+        app.Clock!.Advance(PaymentSweep.RefundGrace + TimeSpan.FromSeconds(1));
+        using (var scope = app.Services.CreateScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<PaymentSweep>().RunAsync(new Gateway.Hosting.TimerTrigger(false), CancellationToken.None);
+        }
+        var settled = await merchant.Client.ViewAsync(auth.Id());
+        Assert.Equal("complete", settled.Text("status"));
+        Assert.Equal("6.00", settled.Text("amount"));
+
+        // The next attempt on the key is the same payment to the acquirer.
+        var paid = await hosted.PayByCardAsync(paymentKey, card, false, CancellationToken.None);
+        Assert.Equal(unanswered, app.Live.ChargeKeys.Last());
+        Assert.Equal($"txn-{paid.Transaction.Id}", unanswered);
     }
 }
