@@ -38,12 +38,12 @@ public sealed class AuthorisationService(PaymentStore store, PaymentService paym
                 return await AnswerAsync(organisation, current, scope, cancellationToken);
             }
             var marking = current.BeginChange(changeId, settleAmount(current), payments.Now);
-            if (ReferenceEquals(marking, current) || await payments.TryWriteAsync(current, marking, withEvent: false, [], cancellationToken)) marked = marking;
-            else await PaymentService.Contended(attempt, cancellationToken);
+            marked = ReferenceEquals(marking, current) ? current : await payments.TryWriteAsync(current, marking, withEvent: false, [], cancellationToken);
+            if (marked is null) await PaymentService.Contended(attempt, cancellationToken);
         }
 
         var result = await AskAsync(marked, cancellationToken);
-        var booked = await FinishAsync(organisation.Id, marked.Id, changeId, result.Approved, organisation, scope, cancellationToken);
+        var booked = await FinishAsync(marked, changeId, result.Approved, organisation, scope, cancellationToken);
         return result.Approved ? booked! : throw ApiException.Conflict($"The acquirer refused: {result.ResponseText}.");
     }
 
@@ -51,7 +51,7 @@ public sealed class AuthorisationService(PaymentStore store, PaymentService paym
     public async Task ResolveAsync(PaymentTransaction transaction, CancellationToken cancellationToken)
     {
         var result = await AskAsync(transaction, cancellationToken);
-        await FinishAsync(transaction.OrganisationId, transaction.Id, transaction.Changing!.Id, result.Approved, null, IdempotencyScope.None, cancellationToken);
+        await FinishAsync(transaction, transaction.Changing!.Id, result.Approved, null, IdempotencyScope.None, cancellationToken);
     }
 
     private Task<AcquirerResult> AskAsync(PaymentTransaction t, CancellationToken cancellationToken)
@@ -64,12 +64,14 @@ public sealed class AuthorisationService(PaymentStore store, PaymentService paym
     }
 
     /// <summary>Books or drops the change; the response when booked for a request (null for the sweep or a refusal).</summary>
-    private async Task<StoredResponse?> FinishAsync(long organisationId, long id, string changeId, bool approved, Organisation? organisation,
+    private async Task<StoredResponse?> FinishAsync(PaymentTransaction known, string changeId, bool approved, Organisation? organisation,
         IdempotencyScope scope, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < PaymentService.MaxAttempts; attempt++)
         {
-            var current = await store.GetAsync(organisationId, id, cancellationToken) ?? throw PaymentService.TransactionNotFound();
+            // The first try starts from the transaction as last read or written; after a lost race, from a fresh read.
+            var current = attempt == 0 ? known
+                : await store.GetAsync(known.OrganisationId, known.Id, cancellationToken) ?? throw PaymentService.TransactionNotFound();
             if (current.Changing?.Id != changeId)
             {
                 // Finished meanwhile (by the sweep).
@@ -77,7 +79,7 @@ public sealed class AuthorisationService(PaymentStore store, PaymentService paym
             }
             var next = current.FinishChange(approved, payments.Now) with { LastChangeId = changeId };
             var response = organisation is not null && approved ? Response(organisation, next) : null;
-            if (await payments.TryWriteAsync(current, next, withEvent: approved, [response is null ? null : scope.Complete(response)], cancellationToken))
+            if (await payments.TryWriteAsync(current, next, withEvent: approved, [response is null ? null : scope.Complete(response)], cancellationToken) is not null)
             {
                 return response;
             }

@@ -106,24 +106,26 @@ public sealed class PaymentService(
     }
 
     /// <summary>Commits a change of an existing transaction (ETag-checked) with its event; false when it changed meanwhile.</summary>
-    public Task<bool> TryChangeAsync(PaymentTransaction before, PaymentTransaction after, IEnumerable<TableOperation?> extra, CancellationToken cancellationToken) =>
-        TryWriteAsync(before, after, withEvent: true, extra, cancellationToken);
+    public async Task<bool> TryChangeAsync(PaymentTransaction before, PaymentTransaction after, IEnumerable<TableOperation?> extra, CancellationToken cancellationToken) =>
+        await TryWriteAsync(before, after, withEvent: true, extra, cancellationToken) is not null;
 
     /// <summary>
     /// An ETag-checked replace of a transaction, with its outbox event when the change is one merchants hear about.
-    /// False when the transaction changed since <paramref name="before"/> was read; a write that landed although its
-    /// answer was lost (the storage client's retry then meets a changed ETag) is recognised by its write id.
+    /// Returns the transaction as written, with its new ETag, so a next step needs no read; null when it changed since
+    /// <paramref name="before"/> was read. A write that landed although its answer was lost (the storage client's
+    /// retry then meets a changed ETag) is recognised by its write id.
     /// </summary>
-    public async Task<bool> TryWriteAsync(PaymentTransaction before, PaymentTransaction after, bool withEvent,
+    public async Task<PaymentTransaction?> TryWriteAsync(PaymentTransaction before, PaymentTransaction after, bool withEvent,
         IEnumerable<TableOperation?> extra, CancellationToken cancellationToken)
     {
         after = after with { WriteId = Guid.NewGuid().ToString("N") };
         var paymentEvent = withEvent ? PaymentEvent.For(after) : null;
-        var committed = await store.CommitAsync(
-            [TableOperation.Replace(after.ToEntity(), before.ETag!), paymentEvent?.ToInsert(Now, after.NotifyUrl), .. extra], cancellationToken)
-            || (await store.GetAsync(after.OrganisationId, after.Id, cancellationToken))?.WriteId == after.WriteId;
-        if (committed && paymentEvent is not null) await events.PublishAsync(paymentEvent, cancellationToken);
-        return committed;
+        var result = await store.SubmitAsync(
+            [TableOperation.Replace(after.ToEntity(), before.ETag!), paymentEvent?.ToInsert(Now, after.NotifyUrl), .. extra], cancellationToken);
+        var written = result is { Succeeded: true, ETags: [{ } etag, ..] } ? after with { ETag = etag }
+            : await store.GetAsync(after.OrganisationId, after.Id, cancellationToken) is { } current && current.WriteId == after.WriteId ? current : null;
+        if (written is not null && paymentEvent is not null) await events.PublishAsync(paymentEvent, cancellationToken);
+        return written;
     }
 
     /// <summary>A 3-D Secure challenge the cardholder never finished: the payment fails, and the merchant hears so.</summary>

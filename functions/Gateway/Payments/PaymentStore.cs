@@ -59,7 +59,11 @@ public sealed class PaymentStore(GatewayTables tables)
         tables.Lookups.InsertFreshAsync(new TableEntity(lookupKey, "") { ["OrganisationId"] = organisationId, ["TransactionId"] = transactionId }, cancellationToken);
 
     public async Task<bool> CommitAsync(IEnumerable<TableOperation?> operations, CancellationToken cancellationToken) =>
-        (await tables.Payments.SubmitBatchAsync([.. operations.OfType<TableOperation>()], cancellationToken)).Succeeded;
+        (await SubmitAsync(operations, cancellationToken)).Succeeded;
+
+    /// <summary>One entity-group transaction of the operations given (nulls skipped), with the new ETags.</summary>
+    public Task<TableBatchResult> SubmitAsync(IEnumerable<TableOperation?> operations, CancellationToken cancellationToken) =>
+        tables.Payments.SubmitBatchAsync([.. operations.OfType<TableOperation>()], cancellationToken);
 
     /// <summary>
     /// Transactions of an organisation in id order, after <paramref name="afterId"/>, created within [from, to),

@@ -30,14 +30,14 @@ public sealed class RefundService(PaymentStore store, PaymentService payments, A
             if (attempt == PaymentService.MaxAttempts) throw IdentityStore.Busy();
             var current = await store.GetAsync(organisation.Id, id, cancellationToken) ?? throw PaymentService.TransactionNotFound();
             var reserving = current.ReserveRefund(refundId, amountMinor ?? current.RefundableMinor, payments.Now);
-            if (ReferenceEquals(reserving, current) || await payments.TryWriteAsync(current, reserving, withEvent: false, [], cancellationToken)) held = reserving;
-            else await PaymentService.Contended(attempt, cancellationToken);
+            held = ReferenceEquals(reserving, current) ? current : await payments.TryWriteAsync(current, reserving, withEvent: false, [], cancellationToken);
+            if (held is null) await PaymentService.Contended(attempt, cancellationToken);
         }
 
         // If the acquirer does not answer (502), the outcome is unknown: the reservation stays, and the sweep or a
         // retry with the same Idempotency-Key asks again under the same key. Releasing it could refund twice.
         var result = await AskAsync(held, held.RefundsInFlight.Single(r => r.Id == refundId), cancellationToken);
-        await FinishAsync(organisation.Id, id, refundId, result.Approved, result.Approved ? scope : IdempotencyScope.None, answer, cancellationToken);
+        await FinishAsync(held, refundId, result.Approved, result.Approved ? scope : IdempotencyScope.None, answer, cancellationToken);
         return result.Approved ? answer : throw Api.ApiException.Conflict($"The acquirer refused the refund: {result.ResponseText}.");
     }
 
@@ -45,19 +45,21 @@ public sealed class RefundService(PaymentStore store, PaymentService payments, A
     public async Task ResolveAsync(PaymentTransaction transaction, RefundInFlight refund, CancellationToken cancellationToken)
     {
         var result = await AskAsync(transaction, refund, cancellationToken);
-        await FinishAsync(transaction.OrganisationId, transaction.Id, refund.Id, result.Approved, IdempotencyScope.None, null, cancellationToken);
+        await FinishAsync(transaction, refund.Id, result.Approved, IdempotencyScope.None, null, cancellationToken);
     }
 
     private Task<AcquirerResult> AskAsync(PaymentTransaction transaction, RefundInFlight refund, CancellationToken cancellationToken) =>
         PaymentService.CallAsync(() => acquirers.For(transaction.IsDemo).RefundAsync(
             transaction.AcquirerReference!, refund.AmountMinor, $"refund-{transaction.Id}-{refund.Id}", cancellationToken));
 
-    private async Task FinishAsync(long organisationId, long id, string refundId, bool approved, IdempotencyScope scope,
+    /// <summary>Books or releases the refund, starting from <paramref name="known"/> (as last read or written) and re-reading after a lost race.</summary>
+    private async Task FinishAsync(PaymentTransaction known, string refundId, bool approved, IdempotencyScope scope,
         StoredResponse? answer, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < PaymentService.MaxAttempts; attempt++)
         {
-            var current = await store.GetAsync(organisationId, id, cancellationToken) ?? throw PaymentService.TransactionNotFound();
+            var current = attempt == 0 ? known
+                : await store.GetAsync(known.OrganisationId, known.Id, cancellationToken) ?? throw PaymentService.TransactionNotFound();
             var next = current.FinishRefund(refundId, approved, payments.Now);
             if (ReferenceEquals(next, current))
             {
@@ -67,7 +69,7 @@ public sealed class RefundService(PaymentStore store, PaymentService payments, A
             }
             var booked = current.RefundsInFlight.Single(r => r.Id == refundId);
             TableOperation? ledger = approved ? PaymentStore.RefundRow(current, booked, payments.Now) : null;
-            if (await payments.TryWriteAsync(current, next, withEvent: approved, [ledger, answer is null ? null : scope.Complete(answer)], cancellationToken)) return;
+            if (await payments.TryWriteAsync(current, next, withEvent: approved, [ledger, answer is null ? null : scope.Complete(answer)], cancellationToken) is not null) return;
             await PaymentService.Contended(attempt, cancellationToken);
         }
         throw IdentityStore.Busy();
