@@ -58,6 +58,8 @@ export Functions__AdminKey="$(cat "$local_dir/functions-admin-key")"
 export AzureWebJobsStorage="UseDevelopmentStorage=true"
 export GATEWAY_PORT="$port"
 export Payments__PublicBaseUrl="${Payments__PublicBaseUrl:-http://localhost:$port}"
+# Webhooks may reach a receiver on this machine (never on a deployment: see the README's Webhooks section).
+export Webhooks__AllowLoopback="${Webhooks__AllowLoopback:-true}"
 
 echo "== Seeding the demo platform"
 dotnet "$local_dir/gateway/Gateway.dll" seed-demo "$local_dir/demo.json" >"$local_dir/seed.log" 2>&1 \

@@ -4,6 +4,7 @@ using Gateway.Hosting;
 using Gateway.Identity;
 using Gateway.Payments;
 using Gateway.Platform;
+using Gateway.Webhooks;
 
 // Deployment step: write {FunctionName}/function.json for every function (run by the publish target).
 if (args is ["write-functions", var appRoot])
@@ -25,6 +26,7 @@ builder.AddGatewayHosting();
 builder.Services.AddGatewayPlatform(builder.Configuration);
 builder.Services.AddGatewayIdentity();
 builder.Services.AddGatewayPayments();
+builder.Services.AddGatewayWebhooks();
 
 var app = builder.Build();
 
@@ -47,6 +49,7 @@ app.MapUsers();
 app.MapApiKeys();
 app.MapPayments();
 app.MapTransactions();
+app.MapWebhooks();
 app.MapHostedPages();
 app.MapFunctionsHosting();
 

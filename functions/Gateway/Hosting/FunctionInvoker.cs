@@ -13,22 +13,40 @@ public sealed class FunctionRegistry
     private const int MaxQueueNameLength = 63 - 7;
 
     private readonly Dictionary<string, FunctionDefinition> _byName = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, FunctionDefinition> _declared = new(StringComparer.OrdinalIgnoreCase);
 
-    public FunctionRegistry(IEnumerable<FunctionDefinition> definitions)
+    public FunctionRegistry(IEnumerable<FunctionDefinition> definitions, IConfiguration configuration)
     {
-        foreach (var definition in definitions)
+        foreach (var declared in definitions)
         {
-            if (!_byName.TryAdd(definition.Name, definition) && !ReferenceEquals(_byName[definition.Name], definition))
+            if (!_declared.TryAdd(declared.Name, declared))
             {
-                throw new InvalidOperationException($"Two functions are named '{definition.Name}' (names are case-insensitive).");
+                if (ReferenceEquals(_declared[declared.Name], declared)) continue;
+                throw new InvalidOperationException($"Two functions are named '{declared.Name}' (names are case-insensitive).");
             }
+            var definition = ResolveSettings(declared, configuration);
             if (definition is QueueFunction queue && (queue.QueueName.Length > MaxQueueNameLength || queue.QueueName.EndsWith("-poison", StringComparison.Ordinal)))
             {
                 throw new InvalidOperationException($"Queue '{queue.QueueName}' of {queue.Name} leaves no valid name for its poison queue.");
             }
             if (definition is TimerFunction timer) CronSchedule.Parse(timer.Schedule);
+            _byName[definition.Name] = definition;
         }
     }
+
+    /// <summary>
+    /// A queue name of the form <c>%Setting%</c> is a binding expression: the host reads it from the app's settings,
+    /// and so does this process (local runs), so the queue a function listens on is configurable in both.
+    /// </summary>
+    public static FunctionDefinition ResolveSettings(FunctionDefinition definition, IConfiguration configuration) => definition switch
+    {
+        QueueFunction { QueueName: ['%', .. var setting, '%'] } queue => queue with
+        {
+            QueueName = configuration[setting] is { Length: > 0 } value ? value
+                : throw new InvalidOperationException($"{queue.Name} listens on the queue named by the setting {setting}, which is not set."),
+        },
+        _ => definition,
+    };
 
     public IEnumerable<QueueFunction> QueueFunctions => _byName.Values.OfType<QueueFunction>();
     public IEnumerable<TimerFunction> TimerFunctions => _byName.Values.OfType<TimerFunction>();

@@ -1,5 +1,6 @@
 using Gateway.Identity;
 using Gateway.Payments;
+using Gateway.Webhooks;
 
 namespace Gateway.Hosting;
 
@@ -52,6 +53,16 @@ public static class Functions
     public static readonly HttpFunction TransactionExport = new("TransactionExport", Get, "api/v1/export/gateway-transactions");
     public static readonly TimerFunction PaymentSweep = new("PaymentSweep", "0 */5 * * * *", typeof(PaymentSweep));
 
+    // Webhooks. The delivery queue is the outbox's, named by the Payments:EventQueue setting (a binding expression the
+    // host resolves from app settings, and the local runner from configuration).
+    public static readonly QueueFunction WebhookDelivery = new("WebhookDelivery", "%Payments:EventQueue%", typeof(WebhookDelivery));
+    public static readonly TimerFunction WebhookSweep = new("WebhookSweep", "0 */5 * * * *", typeof(WebhookSweep));
+    public static readonly HttpFunction TransactionWebhooks = new("TransactionWebhooks", Get, "api/v1/gateway-transaction/{id}/webhooks");
+    public static readonly HttpFunction WebhookResend = new("WebhookResend", Post, "api/v1/gateway-transaction/resend-webhook/{id}");
+    public static readonly HttpFunction WebhookEventView = new("WebhookEventView", Get, "api/v1/webhook-event/{id}");
+    public static readonly HttpFunction WebhookRedeliver = new("WebhookRedeliver", Post, "api/v1/webhook-event/{id}/redeliver");
+    public static readonly HttpFunction WebhookFailedList = new("WebhookFailedList", Get, "api/v1/organisation/{id}/webhook-event/failed");
+
     // Hosted pages
     private static readonly string[] GetPost = ["GET", "POST"];
     public static readonly HttpFunction EftPage = new("EftPage", GetPost, "eft");
@@ -68,6 +79,7 @@ public static class Functions
         ApiKeyCreate, ApiKeyList, ApiKeyRevoke, TokenSweep,
         PaymentKeyCreate, PayDirect, PayAuth, PaySettle, PayReverse,
         TransactionView, TransactionFind, TransactionRefund, OrganisationTransactionList, UserTransactionList, TransactionExport, PaymentSweep,
+        WebhookDelivery, WebhookSweep, TransactionWebhooks, WebhookResend, WebhookEventView, WebhookRedeliver, WebhookFailedList,
         EftPage, CardPage, ThreeDsPage, ReceiptPage, CheckoutScript,
     ];
 }

@@ -17,7 +17,11 @@ public sealed record OrganisationCreateForm(
 
 public sealed record OrganisationUpdateForm([property: JsonPropertyName("Organisation")] OrganisationFormFields Organisation);
 
-public sealed record OrganisationFormFields(string? Name, string? Currency, string? Timezone, string? Mode);
+public sealed record OrganisationFormFields(string? Name, string? Currency, string? Timezone, string? Mode,
+    [property: JsonPropertyName("webhook_success_url")] string? WebhookSuccessUrl = null,
+    [property: JsonPropertyName("webhook_error_url")] string? WebhookErrorUrl = null,
+    [property: JsonPropertyName("webhook_refund_url")] string? WebhookRefundUrl = null,
+    [property: JsonPropertyName("webhook_secret_rotate")] string? WebhookSecretRotate = null);
 
 /// <summary><c>serviceId[]=1&amp;serviceId[]=2</c>.</summary>
 public sealed record ServiceIdListForm([property: JsonPropertyName("serviceId")] IReadOnlyList<int> ServiceId);

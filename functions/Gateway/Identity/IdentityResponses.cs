@@ -38,7 +38,13 @@ public sealed record OrganisationResponse(
     string Mode,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ApiSalt,
     string Created,
-    IReadOnlyList<LicenceResponse> Licenses)
+    IReadOnlyList<LicenceResponse> Licenses,
+    string? WebhookSuccessUrl,
+    string? WebhookErrorUrl,
+    string? WebhookRefundUrl,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? WebhookSecret,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? WebhookPreviousSecret,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? WebhookPreviousSecretExpires)
 {
     public static OrganisationResponse From(Organisation o, bool showSalt = true)
     {
@@ -46,7 +52,13 @@ public sealed record OrganisationResponse(
             .OrderBy(l => l.Key)
             .Select(l => new LicenceResponse(l.Key, Services.Find(l.Key)?.Name ?? "", l.Value, o.LicencesInUse.GetValueOrDefault(l.Key)))
             .ToList();
-        return new(o.Id, o.Name, o.Currency, o.TimeZone, o.Mode, showSalt ? o.ApiSalt : null, ApiTime.Show(o.Created, o.TimeZone), licences);
+        // The signing secrets are shown with the salt, to users only: an API key must not be able to forge webhooks.
+        var hooks = o.Webhooks;
+        // The previous secret is shown with the time it stops signing (past once its overlap has ended).
+        var previous = showSalt ? hooks.PreviousSecret : null;
+        return new(o.Id, o.Name, o.Currency, o.TimeZone, o.Mode, showSalt ? o.ApiSalt : null, ApiTime.Show(o.Created, o.TimeZone), licences,
+            hooks.SuccessUrl, hooks.ErrorUrl, hooks.RefundUrl, showSalt ? hooks.Secret : null,
+            previous, previous is null ? null : ApiTime.Show(hooks.PreviousSecretUntil!.Value, o.TimeZone));
     }
 }
 

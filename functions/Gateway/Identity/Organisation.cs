@@ -32,6 +32,9 @@ public sealed record Organisation(
 {
     public const string RowKey = "organisation";
 
+    /// <summary>Where the organisation's webhooks go and the secrets that sign them; kept on this row so one read serves a delivery.</summary>
+    public WebhookSettings Webhooks { get; init; } = WebhookSettings.None;
+
     public TableEntity ToEntity()
     {
         var entity = new TableEntity(IdentityKeys.Partition(Id), RowKey)
@@ -46,6 +49,7 @@ public sealed record Organisation(
             ["LicencesInUse"] = JsonSerializer.Serialize(LicencesInUse),
             ["Administrators"] = Administrators,
         };
+        Webhooks.WriteTo(entity);
         entity.ETag = ETag;
         return entity;
     }
@@ -61,7 +65,48 @@ public sealed record Organisation(
         JsonSerializer.Deserialize<Dictionary<int, int>>(e.GetString("Licences") ?? "{}")!,
         JsonSerializer.Deserialize<Dictionary<int, int>>(e.GetString("LicencesInUse") ?? "{}")!,
         e.GetInt32("Administrators") ?? 0,
-        e.ETag);
+        e.ETag)
+    {
+        Webhooks = WebhookSettings.ReadFrom(e),
+    };
+}
+
+/// <summary>
+/// The organisation's webhook URLs per kind of event and its signing secret. After a rotation the previous secret
+/// still signs until <see cref="PreviousSecretUntil"/>, so receivers can switch over without losing events.
+/// </summary>
+public sealed record WebhookSettings(string? SuccessUrl, string? ErrorUrl, string? RefundUrl, string? Secret, string? PreviousSecret, DateTimeOffset? PreviousSecretUntil)
+{
+    public static readonly WebhookSettings None = new(null, null, null, null, null, null);
+
+    public static string NewSecret() => "whsec_" + Secrets.Base64Url(24);
+
+    /// <summary>The URL for an event kind (success, error, refund); pending events have none.</summary>
+    public string? UrlFor(string kind) => kind switch
+    {
+        "success" => SuccessUrl,
+        "error" => ErrorUrl,
+        "refund" => RefundUrl,
+        _ => null,
+    };
+
+    /// <summary>The secrets that sign at <paramref name="now"/>: the current one, and the previous one during its overlap.</summary>
+    public IReadOnlyList<string> SigningSecrets(DateTimeOffset now) =>
+        [.. new[] { Secret, PreviousSecretUntil > now ? PreviousSecret : null }.OfType<string>()];
+
+    public void WriteTo(TableEntity entity)
+    {
+        entity["WebhookSuccessUrl"] = SuccessUrl;
+        entity["WebhookErrorUrl"] = ErrorUrl;
+        entity["WebhookRefundUrl"] = RefundUrl;
+        entity["WebhookSecret"] = Secret;
+        entity["WebhookPreviousSecret"] = PreviousSecret;
+        entity["WebhookPreviousSecretUntil"] = PreviousSecretUntil;
+    }
+
+    public static WebhookSettings ReadFrom(TableEntity e) => new(
+        e.GetString("WebhookSuccessUrl"), e.GetString("WebhookErrorUrl"), e.GetString("WebhookRefundUrl"),
+        e.GetString("WebhookSecret"), e.GetString("WebhookPreviousSecret"), e.GetDateTimeOffset("WebhookPreviousSecretUntil"));
 }
 
 /// <summary>Partition and row keys of the Identity table.</summary>

@@ -1,12 +1,27 @@
 using Gateway.Api;
 using Gateway.Platform;
 using Gateway.Storage;
+using Gateway.Webhooks;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Identity;
 
 /// <summary>The <c>Organisation[...]</c> fields of a create or update, validated.</summary>
 public sealed record OrganisationFields(FormSection Form, string? Name, string? Currency, string? TimeZone, string? Mode)
 {
+    /// <summary>The webhook URL fields, by event kind; an empty value clears the URL.</summary>
+    public static readonly (string Field, string Kind)[] WebhookUrlFields =
+        [("webhook_success_url", "success"), ("webhook_error_url", "error"), ("webhook_refund_url", "refund")];
+
+    public const string RotateSecretField = "webhook_secret_rotate";
+
+    public bool RotatesSecret => Form.Text(RotateSecretField, 5) switch
+    {
+        null or "0" or "false" => false,
+        "1" or "true" => true,
+        _ => throw ApiException.BadRequest(Form.FieldName(RotateSecretField), "must be 1 or true to rotate the secret."),
+    };
+
     public static OrganisationFields Read(FormSection form)
     {
         var currency = form.Text("currency", 3)?.ToUpperInvariant();
@@ -29,7 +44,8 @@ public sealed record OrganisationFields(FormSection Form, string? Name, string? 
 }
 
 /// <summary>Creating organisations (operators) and changing their settings (administrators; the mode only operators).</summary>
-public sealed class OrganisationService(IdentityStore store, IdAllocator ids, UserService users, TimeProvider time)
+public sealed class OrganisationService(IdentityStore store, IdAllocator ids, UserService users, TimeProvider time,
+    WebhookUrls webhookUrls, IOptions<WebhookOptions> webhookOptions)
 {
     public const string Sequence = "organisation";
 
@@ -58,7 +74,10 @@ public sealed class OrganisationService(IdentityStore store, IdAllocator ids, Us
             time.GetUtcNow(),
             Licences: new Dictionary<int, int>(),
             LicencesInUse: new Dictionary<int, int>(),
-            Administrators: 1);
+            Administrators: 1)
+        {
+            Webhooks = WebhookSettings.None with { Secret = WebhookSettings.NewSecret() },
+        };
         var user = users.NewUser(await ids.NextAsync(UserService.Sequence, cancellationToken), organisation.Id, username, Roles.Administrator, administrator);
 
         await users.ClaimAsync(administrator.Form.FieldName("username"), user, cancellationToken);
@@ -84,6 +103,7 @@ public sealed class OrganisationService(IdentityStore store, IdAllocator ids, Us
         {
             throw ApiException.BadRequest(fields.Form.FieldName("name"), "cannot be blank.");
         }
+        var rotate = fields.RotatesSecret;
         return await IdentityStore.UntilCommittedAsync(async () =>
         {
             var organisation = await store.GetOrganisationAsync(organisationId, cancellationToken)
@@ -95,7 +115,41 @@ public sealed class OrganisationService(IdentityStore store, IdAllocator ids, Us
                 TimeZone = fields.TimeZone ?? organisation.TimeZone,
                 Mode = fields.Mode ?? organisation.Mode,
             };
+            updated = updated with { Webhooks = await WebhooksAsync(fields, updated, rotate, cancellationToken) };
             return await store.CommitAsync([TableOperation.Replace(updated.ToEntity(), organisation.ETag!)], cancellationToken) ? updated : null;
         });
+    }
+
+    /// <summary>
+    /// The webhook settings after the update: given URLs pass the request forgery guard (for the mode the organisation
+    /// ends up in, so a switch to live re-checks for https), and a rotation keeps the old secret signing for the overlap.
+    /// </summary>
+    private async Task<WebhookSettings> WebhooksAsync(OrganisationFields fields, Organisation organisation, bool rotate, CancellationToken cancellationToken)
+    {
+        var settings = organisation.Webhooks;
+        var urls = new Dictionary<string, string?>();
+        foreach (var (field, kind) in OrganisationFields.WebhookUrlFields)
+        {
+            var url = fields.Form.Has(field) ? fields.Form.Text(field, WebhookUrls.MaxLength + 1) : settings.UrlFor(kind);
+            if (url is not null && (fields.Form.Has(field) || fields.Mode is not null))
+            {
+                await webhookUrls.CheckAsync(fields.Form.FieldName(field), url, organisation, cancellationToken);
+            }
+            urls[kind] = url;
+        }
+        settings = settings with { SuccessUrl = urls["success"], ErrorUrl = urls["error"], RefundUrl = urls["refund"] };
+        if (settings.Secret is null)
+        {
+            // Organisations made before webhooks existed get their first secret with their first webhook setting.
+            return settings with { Secret = WebhookSettings.NewSecret() };
+        }
+        return rotate
+            ? settings with
+            {
+                Secret = WebhookSettings.NewSecret(),
+                PreviousSecret = settings.Secret,
+                PreviousSecretUntil = time.GetUtcNow() + webhookOptions.Value.SecretOverlap,
+            }
+            : settings;
     }
 }

@@ -21,7 +21,7 @@ public static class OrganisationsApi
             .ProducesApiErrors(401, 403, 404);
         group.MapFunction(Functions.OrganisationUpdate, UpdateAsync)
             .RequireAuthorization(Policies.UserAdministratorOrOperator)
-            .WithSummary("Change an organisation's name, currency or time zone; operators can also change its mode.")
+            .WithSummary("Change an organisation's name, currency, time zone or webhook settings (webhook_*_url, webhook_secret_rotate=1); operators can also change its mode.")
             .AcceptsForm<OrganisationUpdateForm>().ProducesApiErrors(400, 401, 403, 404, 409, 413, 415);
         group.MapFunction(Functions.LicenceUpdate, UpdateLicencesAsync)
             .RequireAuthorization(Policies.UserAdministratorOrOperator)

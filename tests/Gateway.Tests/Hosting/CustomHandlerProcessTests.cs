@@ -59,6 +59,8 @@ public sealed class CustomHandlerProcessTests : IAsyncLifetime
             ["GATEWAY_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Storage__ConnectionString"] = _azurite.ConnectionString,
             ["Functions__AdminKey"] = AdminKey,
+            // A queue of its own: the local poller would otherwise deliver the webhooks of every test app's events.
+            ["Payments__EventQueue"] = "process-" + Guid.NewGuid().ToString("N")[..10],
         });
         var root = $"http://localhost:{port}";
 

@@ -15,7 +15,8 @@ public sealed class OrganisationTests(GatewayApp app) : IClassFixture<GatewayApp
 
         var body = await response.JsonAsync(201);
         var organisation = body.GetProperty("Organisation");
-        Assert.Equal(["id", "name", "currency", "timezone", "mode", "api_salt", "created", "licenses"], organisation.Keys());
+        Assert.Equal(["id", "name", "currency", "timezone", "mode", "api_salt", "created", "licenses",
+            "webhook_success_url", "webhook_error_url", "webhook_refund_url", "webhook_secret"], organisation.Keys());
         Assert.Equal("Acme O'Brien & Sons", organisation.GetProperty("name").GetString());
         Assert.Equal("ZAR", organisation.GetProperty("currency").GetString());
         Assert.Equal("Africa/Johannesburg", organisation.GetProperty("timezone").GetString());

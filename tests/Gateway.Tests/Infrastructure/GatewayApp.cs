@@ -39,6 +39,13 @@ public class GatewayApp : WebApplicationFactory<Program>, IAsyncLifetime
     /// </summary>
     protected bool RunsTimers { get; init; }
 
+    /// <summary>
+    /// Whether webhook delivery listens on the event queue locally. Off by default: most test apps share the default
+    /// queue and tables, so one app's delivery would take (and post) other apps' events. Webhook tests opt in on a
+    /// queue and tables of their own. Under the host nothing listens, so the function stays (the host protocol serves it).
+    /// </summary>
+    protected bool DeliversWebhooks { get; init; }
+
     /// <summary>Extra configuration, e.g. to run as if under the Functions host.</summary>
     public Dictionary<string, string?> Settings { get; } = [];
 
@@ -65,6 +72,10 @@ public class GatewayApp : WebApplicationFactory<Program>, IAsyncLifetime
             if (!RunsTimers)
             {
                 foreach (var timers in services.Where(d => d.ImplementationType == typeof(LocalTimerScheduler)).ToList()) services.Remove(timers);
+            }
+            if (!DeliversWebhooks && !Settings.ContainsKey(HostingSetup.CustomHandlerPortVariable))
+            {
+                foreach (var delivery in services.Where(d => ReferenceEquals(d.ImplementationInstance, Functions.WebhookDelivery)).ToList()) services.Remove(delivery);
             }
             ConfigureServices(services);
         });
