@@ -1,7 +1,9 @@
 using Gateway.Api;
 using Gateway.HostedPages;
 using Gateway.Hosting;
+using Gateway.Express;
 using Gateway.Identity;
+using Gateway.Notifications;
 using Gateway.Payments;
 using Gateway.Platform;
 
@@ -25,6 +27,7 @@ builder.AddGatewayHosting();
 builder.Services.AddGatewayPlatform(builder.Configuration);
 builder.Services.AddGatewayIdentity();
 builder.Services.AddGatewayPayments();
+builder.Services.AddGatewayExpress();
 
 var app = builder.Build();
 
@@ -48,6 +51,8 @@ app.MapApiKeys();
 app.MapPayments();
 app.MapTransactions();
 app.MapHostedPages();
+app.MapExpress();
+app.MapNotifications();
 app.MapFunctionsHosting();
 
 await app.RunAsync();
