@@ -20,7 +20,16 @@ public sealed class NotificationOptions
             if (string.IsNullOrWhiteSpace(Sms.Token)) yield return "Notifications:Sms:Token (the SMS gateway's bearer token) is required with the http provider.";
         }
         if (Sms.Timeout <= TimeSpan.Zero || Sms.Timeout > TimeSpan.FromMinutes(1)) yield return "Notifications:Sms:Timeout must be between 0 and 1 minute.";
-        if (Email.Provider is not EmailOptions.Local) yield return "Notifications:Email:Provider must be local (no other e-mail provider is built in yet).";
+        if (Email.Provider is not (EmailOptions.Local or EmailOptions.SmtpProvider)) yield return "Notifications:Email:Provider must be local or smtp.";
+        if (Email.Provider == EmailOptions.SmtpProvider)
+        {
+            var smtp = Email.Smtp;
+            if (string.IsNullOrWhiteSpace(smtp.Host)) yield return "Notifications:Email:Smtp:Host is required with the smtp provider.";
+            if (smtp.Port is < 1 or > 65535) yield return "Notifications:Email:Smtp:Port must be a TCP port.";
+            if (!System.Net.Mail.MailAddress.TryCreate(smtp.From, out _)) yield return "Notifications:Email:Smtp:From must be an e-mail address.";
+            if ((smtp.Username is null) != (smtp.Password is null)) yield return "Notifications:Email:Smtp:Username and Password go together.";
+            if (smtp.Timeout <= TimeSpan.Zero || smtp.Timeout > TimeSpan.FromMinutes(2)) yield return "Notifications:Email:Smtp:Timeout must be between 0 and 2 minutes.";
+        }
     }
 }
 
@@ -44,6 +53,26 @@ public sealed class SmsOptions
 public sealed class EmailOptions
 {
     public const string Local = "local";
+    public const string SmtpProvider = "smtp";
 
+    /// <summary><c>local</c> keeps messages in the Notifications table; <c>smtp</c> hands them to a mail server.</summary>
     public string Provider { get; set; } = Local;
+
+    public SmtpOptions Smtp { get; set; } = new();
+}
+
+public sealed class SmtpOptions
+{
+    public string? Host { get; set; }
+    public int Port { get; set; } = 587;
+
+    /// <summary>STARTTLS. Off only for a relay on the same host or network, which is then trusted with the links.</summary>
+    public bool EnableSsl { get; set; } = true;
+    public string? From { get; set; }
+    public string? Username { get; set; }
+
+    /// <summary>A secret: set it from the environment or a key vault, not a file.</summary>
+    public string? Password { get; set; }
+
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 }

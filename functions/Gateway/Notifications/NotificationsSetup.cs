@@ -11,7 +11,7 @@ public static class NotificationsSetup
         services.AddOptions<NotificationOptions>()
             .BindConfiguration(NotificationOptions.Section)
             .Validate(o => !o.Problems().Any(), "Notifications settings are invalid: " +
-                "Sms:Provider local|http (http needs Sms:Url and Sms:Token), Email:Provider local.")
+                "Sms:Provider local|http (http needs Sms:Url and Sms:Token), Email:Provider local|smtp (smtp needs Email:Smtp:Host and From).")
             .ValidateOnStart();
         services.AddSingleton<ExpressStore>();
         services.AddSingleton<ExpressFileStore>();
@@ -24,7 +24,10 @@ public static class NotificationsSetup
         services.AddSingleton<ISmsSender>(sp => sp.GetRequiredService<IOptions<NotificationOptions>>().Value.Sms.Provider == SmsOptions.Http
             ? sp.GetRequiredService<HttpSmsSender>()
             : sp.GetRequiredService<LocalNotificationStore>());
-        services.AddSingleton<IEmailSender>(sp => sp.GetRequiredService<LocalNotificationStore>());
+        services.AddSingleton<SmtpEmailSender>();
+        services.AddSingleton<IEmailSender>(sp => sp.GetRequiredService<IOptions<NotificationOptions>>().Value.Email.Provider == EmailOptions.SmtpProvider
+            ? sp.GetRequiredService<SmtpEmailSender>()
+            : sp.GetRequiredService<LocalNotificationStore>());
         services.AddHostedService<QueueInitializer>();
         return services;
     }

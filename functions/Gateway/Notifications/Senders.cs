@@ -1,4 +1,7 @@
+using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Mail;
+using System.Text;
 using System.Text.Json;
 using Gateway.Express;
 using Gateway.Payments;
@@ -71,5 +74,30 @@ public sealed class HttpSmsSender(IHttpClientFactory clients, IOptions<Notificat
         {
             throw new HttpRequestException($"The SMS gateway answered {(int)response.StatusCode}.", null, response.StatusCode);
         }
+    }
+}
+
+/// <summary>
+/// An SMTP relay, through <see cref="SmtpClient"/>: plain text UTF-8 with the attachments. A refusal or timeout
+/// throws, and the queue retries the message.
+/// </summary>
+public sealed class SmtpEmailSender(IOptions<NotificationOptions> options) : IEmailSender
+{
+    public async Task SendAsync(EmailMessage message, CancellationToken cancellationToken)
+    {
+        var smtp = options.Value.Email.Smtp;
+        using var mail = new MailMessage(new MailAddress(smtp.From!), new MailAddress(message.To))
+        {
+            Subject = message.Subject, SubjectEncoding = Encoding.UTF8, Body = message.Text, BodyEncoding = Encoding.UTF8,
+            // Readable on the wire and in tests; the links are ASCII, so they survive unbroken but for soft line breaks.
+            BodyTransferEncoding = System.Net.Mime.TransferEncoding.QuotedPrintable,
+        };
+        foreach (var file in message.Attachments) mail.Attachments.Add(new Attachment(new MemoryStream(file.Content), file.Name, file.ContentType));
+        using var client = new SmtpClient(smtp.Host, smtp.Port)
+        {
+            EnableSsl = smtp.EnableSsl, DeliveryMethod = SmtpDeliveryMethod.Network, Timeout = (int)smtp.Timeout.TotalMilliseconds,
+        };
+        if (smtp.Username is not null) client.Credentials = new NetworkCredential(smtp.Username, smtp.Password);
+        await client.SendMailAsync(mail, cancellationToken);
     }
 }
