@@ -51,10 +51,11 @@ public sealed class ExpressService(ExpressStore store, ExpressFileStore files, P
         var response = respond(link);
         await store.AddLookupAsync(link.Code, organisation.Id, id, cancellationToken);
         if (request.Files.Count > 0) await files.SaveAsync(organisation.Id, id, request.Files, cancellationToken);
-        await payments.CreateKeyAsync(key, [ExpressStore.Insert(link), ExpressStore.ReferenceIndex(link), scope.Complete(response)], cancellationToken);
-        // After the commit, so the sender always finds the row. If this enqueue fails the request fails (500) though the
-        // link exists: the merchant can cancel it or send another; there is no sweep for lost notifications yet.
+        // Queued before the commit, so that no link exists without its message: a failed enqueue fails the request
+        // with nothing created. The message waits out a grace period for the commit; a sender that still finds no
+        // row retries, and the message of a create that never committed ends in the poison queue.
         await notifications.EnqueueAsync(organisation.Id, id, cancellationToken);
+        await payments.CreateKeyAsync(key, [ExpressStore.Insert(link), ExpressStore.ReferenceIndex(link), scope.Complete(response)], cancellationToken);
         return response;
     }
 

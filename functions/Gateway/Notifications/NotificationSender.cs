@@ -19,8 +19,11 @@ public sealed class NotificationQueue(QueueServiceClient queues, FunctionRegistr
     public QueueClient Queue { get; } = queues.GetQueueClient(
         ((QueueFunction)(registry.Find(Functions.NotificationSender.Name) ?? Functions.NotificationSender)).QueueName);
 
+    /// <summary>How long a message stays invisible so that the create which queued it can commit first.</summary>
+    public static readonly TimeSpan CommitGrace = TimeSpan.FromSeconds(1);
+
     public Task EnqueueAsync(long organisationId, long expressId, CancellationToken cancellationToken) =>
-        Queue.SendAsync(JsonSerializer.Serialize(new { organisation_id = organisationId, express_id = expressId }), ct: cancellationToken);
+        Queue.SendAsync(JsonSerializer.Serialize(new { organisation_id = organisationId, express_id = expressId }), visibilityDelay: CommitGrace, ct: cancellationToken);
 
     public static (long OrganisationId, long ExpressId) Parse(string body)
     {
@@ -48,14 +51,15 @@ public sealed class NotificationSender(ExpressStore store, ExpressFileStore file
     public async Task RunAsync(QueueTrigger message, CancellationToken cancellationToken)
     {
         var (organisationId, expressId) = NotificationQueue.Parse(message.Body);
-        var link = await store.GetAsync(organisationId, expressId, cancellationToken);
+        // Thrown, not skipped: the create queues its message before it commits (see ExpressService.CreateAsync), so
+        // the row may still be on its way; a create that never committed ends in the poison queue.
+        var link = await store.GetAsync(organisationId, expressId, cancellationToken)
+            ?? throw new InvalidOperationException($"Express transaction {expressId} of organisation {organisationId} is not committed (yet).");
         var now = time.GetUtcNow();
-        if (link is null || link.Notified is not null || link.Status == ExpressStatuses.Cancelled || now >= link.Expires)
+        if (link.Notified is not null || link.Status == ExpressStatuses.Cancelled || now >= link.Expires)
         {
-            // Enqueued only after the row is committed, so a missing row means a message from elsewhere (another deployment
-            // sharing the queue); the others are done or pointless.
             logger.LogInformation("Nothing to send for express transaction {ExpressId} of organisation {OrganisationId} ({State})",
-                expressId, organisationId, link is null ? "missing" : link.Notified is not null ? "already sent" : link.Status == ExpressStatuses.Cancelled ? "cancelled" : "expired");
+                expressId, organisationId, link.Notified is not null ? "already sent" : link.Status == ExpressStatuses.Cancelled ? "cancelled" : "expired");
             return;
         }
         var organisation = await identity.GetOrganisationAsync(organisationId, cancellationToken)

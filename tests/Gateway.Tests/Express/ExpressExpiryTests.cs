@@ -64,7 +64,7 @@ public sealed class ExpressExpiryTests(ExpressClockApp app) : IClassFixture<Expr
     }
 
     [Fact]
-    public async Task TheSenderSkipsCancelledAndExpiredLinksAndPoisonsWhatItCannotRead()
+    public async Task TheSenderSkipsCancelledAndExpiredLinksAndRetriesWhatItCannotReadOrFind()
     {
         using var merchant = await app.MerchantAsync();
         var cancelled = await merchant.Client.SmsAsync();
@@ -90,6 +90,9 @@ public sealed class ExpressExpiryTests(ExpressClockApp app) : IClassFixture<Expr
         {
             await Assert.ThrowsAsync<FormatException>(() => RunSenderAsync(unreadable));
         }
+        // An express transaction that is not (yet) committed is retried, not dropped.
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => RunSenderAsync($$"""{"organisation_id": {{merchant.Id}}, "express_id": 999999999}"""));
+        Assert.Contains("not committed", error.Message);
     }
 
     private Task RunSenderAsync(string body) =>
