@@ -1,7 +1,7 @@
 using Gateway.Api;
+using Gateway.Express;
 using Gateway.HostedPages;
 using Gateway.Hosting;
-using Gateway.Express;
 using Gateway.Identity;
 using Gateway.Notifications;
 using Gateway.Payments;
