@@ -1,7 +1,9 @@
 using Gateway.Api;
+using Gateway.Express;
 using Gateway.HostedPages;
 using Gateway.Hosting;
 using Gateway.Identity;
+using Gateway.Notifications;
 using Gateway.Payments;
 using Gateway.Platform;
 using Gateway.Webhooks;
@@ -27,6 +29,7 @@ builder.Services.AddGatewayPlatform(builder.Configuration);
 builder.Services.AddGatewayIdentity();
 builder.Services.AddGatewayPayments();
 builder.Services.AddGatewayWebhooks();
+builder.Services.AddGatewayExpress();
 
 var app = builder.Build();
 
@@ -51,6 +54,8 @@ app.MapPayments();
 app.MapTransactions();
 app.MapWebhooks();
 app.MapHostedPages();
+app.MapExpress();
+app.MapNotifications();
 app.MapFunctionsHosting();
 
 await app.RunAsync();

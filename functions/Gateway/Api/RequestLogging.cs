@@ -50,11 +50,15 @@ public static partial class RequestLogging
             finally
             {
                 logger.LogInformation("HTTP {Method} {Path} responded {StatusCode} in {ElapsedMs:0.0} ms",
-                    context.Request.Method, context.Request.Path.Value, context.Response.StatusCode,
+                    context.Request.Method, Loggable(context.Request.Path), context.Response.StatusCode,
                     Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             }
         });
     }
+
+    /// <summary>An express link's path is itself a bearer credential (it pays), so its code is never logged.</summary>
+    private static string? Loggable(PathString path) =>
+        path.StartsWithSegments("/u", StringComparison.Ordinal) ? "/u/{code}" : path.Value;
 
     [GeneratedRegex("^[A-Za-z0-9._:-]{8,128}$")]
     private static partial Regex SafeId();

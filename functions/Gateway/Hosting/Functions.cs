@@ -1,4 +1,5 @@
 using Gateway.Identity;
+using Gateway.Notifications;
 using Gateway.Payments;
 using Gateway.Webhooks;
 
@@ -71,6 +72,14 @@ public static class Functions
     public static readonly HttpFunction ReceiptPage = new("ReceiptPage", Get, "receipt");
     public static readonly HttpFunction CheckoutScript = new("CheckoutScript", Get, "ext/checkout/v3/checkout.js");
 
+    // Express pay-by-link and notifications
+    public static readonly HttpFunction ExpressSms = new("ExpressSms", Post, "api/v1/express/sms");
+    public static readonly HttpFunction ExpressEmail = new("ExpressEmail", Post, "api/v1/express/email");
+    public static readonly HttpFunction ExpressCancel = new("ExpressCancel", Delete, "api/v1/express");
+    public static readonly HttpFunction ExpressLinkPage = new("ExpressLinkPage", Get, "u/{code}");
+    public static readonly HttpFunction NotificationList = new("NotificationList", Get, "api/v1/organisation/{id}/notifications");
+    public static readonly QueueFunction NotificationSender = new("NotificationSender", "notifications", typeof(NotificationSender));
+
     public static IReadOnlyList<FunctionDefinition> All { get; } =
     [
         Health, OpenApiDocument, ConstantsView, ApiNotFound,
@@ -81,5 +90,6 @@ public static class Functions
         TransactionView, TransactionFind, TransactionRefund, OrganisationTransactionList, UserTransactionList, TransactionExport, PaymentSweep,
         WebhookDelivery, WebhookSweep, TransactionWebhooks, WebhookResend, WebhookEventView, WebhookRedeliver, WebhookFailedList,
         EftPage, CardPage, ThreeDsPage, ReceiptPage, CheckoutScript,
+        ExpressSms, ExpressEmail, ExpressCancel, ExpressLinkPage, NotificationList, NotificationSender,
     ];
 }

@@ -143,6 +143,7 @@ public sealed class HostedPayments(PaymentStore store, PaymentService payments, 
     public static void RefuseUnpayable(PaymentKey key, DateTimeOffset now)
     {
         if (key.State == PaymentKeyStates.Paid) throw ApiException.Conflict("This payment has already been made.");
+        if (key.State == PaymentKeyStates.Cancelled) throw new ApiException(StatusCodes.Status410Gone, "This payment link has been cancelled.");
         if (key.IsExpired(now)) throw new ApiException(StatusCodes.Status410Gone, "This payment link has expired.");
         if (key.State == PaymentKeyStates.Processing && key.HeldUntil > now) throw InProgress();
     }

@@ -11,6 +11,9 @@ public static class PaymentKeyStates
     /// <summary>An attempt is with the acquirer or at its 3-D Secure challenge; others wait for its outcome.</summary>
     public const string Processing = "processing";
     public const string Paid = "paid";
+
+    /// <summary>Withdrawn by the merchant (an express link cancelled): never payable again.</summary>
+    public const string Cancelled = "cancelled";
 }
 
 /// <summary>The custom beneficiary of an EFT, accepted only with the hash the merchant computed with its API salt.</summary>

@@ -40,6 +40,10 @@ public sealed class PaymentOptions
 
     public Uri BaseUri => new(PublicBaseUrl.TrimEnd('/') + "/");
 
+    /// <summary>The hosted page that pays a key: the card page for card-only keys, else the EFT page (which offers cards too).</summary>
+    public string PageUrl(PaymentKey key) =>
+        $"{BaseUri.GetLeftPart(UriPartial.Authority)}/{(key.PaymentType == PaymentTypes.Card ? "card" : "eft")}?payment_key={key.Key}";
+
     public static bool IsValidBaseUrl(string url) =>
         Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
         && uri.AbsolutePath == "/" && uri.Query.Length == 0 && uri.Fragment.Length == 0 && uri.UserInfo.Length == 0;

@@ -58,6 +58,21 @@ public sealed class PaymentStore(GatewayTables tables)
     public Task AddLookupAsync(string lookupKey, long organisationId, long? transactionId, CancellationToken cancellationToken) =>
         tables.Lookups.InsertFreshAsync(new TableEntity(lookupKey, "") { ["OrganisationId"] = organisationId, ["TransactionId"] = transactionId }, cancellationToken);
 
+    /// <summary>
+    /// Writes a new payment key with the rows that belong with it (in its organisation's partition) in one
+    /// entity-group transaction; its Lookups row goes first, so a page never meets a key it cannot resolve.
+    /// </summary>
+    public async Task CreateKeyAsync(PaymentKey key, IEnumerable<TableOperation?> with, CancellationToken cancellationToken)
+    {
+        await AddLookupAsync(PaymentRows.KeyLookup(key.Key), key.OrganisationId, null, cancellationToken);
+        // The key is new and random: if the commit was refused, only this very write (its answer lost) can have made it.
+        if (!await CommitAsync([TableOperation.Insert(key.ToEntity()), .. with], cancellationToken)
+            && await GetKeyAsync(key.OrganisationId, key.Key, cancellationToken) is null)
+        {
+            throw Identity.IdentityStore.Busy();
+        }
+    }
+
     public async Task<bool> CommitAsync(IEnumerable<TableOperation?> operations, CancellationToken cancellationToken) =>
         (await SubmitAsync(operations, cancellationToken)).Succeeded;
 

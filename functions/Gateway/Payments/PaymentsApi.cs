@@ -55,16 +55,9 @@ public static class PaymentsApi
         return await idempotency.RunAsync(http, organisation.Id, form, async scope =>
         {
             var key = fields with { Key = Secrets.Hex(16) };
-            var page = key.PaymentType == PaymentTypes.Card ? "card" : "eft";
             var origin = options.Value.BaseUri.GetLeftPart(UriPartial.Authority);
-            var response = StoredResponse.Ok(new PaymentKeyCreated(key.Key, $"{origin}/{page}?payment_key={key.Key}", origin));
-            await store.AddLookupAsync(PaymentRows.KeyLookup(key.Key), organisation.Id, null, cancellationToken);
-            // The key is new and random: if the commit was refused, only this very write (its answer lost) can have made it.
-            if (!await store.CommitAsync([Storage.TableOperation.Insert(key.ToEntity()), scope.Complete(response)], cancellationToken)
-                && await store.GetKeyAsync(organisation.Id, key.Key, cancellationToken) is null)
-            {
-                throw IdentityStore.Busy();
-            }
+            var response = StoredResponse.Ok(new PaymentKeyCreated(key.Key, options.Value.PageUrl(key), origin));
+            await store.CreateKeyAsync(key, [scope.Complete(response)], cancellationToken);
             return response;
         }, cancellationToken);
     }

@@ -38,7 +38,13 @@ public sealed class GatewayTables(TableServiceClient service, string prefix = ""
     /// <summary>Payment keys and 3-D Secure sessions to their organisation, for the pages payers use without credentials.</summary>
     public TableClient Lookups { get; } = service.GetTableClient(prefix + "Lookups");
 
-    public IEnumerable<TableClient> All => [Identity, Logins, Tokens, ApiKeys, Counters, Payments, Lookups];
+    /// <summary>What the local SMS and e-mail senders kept instead of sending, by organisation.</summary>
+    public TableClient Notifications { get; } = service.GetTableClient(prefix + "Notifications");
+
+    /// <summary>Express e-mail attachments, in 64 KB rows, until their e-mail is sent.</summary>
+    public TableClient ExpressFiles { get; } = service.GetTableClient(prefix + "ExpressFiles");
+
+    public IEnumerable<TableClient> All => [Identity, Logins, Tokens, ApiKeys, Counters, Payments, Lookups, Notifications, ExpressFiles];
 }
 
 public static class StorageSetup

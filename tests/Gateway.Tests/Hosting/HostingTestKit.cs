@@ -142,7 +142,7 @@ public class HostingApp : GatewayApp
 
     public FunctionRecorder Recorder { get; } = new();
 
-    /// <summary>Drop the production timers (TokenSweep) so a ManualClock's pending timers are exactly the test's.</summary>
+    /// <summary>Drop the production timers (TokenSweep) and queue functions so a ManualClock's pending timers are exactly the test's.</summary>
     protected bool WithoutProductionTimers { get; set; }
 
     protected Action<QueueHostOptions>? QueueHost { get; set; }
@@ -160,7 +160,8 @@ public class HostingApp : GatewayApp
         services.AddSingleton(Recorder);
         if (WithoutProductionTimers)
         {
-            foreach (var timer in services.Where(d => d.ServiceType == typeof(FunctionDefinition) && d.ImplementationInstance is TimerFunction).ToList())
+            // Production queue functions go too: their pollers wait on the clock between polls, which are pending timers as well.
+            foreach (var timer in services.Where(d => d.ServiceType == typeof(FunctionDefinition) && d.ImplementationInstance is TimerFunction or QueueFunction).ToList())
             {
                 services.Remove(timer);
             }

@@ -1,0 +1,158 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Gateway.Api;
+using Gateway.HostedPages;
+using Gateway.Hosting;
+using Gateway.Identity;
+using Gateway.Payments;
+using Gateway.Platform;
+
+namespace Gateway.Express;
+
+public sealed record ExpressSmsCreated(long Id, string Recipient);
+
+public sealed record ExpressEmailCreated(long Id, string Link);
+
+public sealed record ExpressCancelled(long Id, string Status);
+
+// Request shapes for the OpenAPI description only; bodies are read through RequestForm.
+public sealed record ExpressSmsForm(decimal Amount, string? Reference, string Number, string? ExpiryDate, long? OrganisationId);
+
+public sealed record ExpressEmailForm(decimal Amount, string? Reference, string Email, string? ExpiryDate, long? OrganisationId);
+
+public sealed record ExpressCancelForm(long? Id, string? Reference, long? OrganisationId);
+
+/// <summary>
+/// The document's Express sections: pay-by-link by SMS or e-mail, and cancelling a link; plus <c>/u/{code}</c>, where
+/// a link leads. <c>organisation_id</c> ("partners only") is accepted when it names the caller's own organisation: the
+/// gateway has no partner relationship between organisations yet, so any other id is a 404, like any foreign id.
+/// </summary>
+public static partial class ExpressApi
+{
+    /// <summary>A link without an expiry_date stays payable this long.</summary>
+    public static readonly TimeSpan DefaultLifetime = TimeSpan.FromDays(7);
+
+    public const int MaxLifetimeDays = 180;
+
+    public static void MapExpress(this IEndpointRouteBuilder app)
+    {
+        var payers = app.MapGroup("").RequireAuthorization(Policies.PaymentUser).WithTags("Express");
+        payers.MapFunction(Functions.ExpressSms, (HttpContext http, RequestForm form, Caller caller, ExpressService express, Idempotency idempotency) =>
+                CreateAsync(http, form, [], caller, express, idempotency, ExpressChannels.Sms, CancellationToken.None))
+            .WithSummary("Send a payment link by SMS: {id, recipient} (recipient is the link, as documented).")
+            .AcceptsForm<ExpressSmsForm>().AcceptsIdempotencyKey().Produces<ExpressSmsCreated>().ProducesApiErrors(400, 401, 403, 404, 409, 413, 415, 422);
+        payers.MapFunction(Functions.ExpressEmail, CreateEmailAsync)
+            .WithSummary($"Send a payment link by e-mail: {{id, link}}. Attach files[] (multipart/form-data; up to {ExpressFileRules.MaxFiles} {ExpressFileRules.Allowed} files of 2 MB).")
+            .Accepts<ExpressEmailForm>("application/json", "application/x-www-form-urlencoded", "multipart/form-data").AcceptsIdempotencyKey().Produces<ExpressEmailCreated>().ProducesApiErrors(400, 401, 403, 404, 409, 413, 415, 422);
+        payers.MapFunction(Functions.ExpressCancel, CancelAsync)
+            .WithSummary("Cancel an express transaction by id or reference: its link can no longer be paid.")
+            .AcceptsForm<ExpressCancelForm>().Produces<ExpressCancelled>().ProducesApiErrors(400, 401, 403, 404, 409, 413, 415);
+        app.MapFunction(Functions.ExpressLinkPage, ([AsParameters] PageRequest r, string code, ExpressService express) => OpenLinkAsync(r, code, express))
+            .WithTags("Hosted pages")
+            .WithSummary("Where an express link leads: 303 to the payment page, or a page saying why it cannot be paid.")
+            .Produces(303).Produces(404, contentType: "text/html").Produces(410, contentType: "text/html");
+    }
+
+    /// <summary>Files come only in a multipart body; other bodies are read as on every endpoint.</summary>
+    private static async Task<IResult> CreateEmailAsync(HttpContext http, Caller caller, ExpressService express, Idempotency idempotency)
+    {
+        if (MultipartForm.IsMultipart(http.Request))
+        {
+            var (multipart, files) = await MultipartForm.ReadAsync(http, http.RequestAborted);
+            return await CreateAsync(http, multipart, files, caller, express, idempotency, ExpressChannels.Email, CancellationToken.None);
+        }
+        var form = await RequestForm.BindAsync(http);
+        if (form.Root.Has("files")) throw ApiException.BadRequest("files[]", "attach files in a multipart/form-data body.");
+        return await CreateAsync(http, form, [], caller, express, idempotency, ExpressChannels.Email, CancellationToken.None);
+    }
+
+    private static async Task<IResult> CreateAsync(HttpContext http, RequestForm form, IReadOnlyList<ExpressFile> files, Caller caller, ExpressService express,
+        Idempotency idempotency, string channel, CancellationToken cancellationToken)
+    {
+        var organisation = ScopeOrganisation(form.Root, caller);
+        var request = Read(form.Root, channel, organisation, express.Now) with { Files = files };
+        return await idempotency.RunAsync(http, organisation.Id, form, scope => express.CreateAsync(caller, organisation, request, scope,
+            link => channel == ExpressChannels.Sms
+                ? StoredResponse.Ok(new ExpressSmsCreated(link.Id, express.LinkUrl(link)))
+                : StoredResponse.Ok(new ExpressEmailCreated(link.Id, express.LinkUrl(link))), cancellationToken), cancellationToken);
+    }
+
+    private static async Task<IResult> CancelAsync(RequestForm form, Caller caller, ExpressService express, CancellationToken cancellationToken)
+    {
+        var organisation = ScopeOrganisation(form.Root, caller);
+        var idText = form.Root.TextOrNumber("id", 20);
+        var reference = form.Root.Text("reference", PaymentFields.MaxReferenceLength);
+        if ((idText is null) == (reference is null)) throw ApiException.BadRequest("id", "give exactly one of id or reference.");
+        long? id = idText is null ? null : Ids.TryParse(idText, out var parsed) ? parsed : throw ExpressService.NotFound();
+        var cancelled = await express.CancelAsync(organisation.Id, id, reference, cancellationToken);
+        return TypedResults.Ok(new ExpressCancelled(cancelled.Id, "deleted"));
+    }
+
+    private static Task<IResult> OpenLinkAsync(PageRequest r, string code, ExpressService express) => r.RenderAsync(async () =>
+    {
+        var (link, key) = await express.OpenAsync(code, r.Aborted) ?? throw ApiException.NotFound("This payment link is not valid.");
+        if (link.Status == ExpressStatuses.Cancelled) throw new ApiException(StatusCodes.Status410Gone, "This payment link has been cancelled.");
+        HostedPayments.RefuseUnpayable(key, express.Now);
+        return new PageRedirect(r.Options.Value.PageUrl(key));
+    });
+
+    /// <summary>The caller's organisation; <c>organisation_id</c>, if given, must name it (see the class remarks).</summary>
+    private static Organisation ScopeOrganisation(FormSection form, Caller caller)
+    {
+        var organisation = caller.RequireOrganisation();
+        var named = form.TextOrNumber("organisation_id", 20);
+        if (named is not null && (!Ids.TryParse(named, out var id) || id != organisation.Id)) throw ApiException.NotFound("Organisation not found.");
+        return organisation;
+    }
+
+    public static ExpressRequest Read(FormSection form, string channel, Organisation organisation, DateTimeOffset now)
+    {
+        var amount = Money.Parse(form, "amount");
+        var reference = form.Text("reference", PaymentFields.MaxReferenceLength);
+        var recipient = channel == ExpressChannels.Sms ? ReadNumber(form) : ReadEmail(form);
+        return new ExpressRequest(channel, recipient, amount, reference, ReadExpiry(form, organisation, now));
+    }
+
+    /// <summary>Digits with an optional leading +, in international form (27821112222); spaces and dashes are dropped.</summary>
+    private static string ReadNumber(FormSection form)
+    {
+        var text = form.TextOrNumber("number", 32) ?? throw ApiException.BadRequest("number", "is required.");
+        var number = text.Replace(" ", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal);
+        return MobileNumber().IsMatch(number) ? number : throw ApiException.BadRequest("number", "must be a mobile number of 9 to 15 digits, e.g. 27821112222.");
+    }
+
+    private static string ReadEmail(FormSection form)
+    {
+        var text = form.Text("email", 254) ?? throw ApiException.BadRequest("email", "is required.");
+        // A bare address only: a display name or a second address would let a request mail someone it does not name.
+        return System.Net.Mail.MailAddress.TryCreate(text, out var address) && address.Address == text && address.DisplayName.Length == 0
+            && EmailShape().IsMatch(text)
+            ? text
+            : throw ApiException.BadRequest("email", "must be a valid e-mail address.");
+    }
+
+    /// <summary>DD-MM-YYYY in the organisation's time zone; the link can be paid until the end of that day there.</summary>
+    private static DateTimeOffset ReadExpiry(FormSection form, Organisation organisation, DateTimeOffset now)
+    {
+        var text = form.Text("expiry_date", 10);
+        if (text is null) return now + DefaultLifetime;
+        if (!DateOnly.TryParseExact(text, "dd-MM-yyyy", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+        {
+            throw ApiException.BadRequest("expiry_date", "must be a date as DD-MM-YYYY, e.g. 31-12-2026.");
+        }
+        var zone = ApiTime.Zone(organisation.TimeZone);
+        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, zone).DateTime);
+        if (date < today) throw ApiException.BadRequest("expiry_date", "is in the past.");
+        if (date > today.AddDays(MaxLifetimeDays)) throw ApiException.BadRequest("expiry_date", $"must be at most {MaxLifetimeDays} days ahead.");
+        var endOfDay = date.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
+        // A day that starts in a daylight-saving gap starts an hour later.
+        if (zone.IsInvalidTime(endOfDay)) endOfDay = endOfDay.AddHours(1);
+        return new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(endOfDay, zone), TimeSpan.Zero);
+    }
+
+    [GeneratedRegex(@"^\+?[0-9]{9,15}$")]
+    private static partial Regex MobileNumber();
+
+    [GeneratedRegex(@"^[^@\s<>()\[\],;:""]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")]
+    private static partial Regex EmailShape();
+}

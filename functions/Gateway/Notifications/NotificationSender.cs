@@ -1,0 +1,116 @@
+using System.Globalization;
+using System.Text.Json;
+using Gateway.Express;
+using Gateway.Hosting;
+using Gateway.Identity;
+using Gateway.Payments;
+using Gateway.Platform;
+using Gateway.Storage;
+
+namespace Gateway.Notifications;
+
+/// <summary>
+/// The <c>notifications</c> queue. A message names an express transaction, never its link: queue contents show up
+/// in storage tools and poison queues, and a link is a bearer URL that pays.
+/// </summary>
+public sealed class NotificationQueue(QueueServiceClient queues, FunctionRegistry registry)
+{
+    /// <summary>The queue of the registered NotificationSender function (tests give theirs a queue of its own).</summary>
+    public QueueClient Queue { get; } = queues.GetQueueClient(
+        ((QueueFunction)(registry.Find(Functions.NotificationSender.Name) ?? Functions.NotificationSender)).QueueName);
+
+    /// <summary>How long a message stays invisible so that the create which queued it can commit first.</summary>
+    public static readonly TimeSpan CommitGrace = TimeSpan.FromSeconds(1);
+
+    public Task EnqueueAsync(long organisationId, long expressId, CancellationToken cancellationToken) =>
+        Queue.SendAsync(JsonSerializer.Serialize(new { organisation_id = organisationId, express_id = expressId }), visibilityDelay: CommitGrace, ct: cancellationToken);
+
+    public static (long OrganisationId, long ExpressId) Parse(string body)
+    {
+        try
+        {
+            var root = JsonDocument.Parse(body).RootElement;
+            return (root.GetProperty("organisation_id").GetInt64(), root.GetProperty("express_id").GetInt64());
+        }
+        catch (Exception error) when (error is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            // Thrown on: a message that can never be read ends in the poison queue for someone to look at.
+            throw new FormatException("A notifications message must be {\"organisation_id\": n, \"express_id\": n}.", error);
+        }
+    }
+}
+
+/// <summary>
+/// Sends the SMS or e-mail of an express transaction. Delivery is at least once: a failed send throws, so the
+/// message comes back (host.json: visibility timeout, max dequeue count, then <c>notifications-poison</c>); a
+/// send whose "notified" mark was lost may be sent again. Cancelled or expired links are not sent.
+/// </summary>
+public sealed class NotificationSender(ExpressStore store, ExpressFileStore files, ExpressService express, IdentityStore identity, ISmsSender sms, IEmailSender email,
+    TimeProvider time, ILogger<NotificationSender> logger) : IQueueFunction
+{
+    public async Task RunAsync(QueueTrigger message, CancellationToken cancellationToken)
+    {
+        var (organisationId, expressId) = NotificationQueue.Parse(message.Body);
+        // Thrown, not skipped: the create queues its message before it commits (see ExpressService.CreateAsync), so
+        // the row may still be on its way; a create that never committed ends in the poison queue.
+        var link = await store.GetAsync(organisationId, expressId, cancellationToken)
+            ?? throw new InvalidOperationException($"Express transaction {expressId} of organisation {organisationId} is not committed (yet).");
+        var now = time.GetUtcNow();
+        if (link.Notified is not null || link.Status == ExpressStatuses.Cancelled || now >= link.Expires)
+        {
+            logger.LogInformation("Nothing to send for express transaction {ExpressId} of organisation {OrganisationId} ({State})",
+                expressId, organisationId, link.Notified is not null ? "already sent" : link.Status == ExpressStatuses.Cancelled ? "cancelled" : "expired");
+            return;
+        }
+        var organisation = await identity.GetOrganisationAsync(organisationId, cancellationToken)
+            ?? throw new InvalidOperationException($"Organisation {organisationId} of express transaction {expressId} does not exist.");
+
+        var amount = Money.Display(link.AmountMinor, link.Currency);
+        var until = ApiTime.Show(link.Expires, organisation.TimeZone);
+        var url = express.LinkUrl(link);
+        if (link.Channel == ExpressChannels.Sms)
+        {
+            await sms.SendAsync(new SmsMessage(organisationId, link.Id, link.Recipient,
+                $"{organisation.Name} requests {amount} (ref {link.Reference}). Pay securely: {url} (valid until {until})"), cancellationToken);
+        }
+        else
+        {
+            await email.SendAsync(new EmailMessage(organisationId, link.Id, link.Recipient, $"Payment request from {organisation.Name}",
+                string.Create(CultureInfo.InvariantCulture, $"""
+                    Hello,
+
+                    {organisation.Name} has asked you to pay {amount} (reference {link.Reference}).
+
+                    Pay securely here: {url}
+
+                    The link can be used until {until}.
+                    """), await files.LoadAsync(organisationId, link.Id, cancellationToken)), cancellationToken);
+        }
+        await MarkNotifiedAsync(link, now, cancellationToken);
+        if (link.Channel == ExpressChannels.Email) await DeleteFilesAsync(link);
+        logger.LogInformation("Sent the {Channel} notification of express transaction {ExpressId}", link.Channel, link.Id);
+    }
+
+    /// <summary>After the mark: a failure here must not send the e-mail again, so it is only logged (the rows stay).</summary>
+    private async Task DeleteFilesAsync(ExpressLink link)
+    {
+        try
+        {
+            await files.DeleteAsync(link.OrganisationId, link.Id, CancellationToken.None);
+        }
+        catch (Exception error) when (error is StorageException or HttpRequestException)
+        {
+            logger.LogWarning(error, "The attachments of express transaction {ExpressId} were sent but not deleted", link.Id);
+        }
+    }
+
+    /// <summary>A lost race (the link was cancelled meanwhile) needs no mark: the row is read again before any resend.</summary>
+    private async Task MarkNotifiedAsync(ExpressLink link, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 5 && link is { Notified: null }; attempt++)
+        {
+            if (await store.CommitAsync([ExpressStore.Replace(link with { Notified = now })], cancellationToken)) return;
+            link = (await store.GetAsync(link.OrganisationId, link.Id, cancellationToken))!;
+        }
+    }
+}
