@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Benchmarks (figures, not tests): storage round trips per request, cold start against an empty ASP.NET Core app
-# measured in the same run, and payments (pay/direct, transaction view) under load against the storage floor.
+# measured in the same run, payments (pay/direct, transaction view) under load against the storage floor, and webhook
+# delivery (drain of a backlog) against the queue floor with event-to-first-attempt latency.
 # Usage: bench/run.sh [runs]
 #   BENCH_ONLY=payments    only the payments part (round trips and load)
+#   BENCH_ONLY=webhooks    only the webhooks part (delivery throughput against the queue floor, event-to-attempt latency)
+#   BENCH_WEBHOOK_EVENTS=2000  the backlog drained;  BENCH_WEBHOOK_RATE=20  events/s of the latency runs (for BENCH_SECONDS)
 #   BENCH_SECONDS=15       seconds per load figure;  BENCH_CONCURRENCY=8,32  connections per load figure
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -4,7 +4,9 @@ namespace Gateway.Bench;
 
 /// <summary>
 /// bench/run.sh builds in Release and runs this. Figures are printed, never asserted. BENCH_ONLY=payments runs only
-/// the payments part; BENCH_SECONDS (default 15) and BENCH_CONCURRENCY (default 8,32) shape its load runs.
+/// the payments part, BENCH_ONLY=webhooks only the webhooks part; BENCH_SECONDS (default 15) and BENCH_CONCURRENCY
+/// (default 8,32) shape the payments load runs; BENCH_WEBHOOK_EVENTS (default 2000) is the webhooks backlog,
+/// BENCH_WEBHOOK_RATE (default 20/s, for BENCH_SECONDS) the rate of its latency runs.
 /// </summary>
 public static class Bench
 {
@@ -16,18 +18,30 @@ public static class Bench
         var only = Environment.GetEnvironmentVariable("BENCH_ONLY");
         var seconds = int.Parse(Environment.GetEnvironmentVariable("BENCH_SECONDS") ?? "15", System.Globalization.CultureInfo.InvariantCulture);
         var concurrencies = PaymentsLoad.Concurrencies(Environment.GetEnvironmentVariable("BENCH_CONCURRENCY"));
-        if (only is not (null or "" or "payments")) throw new ArgumentException($"BENCH_ONLY={only}: the only part that runs alone is 'payments'.");
+        var webhookEvents = int.Parse(Environment.GetEnvironmentVariable("BENCH_WEBHOOK_EVENTS") ?? "2000", System.Globalization.CultureInfo.InvariantCulture);
+        var webhookRate = int.Parse(Environment.GetEnvironmentVariable("BENCH_WEBHOOK_RATE") ?? "20", System.Globalization.CultureInfo.InvariantCulture);
+        if (only is not (null or "" or "payments" or "webhooks"))
+        {
+            throw new ArgumentException($"BENCH_ONLY={only}: the parts that run alone are 'payments' and 'webhooks'.");
+        }
 
         await using var azurite = await Azurite.StartAsync();
         Console.WriteLine($"Azurite in memory on table port {azurite.TablePort}, queue port {azurite.QueuePort}; {Environment.ProcessorCount} cores.");
         Console.WriteLine();
-        if (only != "payments")
+        if (only is null or "")
         {
             var setup = await RoundTrips.MeasureAsync(azurite);
             await ColdStart.MeasureAsync(azurite, setup, configuration, runs);
         }
-        // Two fresh organisations per concurrency: one for the gateway's pay/direct run, one for the floor's.
-        var payments = await PaymentRoundTrips.MeasureAsync(azurite, freshTenants: 2 * concurrencies.Length);
-        await PaymentsLoad.MeasureAsync(azurite, payments, configuration, TimeSpan.FromSeconds(seconds), concurrencies);
+        if (only is null or "" or "payments")
+        {
+            // Two fresh organisations per concurrency: one for the gateway's pay/direct run, one for the floor's.
+            var payments = await PaymentRoundTrips.MeasureAsync(azurite, freshTenants: 2 * concurrencies.Length);
+            await PaymentsLoad.MeasureAsync(azurite, payments, configuration, TimeSpan.FromSeconds(seconds), concurrencies);
+        }
+        if (only is null or "" or "webhooks")
+        {
+            await WebhooksLoad.MeasureAsync(azurite, configuration, webhookEvents, webhookRate, TimeSpan.FromSeconds(seconds));
+        }
     }
 }

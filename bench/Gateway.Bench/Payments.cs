@@ -35,10 +35,7 @@ public static class PaymentsLoad
 
     public static async Task MeasureAsync(Azurite azurite, PaymentRoundTrips.Setup setup, string configuration, TimeSpan duration, int[] concurrencies)
     {
-        var root = Azurite.RepositoryRoot();
-        var published = Path.Combine(root, "bench", ".publish", "Gateway");
-        string[] command = File.Exists(published) ? [published]
-            : ["dotnet", Path.Combine(root, "functions", "Gateway", "bin", configuration, "net10.0", "Gateway.dll")];
+        var command = GatewayCommand(configuration);
         var scripts = Directory.CreateTempSubdirectory("gateway-bench-");
         using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
         var account = StorageAccount.Parse(azurite.ConnectionString);
@@ -91,6 +88,14 @@ public static class PaymentsLoad
             await gateway.WaitForExitAsync();
             scripts.Delete(recursive: true);
         }
+    }
+
+    /// <summary>The published deployment build when bench/run.sh made it, else the build's dll.</summary>
+    internal static string[] GatewayCommand(string configuration)
+    {
+        var root = Azurite.RepositoryRoot();
+        var published = Path.Combine(root, "bench", ".publish", "Gateway");
+        return File.Exists(published) ? [published] : ["dotnet", Path.Combine(root, "functions", "Gateway", "bin", configuration, "net10.0", "Gateway.dll")];
     }
 
     private static void Print(List<(string Name, int Concurrency, Figures Gateway, Figures Floor, string? Steps)> results, string[] command, TimeSpan duration,
@@ -232,7 +237,7 @@ public static class PaymentsLoad
         return new Figures(all.Length / elapsed, Percentile(all, 0.50), Percentile(all, 0.99), failed);
     }
 
-    private static double Percentile(double[] sorted, double p) =>
+    internal static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
 
     /// <summary>Runs wrk with a generated script whose done() prints the figures on one line, in microseconds.</summary>
@@ -274,7 +279,7 @@ public static class PaymentsLoad
         }
     }
 
-    private static Process StartGateway(string[] command, (string, string)[] environment)
+    internal static Process StartGateway(string[] command, (string, string)[] environment)
     {
         var start = new ProcessStartInfo(command[0], command[1..]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var (key, value) in environment) start.Environment[key] = value;
@@ -285,7 +290,7 @@ public static class PaymentsLoad
         return process;
     }
 
-    private static async Task WaitUntilUpAsync(int port, Process gateway)
+    internal static async Task WaitUntilUpAsync(int port, Process gateway)
     {
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var clock = Stopwatch.StartNew();

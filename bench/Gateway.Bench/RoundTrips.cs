@@ -83,27 +83,36 @@ public static class RoundTrips
         return (int)response.StatusCode == status ? text : throw new InvalidOperationException($"Expected {status}, got {(int)response.StatusCode}: {text}");
     }
 
+    /// <summary>Round trips in all, and by method and port (the table or the queue endpoint).</summary>
     internal sealed class Counter
     {
         private int _value;
         public int Value => Volatile.Read(ref _value);
-        public void Increment() => Interlocked.Increment(ref _value);
+        public System.Collections.Concurrent.ConcurrentDictionary<(string Method, int Port), int> ByKind { get; } = new();
+
+        public void Increment(HttpRequestMessage request)
+        {
+            Interlocked.Increment(ref _value);
+            ByKind.AddOrUpdate((request.Method.Method, request.RequestUri?.Port ?? 0), 1, (_, n) => n + 1);
+        }
     }
 
-    private sealed class CountingHandler(Counter counter) : DelegatingHandler
+    internal sealed class CountingHandler(Counter counter) : DelegatingHandler
     {
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
-            counter.Increment();
+            counter.Increment(request);
             return base.SendAsync(request, cancellationToken);
         }
     }
 
-    internal sealed class CountingApp(Azurite azurite, Counter counter) : WebApplicationFactory<Program>
+    /// <summary>The gateway in memory, its storage round trips counted; settings are added to (or override) the defaults.</summary>
+    internal sealed class CountingApp(Azurite azurite, Counter counter, IReadOnlyDictionary<string, string>? settings = null) : WebApplicationFactory<Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             builder.UseSetting("Storage:ConnectionString", azurite.ConnectionString);
+            foreach (var (key, value) in settings ?? new Dictionary<string, string>()) builder.UseSetting(key, value);
             builder.UseSetting("Logging:LogLevel:Default", "Warning");
             builder.UseSetting("Logging:LogLevel:Microsoft.Hosting.Lifetime", "Warning");
             builder.ConfigureTestServices(services =>
