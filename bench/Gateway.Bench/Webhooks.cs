@@ -340,7 +340,7 @@ public static class WebhooksLoad
                 request.Headers.Add("X-Gateway-Event-Id", message.EventId);
                 request.Headers.Add("X-Gateway-Timestamp", now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture));
                 request.Headers.Add("X-Gateway-Sequence", message.Sequence.ToString(CultureInfo.InvariantCulture));
-                request.Headers.Add("X-Gateway-Signature", WebhookDelivery.Signature(now.ToUnixTimeSeconds(), body, organisation.Webhooks.SigningSecrets(now)));
+                request.Headers.Add("X-Gateway-Signature", WebhookDelivery.Signature(now.ToUnixTimeSeconds(), message.EventId, message.Sequence, body, organisation.Webhooks.SigningSecrets(now)));
                 using var response = await poster.SendAsync(request);
                 var answer = await response.Content.ReadAsStringAsync();
                 var attempt = new WebhookAttempt(message.EventId, message.TransactionId, message.Sequence, message.ChainName, message.Attempt, now, url,

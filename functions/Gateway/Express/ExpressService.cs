@@ -72,8 +72,11 @@ public sealed class ExpressService(ExpressStore store, ExpressFileStore files, P
             var key = await payments.GetKeyAsync(organisationId, link.PaymentKey, cancellationToken)
                 ?? throw new InvalidOperationException($"Express transaction {link.Id} has no payment key.");
             if (key.State == PaymentKeyStates.Paid) throw ApiException.Conflict("This express transaction has been paid and cannot be cancelled.");
-            // Even a lapsed hold may belong to an attempt whose payment still commits, so an attempt is never cut short.
-            if (key.State == PaymentKeyStates.Processing)
+            // A hold whose attempt has no decided transaction yet may still commit a payment, so it is never cut
+            // short; once its transaction is decided (e.g. an abandoned 3-D Secure challenge failed), it is over.
+            if (key.State == PaymentKeyStates.Processing
+                && (key.TransactionId is not { } attemptId
+                    || await payments.GetAsync(organisationId, attemptId, cancellationToken) is not { Status: not TransactionStatus.Pending }))
             {
                 throw ApiException.Conflict("A payment through this link is in progress; try again once it has finished.");
             }

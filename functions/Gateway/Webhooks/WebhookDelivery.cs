@@ -97,10 +97,14 @@ public sealed class WebhookDelivery(
             var other => other.ToJsonString(),
         })));
 
-    /// <summary><c>t=&lt;unix seconds&gt;,v1=&lt;hex HMAC-SHA256 of "t.body"&gt;</c>, with one v1 per secret that signs now.</summary>
-    public static string Signature(long timestamp, string body, IEnumerable<string> secrets)
+    /// <summary>
+    /// <c>t=&lt;unix seconds&gt;,v1=&lt;hex HMAC-SHA256 of "t.event_id.sequence.body"&gt;</c>, with one v1 per secret that
+    /// signs now. The event id and sequence are signed too, since receivers de-duplicate and order by them.
+    /// </summary>
+    public static string Signature(long timestamp, string eventId, int sequence, string body, IEnumerable<string> secrets)
     {
-        var signed = Encoding.UTF8.GetBytes($"{timestamp.ToString(CultureInfo.InvariantCulture)}.{body}");
+        var signed = Encoding.UTF8.GetBytes(
+            $"{timestamp.ToString(CultureInfo.InvariantCulture)}.{eventId}.{sequence.ToString(CultureInfo.InvariantCulture)}.{body}");
         return string.Join(',', new[] { $"t={timestamp.ToString(CultureInfo.InvariantCulture)}" }
             .Concat(secrets.Select(s => "v1=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(s), signed)))));
     }
@@ -125,7 +129,7 @@ public sealed class WebhookDelivery(
             request.Headers.Add("X-Gateway-Event-Id", message.EventId);
             request.Headers.Add("X-Gateway-Timestamp", timestamp.ToString(CultureInfo.InvariantCulture));
             request.Headers.Add("X-Gateway-Sequence", message.Sequence.ToString(CultureInfo.InvariantCulture));
-            request.Headers.Add("X-Gateway-Signature", Signature(timestamp, body, organisation.Webhooks.SigningSecrets(now)));
+            request.Headers.Add("X-Gateway-Signature", Signature(timestamp, message.EventId, message.Sequence, body, organisation.Webhooks.SigningSecrets(now)));
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(options.Value.Timeout);
             try
@@ -141,6 +145,12 @@ public sealed class WebhookDelivery(
             catch (HttpRequestException failure)
             {
                 error = (failure.InnerException as WebhookRefusedException)?.Message is { } refused ? "refused: " + refused : failure.Message;
+            }
+            catch (IOException broken)
+            {
+                // The receiver sent its status and then broke the body: the attempt is logged and judged by that
+                // status, rather than failing the message (which would skip the log and the retry schedule).
+                error = "answer cut short: " + broken.Message;
             }
         }
         var latency = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;

@@ -37,12 +37,32 @@ public sealed class WebhookUrls(ResolveHost resolve, IOptions<WebhookOptions> op
         (IPAddress.Parse("fe80::"), 10),        // link-local
         (IPAddress.Parse("fec0::"), 10),        // deprecated site-local
         (IPAddress.Parse("ff00::"), 8),         // multicast
+        (IPAddress.Parse("2001::"), 32),        // Teredo: tunnels to an IPv4 address the guard cannot see
+        (IPAddress.Parse("2001:db8::"), 32),    // documentation
+        (IPAddress.Parse("100::"), 64),         // discard-only
+        (IPAddress.Parse("64:ff9b:1::"), 48),   // local-use NAT64 (RFC 8215): the IPv4 address may sit anywhere in it
     ];
+
+    /// <summary>The IPv4 address inside a well-known-prefix NAT64 (64:ff9b::/96), 6to4 (2002::/16) or IPv4-compatible (::/96) address.</summary>
+    private static IPAddress? EmbeddedIPv4(IPAddress address)
+    {
+        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6) return null;
+        var b = address.GetAddressBytes();
+        if (b[0] == 0x20 && b[1] == 0x02) return new IPAddress(b[2..6]);
+        if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && b.AsSpan(4, 8).IndexOfAnyExcept((byte)0) < 0) return new IPAddress(b[12..16]);
+        if (b.AsSpan(0, 12).IndexOfAnyExcept((byte)0) < 0 && !address.Equals(IPAddress.IPv6Any) && !address.Equals(IPAddress.IPv6Loopback))
+        {
+            return new IPAddress(b[12..16]);
+        }
+        return null;
+    }
 
     /// <summary>Whether the guard lets a connection to this address through.</summary>
     public bool IsAllowed(IPAddress address)
     {
         if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
+        // IPv6 forms that carry an IPv4 address (NAT64, 6to4, IPv4-compatible) reach that address: judge it instead.
+        if (EmbeddedIPv4(address) is { } embedded) address = embedded;
         if (options.Value.AllowLoopback && IPAddress.IsLoopback(address)) return true;
         return !BlockedRanges.Any(r => r.Network.AddressFamily == address.AddressFamily && InRange(address, r.Network, r.Bits));
     }

@@ -83,7 +83,8 @@ public static class WebhooksApi
     }
 
     /// <summary>A chain name for a resend: "r" and the time in ms, so resends' attempts sort after the first chain's and by when they were asked for.</summary>
-    private static string NewChain(TimeProvider time) => "r" + time.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+    private static string NewChain(TimeProvider time) =>
+        "r" + time.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) + Identity.Secrets.Hex(2); // two asked in one ms stay apart
 
     private static ApiException EventNotFound() => ApiException.NotFound("Webhook event not found.");
 }

@@ -1,8 +1,10 @@
 using System.Globalization;
 using Gateway.Hosting;
+using Gateway.Payments;
 using Gateway.Tests.HostedPages;
 using Gateway.Tests.Infrastructure;
 using Gateway.Tests.Payments;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Tests.Express;
 
@@ -97,4 +99,28 @@ public sealed class ExpressExpiryTests(ExpressClockApp app) : IClassFixture<Expr
 
     private Task RunSenderAsync(string body) =>
         app.Service<FunctionInvoker>().RunQueueAsync(app.Sender, new QueueTrigger(body, null, 1, null), CancellationToken.None);
+
+    [Fact]
+    public async Task ALinkWhoseThreeDSecureAttemptWasAbandonedCanBeCancelledAndThenNotPaid()
+    {
+        using var merchant = await app.MerchantAsync();
+        var created = await merchant.Client.EmailAsync();
+        using var payer = app.Payer();
+        var key = await payer.KeyOfLinkAsync(created.Text("link"));
+        var hosted = app.Service<HostedPayments>();
+        var challenged = await hosted.PayByCardAsync(key, new CardDetails(PaymentKit.Challenge, 12, 2030, "123", null), false, CancellationToken.None);
+        Assert.Equal("pending", challenged.Transaction.Status);
+        // While the cardholder may still pass the challenge, the link cannot be cancelled.
+        await (await merchant.Client.CancelAsync(("id", created.Id().ToString()))).ErrorAsync(409);
+
+        app.Clock!.Advance(HostedPayments.ChallengeTime + TimeSpan.FromSeconds(1));
+        using (var scope = app.Services.CreateScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<PaymentSweep>().RunAsync(new TimerTrigger(false), CancellationToken.None);
+        }
+        await (await merchant.Client.CancelAsync(("id", created.Id().ToString()))).JsonAsync(200);
+        var refused = await Assert.ThrowsAsync<Gateway.Api.ApiException>(() =>
+            hosted.PayByCardAsync(key, new CardDetails(PaymentKit.Approved, 12, 2030, "123", null), false, CancellationToken.None));
+        Assert.Equal(410, refused.Status);
+    }
 }

@@ -79,14 +79,14 @@ public sealed class OutboxAndAcquirerTests(LiveAcquirerGatewayApp app) : IClassF
     {
         using var merchant = await app.MerchantAsync();
         app.Live.Down = false;
-        var auth = (await merchant.Client.PayAsync(path: "auth", extra: ("notify_url", "https://shop.example/hook"))).Transaction();
+        var auth = (await merchant.Client.PayAsync(path: "auth", extra: ("notify_url", "https://203.0.113.10/hook"))).Transaction();
         await (await merchant.Client.PutFormAsync("/api/v1/pay/settle", ("gateway_transaction_id", auth.Id().ToString()), ("amount", "8.00"))).JsonAsync(200);
         await (await merchant.Client.PutFormAsync($"/api/v1/gateway-transaction/refund/{auth.Id()}", ("amount", "3.00"))).JsonAsync(200);
 
         var events = await app.EventsAsync(merchant.Id, auth.Id());
         Assert.Equal(["authorised", "complete", "partially-refunded"], events.Select(e => e.GetString("Status")));
         Assert.Equal(["success", "success", "refund"], events.Select(e => e.GetString("Kind")));
-        Assert.All(events, e => Assert.Equal("https://shop.example/hook", e.GetString("NotifyUrl")));
+        Assert.All(events, e => Assert.Equal("https://203.0.113.10/hook", e.GetString("NotifyUrl")));
         var payload = JsonDocument.Parse(events[1].GetString("Payload")!).RootElement;
         Assert.Equal(["success", "status", "organisation_id", "amount", "callpay_transaction_id", "reason", "user", "merchant_reference",
             "gateway_reference", "gateway_response", "currency", "payment_key"], payload.Keys());

@@ -34,7 +34,7 @@ public sealed class PaymentKeyTests(GatewayApp app) : IClassFixture<GatewayApp>
         var response = await merchant.Client.PostFormAsync("/api/v1/payment-key",
             ("amount", "150.25"), ("merchant_reference", "order-1"), ("customer_reference", "cust-9"),
             ("success_url", "https://shop.example/ok"), ("error_url", "https://shop.example/err"), ("cancel_url", "https://shop.example/cancel"),
-            ("notify_url", "https://shop.example/hook"), ("pending_url", "https://shop.example/pending"), ("payment_type", "eft"),
+            ("notify_url", "https://203.0.113.10/hook"), ("pending_url", "https://shop.example/pending"), ("payment_type", "eft"),
             ("currency_code", "ZAR"), ("customer_bank", "absa"), ("listed_beneficiary_account[absa]", "value1"),
             ("listed_beneficiary_account[fnb]", "value2"), ("default_beneficiary_reference", "ACC123"),
             ("beneficiary_account_number", "62000000000"), ("beneficiary_name", "Acme Ltd"), ("beneficiary_account_type", "cheque"),
@@ -67,6 +67,9 @@ public sealed class PaymentKeyTests(GatewayApp app) : IClassFixture<GatewayApp>
     [InlineData("amount", "10000000000.00")]
     [InlineData("success_url", "javascript:alert(1)")]
     [InlineData("notify_url", "/relative")]
+    [InlineData("notify_url", "http://169.254.169.254/latest/meta-data")]
+    [InlineData("notify_url", "http://10.0.0.5/hook")]
+    [InlineData("notify_url", "http://[64:ff9b::a00:1]/hook")]
     [InlineData("payment_type", "bitcoin")]
     [InlineData("currency_code", "XXX")]
     [InlineData("customer_bank", "Bank of Mars")]

@@ -49,6 +49,22 @@ public sealed class WebhookDeliveryTests(WebhookGatewayApp app) : IClassFixture<
     }
 
     [Fact]
+    public async Task AnAnswerCutShortIsLoggedAndJudgedByItsStatus()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        using var merchant = await app.MerchantAsync();
+        await merchant.SetWebhooksAsync(("webhook_success_url", receiver.Url(WebhookReceiver.BrokenPath)));
+        var t = (await merchant.Client.PayAsync()).Transaction();
+
+        // The receiver said 200 and then dropped the connection mid-body: it has the event, so it is delivered.
+        await WebhookKit.UntilAsync(async () => await app.DeliveryAsync(merchant.Id, t.Id()) == "delivered", "the event is delivered");
+        var attempt = (await merchant.AttemptsAsync(t.Id())).EnumerateArray().Single();
+        Assert.Equal(200, attempt.GetProperty("status_code").GetInt32());
+        Assert.StartsWith("answer cut short", attempt.Text("error"));
+        Assert.True(attempt.GetProperty("delivered").GetBoolean());
+    }
+
+    [Fact]
     public async Task DeclinesGoToTheErrorUrlAndRefundsCarryTheRefundVariant()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
@@ -193,7 +209,7 @@ public sealed class WebhookDeliveryTests(WebhookGatewayApp app) : IClassFixture<
         var settings = Gateway.Identity.WebhookSettings.None with { Secret = "new", PreviousSecret = "old", PreviousSecretUntil = now.AddHours(1) };
         Assert.Equal(["new", "old"], settings.SigningSecrets(now));
         Assert.Equal(["new"], settings.SigningSecrets(now.AddHours(1)));
-        var header = WebhookDelivery.Signature(1700000000, "a=1", settings.SigningSecrets(now.AddHours(2)));
+        var header = WebhookDelivery.Signature(1700000000, "evt", 1, "a=1", settings.SigningSecrets(now.AddHours(2)));
         Assert.Equal(2, header.Split(',').Length);
         Assert.StartsWith("t=1700000000,v1=", header);
     }

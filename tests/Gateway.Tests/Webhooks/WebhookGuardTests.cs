@@ -34,6 +34,12 @@ public sealed class WebhookGuardTests
     [InlineData("ff02::1")]
     [InlineData("::ffff:10.0.0.1")]
     [InlineData("::ffff:169.254.169.254")]
+    [InlineData("64:ff9b::a00:1")]         // NAT64 to 10.0.0.1
+    [InlineData("64:ff9b::a9fe:a9fe")]     // NAT64 to 169.254.169.254
+    [InlineData("64:ff9b:1::7f00:1")]      // local-use NAT64 prefix to 127.0.0.1
+    [InlineData("2002:a00:1::1")]          // 6to4 of 10.0.0.1
+    [InlineData("::a00:1")]                // IPv4-compatible 10.0.0.1
+    [InlineData("2001:0:4136:e378:8000:63bf:3fff:fdd2")] // Teredo
     public void InternalAddressesAreRefused(string address) => Assert.False(Guard().IsAllowed(IPAddress.Parse(address)));
 
     [Theory]
@@ -41,6 +47,8 @@ public sealed class WebhookGuardTests
     [InlineData("172.32.0.1")]
     [InlineData("100.128.0.1")]
     [InlineData("2001:4860:4860::8888")]
+    [InlineData("64:ff9b::808:808")]       // NAT64 to 8.8.8.8
+    [InlineData("2002:808:808::1")]        // 6to4 of 8.8.8.8
     public void PublicAddressesAreAllowed(string address) => Assert.True(Guard().IsAllowed(IPAddress.Parse(address)));
 
     [Fact]

@@ -34,6 +34,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, int> _counts = new();
 
+    /// <summary>Requests to this path get their status and then a body cut short.</summary>
+    public const string BrokenPath = "/broken";
+
     public ConcurrentQueue<ReceivedWebhook> Requests { get; } = new();
 
     public Func<string, int, int> Answer { get; set; } = (_, _) => 200;
@@ -61,6 +64,15 @@ public sealed class WebhookReceiver : IAsyncDisposable
                 context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase), body));
             var status = receiver.Answer(path, number);
             context.Response.StatusCode = status;
+            if (path == BrokenPath)
+            {
+                // Promise a body, send part of it, then drop the connection.
+                context.Response.ContentLength = 1000;
+                await context.Response.WriteAsync("partial");
+                await context.Response.Body.FlushAsync();
+                context.Abort();
+                return;
+            }
             if (status is >= 300 and < 400) context.Response.Headers.Location = "/elsewhere";
             await context.Response.WriteAsync($"answer {number} from {path}");
         });
@@ -126,7 +138,8 @@ public static class WebhookKit
         var parts = hook.Headers["X-Gateway-Signature"].Split(',').Select(p => p.Split('=', 2)).ToList();
         var t = parts.Single(p => p[0] == "t")[1];
         Assert.Equal(hook.Headers["X-Gateway-Timestamp"], t);
-        var expected = Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes($"{t}.{hook.Body}")));
+        var signed = $"{t}.{hook.Headers["X-Gateway-Event-Id"]}.{hook.Headers["X-Gateway-Sequence"]}.{hook.Body}";
+        var expected = Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(signed)));
         return parts.Count(p => p[0] == "v1" && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(p[1]), Encoding.ASCII.GetBytes(expected)));
     }
 
