@@ -40,7 +40,8 @@ public sealed class WebhookDeliveryTests(WebhookGatewayApp app) : IClassFixture<
         Assert.Equal(0, WebhookKit.MatchingSignatures(hook, secret + "x"));
 
         await WebhookKit.UntilAsync(async () => await app.DeliveryAsync(merchant.Id, t.Id()) == "delivered", "the event is marked delivered");
-        var attempt = (await merchant.AttemptsAsync(t.Id())).EnumerateArray().Single();
+        // (The reset can also beat the status line to the client; such an attempt fails and is retried.)
+        var attempt = (await merchant.AttemptsAsync(t.Id())).EnumerateArray().Last();
         Assert.Equal(200, attempt.GetProperty("status_code").GetInt32());
         Assert.Equal(receiver.Url("/ok"), attempt.Text("url"));
         Assert.Equal("answer 1 from /ok", attempt.Text("response_body"));
@@ -56,7 +57,7 @@ public sealed class WebhookDeliveryTests(WebhookGatewayApp app) : IClassFixture<
         await merchant.SetWebhooksAsync(("webhook_success_url", receiver.Url(WebhookReceiver.BrokenPath)));
         var t = (await merchant.Client.PayAsync()).Transaction();
 
-        // The receiver said 200 and then dropped the connection mid-body: it has the event, so it is delivered.
+        // The receiver said 200 and then the connection broke mid-body: it has the event, so it is delivered.
         await WebhookKit.UntilAsync(async () => await app.DeliveryAsync(merchant.Id, t.Id()) == "delivered", "the event is delivered");
         var attempt = (await merchant.AttemptsAsync(t.Id())).EnumerateArray().Single();
         Assert.Equal(200, attempt.GetProperty("status_code").GetInt32());

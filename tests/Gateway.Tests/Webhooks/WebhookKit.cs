@@ -34,7 +34,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, int> _counts = new();
 
-    /// <summary>Requests to this path get their status and then a body cut short.</summary>
+    /// <summary>Answers from this path reach the gateway with their status and then a body cut short (see <see cref="CutShortHandler"/>).</summary>
     public const string BrokenPath = "/broken";
 
     public ConcurrentQueue<ReceivedWebhook> Requests { get; } = new();
@@ -64,15 +64,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
                 context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase), body));
             var status = receiver.Answer(path, number);
             context.Response.StatusCode = status;
-            if (path == BrokenPath)
-            {
-                // Promise a body, send part of it, then drop the connection.
-                context.Response.ContentLength = 1000;
-                await context.Response.WriteAsync("partial");
-                await context.Response.Body.FlushAsync();
-                context.Abort();
-                return;
-            }
+
             if (status is >= 300 and < 400) context.Response.Headers.Location = "/elsewhere";
             await context.Response.WriteAsync($"answer {number} from {path}");
         });
@@ -104,10 +96,54 @@ public sealed class WebhookGatewayApp : GatewayApp
     /// <summary>Names the tests resolve; anything else is refused as unresolvable, so no test reaches real DNS.</summary>
     public ConcurrentDictionary<string, IPAddress[]> Hosts { get; } = new(StringComparer.OrdinalIgnoreCase);
 
-    protected override void ConfigureServices(IServiceCollection services) =>
+    protected override void ConfigureServices(IServiceCollection services)
+    {
         services.AddSingleton<ResolveHost>((host, _) => Hosts.TryGetValue(host, out var addresses)
             ? Task.FromResult(addresses)
             : Task.FromException<IPAddress[]>(new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.HostNotFound)));
+        services.AddHttpClient(WebhookDelivery.HttpClientName).AddHttpMessageHandler(() => new CutShortHandler());
+    }
+}
+
+/// <summary>
+/// Lets the receiver's answer through, but for <see cref="WebhookReceiver.BrokenPath"/> replaces its body with one
+/// that breaks after a few bytes, as a connection reset mid-body would (deterministic, unlike a real reset).
+/// </summary>
+public sealed class CutShortHandler : DelegatingHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var response = await base.SendAsync(request, cancellationToken);
+        if (request.RequestUri!.AbsolutePath != WebhookReceiver.BrokenPath) return response;
+        response.Content.Dispose();
+        response.Content = new StreamContent(new BreakingStream());
+        return response;
+    }
+
+    private sealed class BreakingStream : Stream
+    {
+        private bool _sent;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            if (_sent) throw new IOException("Connection reset by peer.");
+            _sent = true;
+            var partial = "partial"u8;
+            partial.CopyTo(buffer.AsSpan(offset, count));
+            return partial.Length;
+        }
+
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
 }
 
 public static class WebhookKit
