@@ -24,8 +24,9 @@ public sealed record ExpressCancelForm(long? Id, string? Reference, long? Organi
 
 /// <summary>
 /// The document's Express sections: pay-by-link by SMS or e-mail, and cancelling a link; plus <c>/u/{code}</c>, where
-/// a link leads. <c>organisation_id</c> ("partners only") is accepted when it names the caller's own organisation: the
-/// gateway has no partner relationship between organisations yet, so any other id is a 404, like any foreign id.
+/// a link leads. <c>organisation_id</c> ("partners only"): platform operators, who manage organisations, act for the
+/// organisation it names (and must name one); anyone else may only name their own organisation, any other id being a
+/// 404 like every foreign id.
 /// </summary>
 public static partial class ExpressApi
 {
@@ -36,9 +37,9 @@ public static partial class ExpressApi
 
     public static void MapExpress(this IEndpointRouteBuilder app)
     {
-        var payers = app.MapGroup("").RequireAuthorization(Policies.PaymentUser).WithTags("Express");
-        payers.MapFunction(Functions.ExpressSms, (HttpContext http, RequestForm form, Caller caller, ExpressService express, Idempotency idempotency) =>
-                CreateAsync(http, form, [], caller, express, idempotency, ExpressChannels.Sms, CancellationToken.None))
+        var payers = app.MapGroup("").RequireAuthorization(Policies.PaymentUserOrPartner).WithTags("Express");
+        payers.MapFunction(Functions.ExpressSms, (HttpContext http, RequestForm form, Caller caller, ExpressService express, Idempotency idempotency, IdentityStore identity) =>
+                CreateAsync(http, form, [], caller, express, idempotency, identity, ExpressChannels.Sms, CancellationToken.None))
             .WithSummary("Send a payment link by SMS: {id, recipient} (recipient is the link, as documented).")
             .AcceptsForm<ExpressSmsForm>().AcceptsIdempotencyKey().Produces<ExpressSmsCreated>().ProducesApiErrors(400, 401, 403, 404, 409, 413, 415, 422);
         payers.MapFunction(Functions.ExpressEmail, CreateEmailAsync)
@@ -54,22 +55,22 @@ public static partial class ExpressApi
     }
 
     /// <summary>Files come only in a multipart body; other bodies are read as on every endpoint.</summary>
-    private static async Task<IResult> CreateEmailAsync(HttpContext http, Caller caller, ExpressService express, Idempotency idempotency)
+    private static async Task<IResult> CreateEmailAsync(HttpContext http, Caller caller, ExpressService express, Idempotency idempotency, IdentityStore identity)
     {
         if (MultipartForm.IsMultipart(http.Request))
         {
             var (multipart, files) = await MultipartForm.ReadAsync(http, http.RequestAborted);
-            return await CreateAsync(http, multipart, files, caller, express, idempotency, ExpressChannels.Email, CancellationToken.None);
+            return await CreateAsync(http, multipart, files, caller, express, idempotency, identity, ExpressChannels.Email, CancellationToken.None);
         }
         var form = await RequestForm.BindAsync(http);
         if (form.Root.Has("files")) throw ApiException.BadRequest("files[]", "attach files in a multipart/form-data body.");
-        return await CreateAsync(http, form, [], caller, express, idempotency, ExpressChannels.Email, CancellationToken.None);
+        return await CreateAsync(http, form, [], caller, express, idempotency, identity, ExpressChannels.Email, CancellationToken.None);
     }
 
     private static async Task<IResult> CreateAsync(HttpContext http, RequestForm form, IReadOnlyList<ExpressFile> files, Caller caller, ExpressService express,
-        Idempotency idempotency, string channel, CancellationToken cancellationToken)
+        Idempotency idempotency, IdentityStore identity, string channel, CancellationToken cancellationToken)
     {
-        var organisation = ScopeOrganisation(form.Root, caller);
+        var organisation = await ScopeOrganisationAsync(form.Root, caller, identity, cancellationToken);
         var request = Read(form.Root, channel, organisation, express.Now) with { Files = files };
         return await idempotency.RunAsync(http, organisation.Id, form, scope => express.CreateAsync(caller, organisation, request, scope,
             link => channel == ExpressChannels.Sms
@@ -77,9 +78,9 @@ public static partial class ExpressApi
                 : StoredResponse.Ok(new ExpressEmailCreated(link.Id, express.LinkUrl(link))), cancellationToken), cancellationToken);
     }
 
-    private static async Task<IResult> CancelAsync(RequestForm form, Caller caller, ExpressService express, CancellationToken cancellationToken)
+    private static async Task<IResult> CancelAsync(RequestForm form, Caller caller, ExpressService express, IdentityStore identity, CancellationToken cancellationToken)
     {
-        var organisation = ScopeOrganisation(form.Root, caller);
+        var organisation = await ScopeOrganisationAsync(form.Root, caller, identity, cancellationToken);
         var idText = form.Root.TextOrNumber("id", 20);
         var reference = form.Root.Text("reference", PaymentFields.MaxReferenceLength);
         if ((idText is null) == (reference is null)) throw ApiException.BadRequest("id", "give exactly one of id or reference.");
@@ -96,13 +97,22 @@ public static partial class ExpressApi
         return new PageRedirect(r.Options.Value.PageUrl(key));
     });
 
-    /// <summary>The caller's organisation; <c>organisation_id</c>, if given, must name it (see the class remarks).</summary>
-    private static Organisation ScopeOrganisation(FormSection form, Caller caller)
+    /// <summary>
+    /// The organisation acted for: an operator's (a partner's) <c>organisation_id</c>, which it must give; for anyone
+    /// else their own, which <c>organisation_id</c>, if given, must name (see the class remarks).
+    /// </summary>
+    private static async Task<Organisation> ScopeOrganisationAsync(FormSection form, Caller caller, IdentityStore identity, CancellationToken cancellationToken)
     {
-        var organisation = caller.RequireOrganisation();
         var named = form.TextOrNumber("organisation_id", 20);
-        if (named is not null && (!Ids.TryParse(named, out var id) || id != organisation.Id)) throw ApiException.NotFound("Organisation not found.");
-        return organisation;
+        if (caller.IsOperator)
+        {
+            if (named is null) throw ApiException.BadRequest("organisation_id", "is required when a partner acts for an organisation.");
+            return Ids.TryParse(named, out var managed) && await identity.GetOrganisationAsync(managed, cancellationToken) is { } organisation
+                ? organisation : throw ApiException.NotFound("Organisation not found.");
+        }
+        var own = caller.RequireOrganisation();
+        if (named is not null && (!Ids.TryParse(named, out var id) || id != own.Id)) throw ApiException.NotFound("Organisation not found.");
+        return own;
     }
 
     public static ExpressRequest Read(FormSection form, string channel, Organisation organisation, DateTimeOffset now)

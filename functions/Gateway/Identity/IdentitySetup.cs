@@ -23,6 +23,12 @@ public static class Policies
     /// <summary>Takes payments and views transactions: an organisation's users and its API keys.</summary>
     public const string PaymentUser = nameof(PaymentUser);
 
+    /// <summary>
+    /// Payment users, plus platform operators acting for an organisation they manage (the documents' "partners":
+    /// they name it with <c>organisation_id</c>).
+    /// </summary>
+    public const string PaymentUserOrPartner = nameof(PaymentUserOrPartner);
+
     /// <summary>Refunds, lists and exports all of an organisation's transactions: its administrators and API keys.</summary>
     public const string PaymentAdministrator = nameof(PaymentAdministrator);
 }
@@ -63,6 +69,7 @@ public static class IdentitySetup
             .AddPolicy(Policies.OrganisationReader, Policy().RequireRole(Roles.Administrator, Roles.Operator, Roles.ApiKey).Build())
             .AddPolicy(Policies.OrganisationUser, Policy().RequireRole(Roles.Administrator, Roles.Agent).Build())
             .AddPolicy(Policies.PaymentUser, Policy().RequireRole(Roles.Administrator, Roles.Agent, Roles.ApiKey).Build())
+            .AddPolicy(Policies.PaymentUserOrPartner, Policy().RequireRole(Roles.Administrator, Roles.Agent, Roles.ApiKey, Roles.Operator).Build())
             .AddPolicy(Policies.PaymentAdministrator, Policy().RequireRole(Roles.Administrator, Roles.ApiKey).Build());
         return services;
     }

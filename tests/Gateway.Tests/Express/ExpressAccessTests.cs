@@ -31,6 +31,24 @@ public sealed class ExpressAccessTests(ExpressApp app) : IClassFixture<ExpressAp
     }
 
     [Fact]
+    public async Task OperatorsActAsPartnersForTheOrganisationTheyName()
+    {
+        using var merchant = await app.MerchantAsync();
+        using var partner = app.ClientFor(await app.OperatorAsync());
+        var created = await (await partner.PostFormAsync("/api/v1/express/sms",
+            ("amount", "3.00"), ("number", "27821112222"), ("reference", "partner-1"), ("organisation_id", merchant.Id.ToString()))).JsonAsync(200);
+        // The link is the organisation's: its administrator sees and cancels it; the partner can cancel it too.
+        await (await merchant.Client.CancelAsync(("reference", "partner-1"))).JsonAsync(200);
+        await (await partner.CancelAsync(("id", created.Id().ToString()), ("organisation_id", merchant.Id.ToString()))).JsonAsync(200);
+
+        Assert.Contains("organisation_id", await (await partner.PostFormAsync("/api/v1/express/sms", ("amount", "3.00"), ("number", "27821112222"))).ErrorAsync(400));
+        await (await partner.PostFormAsync("/api/v1/express/sms", ("amount", "3.00"), ("number", "27821112222"), ("organisation_id", "999999999"))).ErrorAsync(404);
+        await (await partner.PostFormAsync("/api/v1/express/sms", ("amount", "3.00"), ("number", "27821112222"), ("organisation_id", "x'"))).ErrorAsync(404);
+        // Operators take no payments of their own.
+        await (await partner.PostFormAsync("/api/v1/pay/direct", PaymentKit.Card())).ErrorAsync(403);
+    }
+
+    [Fact]
     public async Task AgentsAndApiKeysMayCreateLinksButOnlyAdministratorsReadNotifications()
     {
         using var merchant = await app.MerchantAsync();
