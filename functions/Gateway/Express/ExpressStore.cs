@@ -44,6 +44,7 @@ public sealed class ExpressStore(GatewayTables tables)
 
     public static TableOperation Replace(ExpressLink link) => TableOperation.Replace(link.ToEntity(), link.ETag!);
 
-    public async Task<bool> CommitAsync(IEnumerable<TableOperation?> operations, CancellationToken cancellationToken) =>
-        (await tables.Payments.SubmitBatchAsync([.. operations.OfType<TableOperation>()], cancellationToken)).Succeeded;
+    /// <summary>An ETag-checked write of the row alone; false when it changed since it was read.</summary>
+    public async Task<bool> TryReplaceAsync(ExpressLink link, CancellationToken cancellationToken) =>
+        (await tables.Payments.ReplaceAsync(link.ToEntity(), link.ETag!, cancellationToken)).IsSuccess;
 }

@@ -30,7 +30,7 @@ public static class CardPage
         var key = r.Query("payment_key") ?? "";
         r.Guard.RequireToken(form, key, Step);
         var paying = await r.OpenPayableAsync();
-        if (form.Text("action", 16) == "cancel") return r.Finish(await r.Hosted.CancelAsync(key, PaymentTypes.Card, PageRequest.Uncancellable));
+        if (form.Text("action", 16) == "cancel") return r.Finish(await r.Hosted.CancelAsync(paying, PaymentTypes.Card, PageRequest.Uncancellable));
 
         var input = new CardInput(SafeText(form, "holder", 64), SafeText(form, "expiry", 8), form.Text("remember_card", 5) == "1");
         CardDetails card;
@@ -43,7 +43,7 @@ public static class CardPage
         {
             return Form(r, paying, input, Friendly(invalid.Message));
         }
-        return r.Finish(await r.Hosted.PayByCardAsync(key, card, input.RememberCard, PageRequest.Uncancellable));
+        return r.Finish(await r.Hosted.PayByCardAsync(paying, card, input.RememberCard, PageRequest.Uncancellable));
     });
 
     private sealed record CardInput(string? Holder, string? Expiry, bool RememberCard);

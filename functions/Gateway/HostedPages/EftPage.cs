@@ -31,7 +31,7 @@ public static class EftPage
         r.Guard.RequireToken(form, key, step);
         var paying = await r.OpenPayableAsync();
         if (paying.Key.PaymentType == PaymentTypes.Card) throw ApiException.BadRequest($"This payment can only be made by {PaymentTypes.Card}.");
-        if (form.Text("action", 16) == "cancel") return r.Finish(await r.Hosted.CancelAsync(key, PaymentTypes.Eft, PageRequest.Uncancellable));
+        if (form.Text("action", 16) == "cancel") return r.Finish(await r.Hosted.CancelAsync(paying, PaymentTypes.Eft, PageRequest.Uncancellable));
 
         var bank = Banks.Find(form.Text("bank", 32) ?? "");
         if (bank is null) return BankPage(r, paying, null, "Choose your bank.");
@@ -48,7 +48,7 @@ public static class EftPage
             if (form.Secret("password", 128) is null) return LoginPage(r, paying, bank, account, "Enter your internet banking password.");
             return ConfirmPage(r, paying, bank, account);
         }
-        return r.Finish(await r.Hosted.PayByEftAsync(key, bank, account, PageRequest.Uncancellable));
+        return r.Finish(await r.Hosted.PayByEftAsync(paying, bank, account, PageRequest.Uncancellable));
     });
 
     private static HtmlPage BankPage(PageRequest r, HostedPayment payment, string? selected, string? problem)

@@ -30,7 +30,7 @@ public static class ThreeDsPage
             return r.Finish(await r.Hosted.CompleteChallengeAsync(session, id, passed, PageRequest.Uncancellable));
         }
 
-        var (transaction, key) = await FindAsync(r, session, id);
+        var (transaction, key) = await r.Hosted.FindChallengeAsync(session, id, r.Aborted);
         // Already answered (a reload, the back button): go where that answer went.
         if (transaction.Status != TransactionStatus.Pending) return r.Finish(new HostedOutcome(transaction, r.Hosted.RedirectFor(key, transaction)));
 
@@ -54,15 +54,4 @@ public static class ThreeDsPage
         var targets = key is null ? r.FormTargets(transaction.ReturnUrl) : r.FormTargets(key);
         return r.Page("Verify this payment", body, formTargets: targets);
     });
-
-    private static async Task<(PaymentTransaction Transaction, PaymentKey? Key)> FindAsync(PageRequest r, string session, long id)
-    {
-        var lookup = session.Length == 32 && session.All(char.IsAsciiHexDigitLower)
-            ? await r.Store.LookupAsync(PaymentRows.SessionLookup(session), r.Aborted)
-            : null;
-        var transaction = lookup is { TransactionId: { } found } && found == id ? await r.Store.GetAsync(lookup.Value.OrganisationId, id, r.Aborted) : null;
-        if (transaction is null || transaction.ThreeDsSession != session) throw ApiException.NotFound("This authentication session is not valid.");
-        var key = transaction.Service == "Direct" ? null : await r.Store.GetKeyAsync(transaction.OrganisationId, transaction.PaymentKey, r.Aborted);
-        return (transaction, key);
-    }
 }

@@ -109,7 +109,7 @@ public sealed class NotificationSender(ExpressStore store, ExpressFileStore file
     {
         for (var attempt = 0; attempt < 5 && link is { Notified: null }; attempt++)
         {
-            if (await store.CommitAsync([ExpressStore.Replace(link with { Notified = now })], cancellationToken)) return;
+            if (await store.TryReplaceAsync(link with { Notified = now }, cancellationToken)) return;
             link = (await store.GetAsync(link.OrganisationId, link.Id, cancellationToken))!;
         }
     }

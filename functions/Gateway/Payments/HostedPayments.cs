@@ -37,18 +37,19 @@ public sealed class HostedPayments(PaymentStore store, PaymentService payments, 
         return paymentKey is null || organisation is null ? null : new HostedPayment(paymentKey, organisation);
     }
 
-    public Task<HostedOutcome> PayByCardAsync(string key, CardDetails card, bool rememberCard, CancellationToken cancellationToken) =>
+    /// <summary>Pays the opened key (see <see cref="OpenAsync"/>; the page that takes the payment has just opened it).</summary>
+    public Task<HostedOutcome> PayByCardAsync(HostedPayment key, CardDetails card, bool rememberCard, CancellationToken cancellationToken) =>
         AttemptAsync(key, PaymentTypes.Card, "Credit Card", rememberCard,
             (acquirer, id, k) => acquirer.ChargeCardAsync(new CardCharge($"txn-{id}", card, k.AmountMinor, k.Currency, Capture: !k.IsAuthorisation), cancellationToken),
             k => Responses.ForCard(card, k.AmountMinor, k.Currency), cancellationToken);
 
-    public Task<HostedOutcome> PayByEftAsync(string key, string bank, string account, CancellationToken cancellationToken) =>
+    public Task<HostedOutcome> PayByEftAsync(HostedPayment key, string bank, string account, CancellationToken cancellationToken) =>
         AttemptAsync(key, PaymentTypes.Eft, "EFT", rememberCard: false,
             (acquirer, id, k) => acquirer.ChargeEftAsync(new EftCharge($"txn-{id}", bank, account, k.AmountMinor, k.Currency), cancellationToken),
             k => Responses.ForEft(bank, account, k.AmountMinor, k.Currency), cancellationToken);
 
     /// <summary>The payer gave up: recorded as a failed attempt ("Cancelled by payer"); the key stays open.</summary>
-    public Task<HostedOutcome> CancelAsync(string key, string paymentType, CancellationToken cancellationToken) =>
+    public Task<HostedOutcome> CancelAsync(HostedPayment key, string paymentType, CancellationToken cancellationToken) =>
         AttemptAsync(key, paymentType, paymentType == PaymentTypes.Eft ? "EFT" : "Credit Card", rememberCard: false, charge: null,
             k => new JsonObject { ["amount"] = k.AmountMinor, ["currency"] = Money.NumericCode(k.Currency) }, cancellationToken);
 
@@ -57,10 +58,10 @@ public sealed class HostedPayments(PaymentStore store, PaymentService payments, 
 
     public const string CancelledReason = "Cancelled by payer";
 
-    private async Task<HostedOutcome> AttemptAsync(string keyText, string paymentType, string service, bool rememberCard,
+    private async Task<HostedOutcome> AttemptAsync(HostedPayment payment, string paymentType, string service, bool rememberCard,
         Func<IAcquirer, long, PaymentKey, Task<AcquirerResult>>? charge, Func<PaymentKey, JsonObject> response, CancellationToken cancellationToken)
     {
-        var (key, organisation) = await OpenAsync(keyText, cancellationToken) ?? throw ApiException.NotFound("This payment link is not valid.");
+        var (key, organisation) = payment;
         if (key.PaymentType is { } only && only != paymentType) throw ApiException.BadRequest($"This payment can only be made by {only}.");
         var now = payments.Now;
         RefuseUnpayable(key, now);
@@ -109,32 +110,45 @@ public sealed class HostedPayments(PaymentStore store, PaymentService payments, 
         return await payments.NextIdAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// The transaction behind a 3-D Secure session, with the payment key it pays (null for a server-to-server payment);
+    /// 404 unless the session is well formed, known, and belongs to <paramref name="transactionId"/>.
+    /// </summary>
+    public async Task<(PaymentTransaction Transaction, PaymentKey? Key)> FindChallengeAsync(string session, long transactionId, CancellationToken cancellationToken)
+    {
+        var lookup = session.Length == 32 && session.All(char.IsAsciiHexDigitLower)
+            ? await store.LookupAsync(PaymentRows.SessionLookup(session), cancellationToken)
+            : null;
+        var transaction = lookup is { TransactionId: { } found } && found == transactionId
+            ? await store.GetAsync(lookup.Value.OrganisationId, transactionId, cancellationToken)
+            : null;
+        if (transaction is null || transaction.ThreeDsSession != session) throw ApiException.NotFound("This authentication session is not valid.");
+        var key = transaction.Service == "Direct" ? null : await store.GetKeyAsync(transaction.OrganisationId, transaction.PaymentKey, cancellationToken);
+        return (transaction, key);
+    }
+
     /// <summary>The 3-D Secure page's answer. A second answer for a decided transaction just shows where it went.</summary>
     public async Task<HostedOutcome> CompleteChallengeAsync(string session, long transactionId, bool passed, CancellationToken cancellationToken)
     {
-        var lookup = await store.LookupAsync(PaymentRows.SessionLookup(session), cancellationToken);
-        if (lookup is not { TransactionId: { } id } || id != transactionId) throw ApiException.NotFound("This authentication session is not valid.");
         for (var attempt = 0; attempt < 20; attempt++)
         {
-            var current = await store.GetAsync(lookup.Value.OrganisationId, id, cancellationToken);
-            if (current is null || current.ThreeDsSession != session) throw ApiException.NotFound("This authentication session is not valid.");
-            var key = current.Service == "Direct" ? null : await store.GetKeyAsync(current.OrganisationId, current.PaymentKey, cancellationToken);
+            var (current, key) = await FindChallengeAsync(session, transactionId, cancellationToken);
             if (current.Status != TransactionStatus.Pending) return new HostedOutcome(current, RedirectFor(key, current));
 
             var result = await PaymentService.CallAsync(() => acquirers.For(current.IsDemo).CompleteChallengeAsync(current.AcquirerReference!, passed, cancellationToken));
             var next = current.Decide(result, payments.Now);
             TableOperation? release = null;
-            if (key is { State: PaymentKeyStates.Processing } && key.TransactionId == id)
+            if (key is { State: PaymentKeyStates.Processing } && key.TransactionId == transactionId)
             {
                 key = key with { State = next.Status == TransactionStatus.Failed ? PaymentKeyStates.Open : PaymentKeyStates.Paid, HeldUntil = null };
                 release = TableOperation.Replace(key.ToEntity(), key.ETag!);
             }
             if (await payments.TryChangeAsync(current, next, [release], cancellationToken)) return new HostedOutcome(next, RedirectFor(key, next));
-            if (result.Approved && (await store.GetAsync(current.OrganisationId, id, cancellationToken))?.Status == TransactionStatus.Failed)
+            if (result.Approved && (await store.GetAsync(current.OrganisationId, transactionId, cancellationToken))?.Status == TransactionStatus.Failed)
             {
                 // Abandoned (timed out) while the cardholder was passing: the issuer approved a payment we record
                 // as failed, so its hold on the card is released.
-                await PaymentService.CallAsync(() => acquirers.For(current.IsDemo).VoidAsync(current.AcquirerReference!, $"void-{id}", cancellationToken));
+                await PaymentService.CallAsync(() => acquirers.For(current.IsDemo).VoidAsync(current.AcquirerReference!, $"void-{transactionId}", cancellationToken));
             }
         }
         throw IdentityStore.Busy();

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Gateway.Api;
+using Gateway.Payments;
 using Gateway.Platform;
 using Gateway.Storage;
 using Gateway.Tests.Infrastructure;
@@ -64,4 +66,10 @@ public static class PaymentKit
         await foreach (var e in app.Service<GatewayTables>().Payments.QueryAsync(new TableQuery(filter))) events.Add(e);
         return events;
     }
+
+    /// <summary>Opens the key as the card page does, then pays it (an unknown key is the 404 a payer would see).</summary>
+    public static async Task<HostedOutcome> PayByCardAsync(this HostedPayments hosted, string key, CardDetails card, bool rememberCard,
+        CancellationToken cancellationToken) =>
+        await hosted.PayByCardAsync(await hosted.OpenAsync(key, cancellationToken) ?? throw ApiException.NotFound("This payment link is not valid."),
+            card, rememberCard, cancellationToken);
 }
