@@ -1,4 +1,5 @@
 using Gateway.Api;
+using Gateway.Cards;
 using Gateway.Express;
 using Gateway.HostedPages;
 using Gateway.Hosting;
@@ -28,6 +29,7 @@ builder.AddGatewayHosting();
 builder.Services.AddGatewayPlatform(builder.Configuration);
 builder.Services.AddGatewayIdentity();
 builder.Services.AddGatewayPayments();
+builder.Services.AddGatewayCards();
 builder.Services.AddGatewayWebhooks();
 builder.Services.AddGatewayExpress();
 

@@ -35,6 +35,20 @@ public sealed record Organisation(
     /// <summary>Where the organisation's webhooks go and the secrets that sign them; kept on this row so one read serves a delivery.</summary>
     public WebhookSettings Webhooks { get; init; } = WebhookSettings.None;
 
+    /// <summary>
+    /// A test-mode organisation's own clock: while set, the organisation's time stands still at this instant until it
+    /// is moved or reset (like a payment processor's test clock), so months of schedules run in seconds. Never set
+    /// for live organisations.
+    /// </summary>
+    public DateTimeOffset? TestClock { get; init; }
+
+    /// <summary>
+    /// The organisation's now: its test clock when set, else real time. Everything the organisation sees as time
+    /// (schedules, expiry of keys, links and cards, date filters, <c>created</c> stamps) reads this; leases, locks
+    /// and retention, which protect the platform rather than the merchant, stay on real time.
+    /// </summary>
+    public DateTimeOffset Now(TimeProvider time) => TestClock ?? time.GetUtcNow();
+
     public TableEntity ToEntity()
     {
         var entity = new TableEntity(IdentityKeys.Partition(Id), RowKey)
@@ -48,6 +62,7 @@ public sealed record Organisation(
             ["Licences"] = JsonSerializer.Serialize(Licences),
             ["LicencesInUse"] = JsonSerializer.Serialize(LicencesInUse),
             ["Administrators"] = Administrators,
+            ["TestClock"] = TestClock,
         };
         Webhooks.WriteTo(entity);
         entity.ETag = ETag;
@@ -68,6 +83,7 @@ public sealed record Organisation(
         e.ETag)
     {
         Webhooks = WebhookSettings.ReadFrom(e),
+        TestClock = e.GetDateTimeOffset("TestClock"),
     };
 }
 
