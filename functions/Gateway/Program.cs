@@ -7,6 +7,7 @@ using Gateway.Identity;
 using Gateway.Notifications;
 using Gateway.Payments;
 using Gateway.Platform;
+using Gateway.Schedules;
 using Gateway.Webhooks;
 
 // Deployment step: write {FunctionName}/function.json for every function (run by the publish target).
@@ -30,6 +31,7 @@ builder.Services.AddGatewayPlatform(builder.Configuration);
 builder.Services.AddGatewayIdentity();
 builder.Services.AddGatewayPayments();
 builder.Services.AddGatewayCards();
+builder.Services.AddGatewaySchedules();
 builder.Services.AddGatewayWebhooks();
 builder.Services.AddGatewayExpress();
 
@@ -54,6 +56,7 @@ app.MapUsers();
 app.MapApiKeys();
 app.MapPayments();
 app.MapTransactions();
+app.MapSchedules();
 app.MapWebhooks();
 app.MapHostedPages();
 app.MapExpress();

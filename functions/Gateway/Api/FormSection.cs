@@ -60,6 +60,21 @@ public sealed class FormSection(string? prefix, JsonObject? node)
         };
     }
 
+    /// <summary>
+    /// A list of groups (<c>schedules[0][amount]=10&amp;schedules[1][amount]=20</c>, or a JSON array of objects), in
+    /// index order; each keeps its full field name (<c>schedules[1][amount]</c>) for errors.
+    /// </summary>
+    public IReadOnlyList<FormSection> Sections(string key) => node?[key] switch
+    {
+        null => [],
+        JsonArray items => [.. items.Select((item, i) => Group($"{FieldName(key)}[{i}]", item))],
+        JsonObject keyed => [.. keyed.OrderBy(p => p.Key, IndexOrder.Instance).Select(p => Group($"{FieldName(key)}[{p.Key}]", p.Value))],
+        _ => throw ApiException.BadRequest(FieldName(key), $"must be a list of groups, e.g. {FieldName(key)}[0][name]=..."),
+    };
+
+    private static FormSection Group(string name, JsonNode? item) =>
+        item is JsonObject group ? new FormSection(name, group) : throw ApiException.BadRequest(name, "must be a group of fields.");
+
     /// <summary>A map (<c>serviceId[12]=25</c>, or a JSON object) of keys to scalar values as text.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Map(string key)
     {

@@ -54,4 +54,8 @@ public sealed class CardVault(GatewayTables tables, CardCipher cipher)
     public CardDetails Open(StoredCard card) =>
         new(cipher.Open(card.KeyId, card.SealedNumber, StoredCard.SealContext(card.OrganisationId, card.Guid)),
             card.ExpiryMonth, card.ExpiryYear, Cvv: "", card.Holder);
+
+    /// <summary>Removes a deleted card's row for good (ETag-checked: a card changed since it was read stays).</summary>
+    public async Task PurgeAsync(StoredCard card, CancellationToken cancellationToken) =>
+        await tables.Payments.DeleteAsync(PaymentRows.Partition(card.OrganisationId), StoredCard.Row(card.Guid), card.ETag!, cancellationToken);
 }

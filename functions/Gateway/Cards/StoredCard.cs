@@ -36,6 +36,12 @@ public sealed record StoredCard
     public string? Holder { get; init; }
     public required string Source { get; init; }
     public required DateTimeOffset Created { get; init; }
+
+    /// <summary>
+    /// Set when the merchant deletes the card: from then on no API sees it and no new charge uses it. The row (and so
+    /// the sealed number) stays only while a scheduled charge made with it may still be in flight, then is purged.
+    /// </summary>
+    public DateTimeOffset? Deleted { get; init; }
     public string? ETag { get; init; }
 
     public string Masked => Bin + new string('*', NumberLength - 10) + Last4;
@@ -73,6 +79,7 @@ public sealed record StoredCard
             ["Holder"] = Holder,
             ["Source"] = Source,
             ["Created"] = Created,
+            ["Deleted"] = Deleted,
         };
         e.ETag = ETag;
         return e;
@@ -95,6 +102,7 @@ public sealed record StoredCard
         Holder = e.GetString("Holder"),
         Source = e.GetString("Source") ?? CardSources.Api,
         Created = e.GetDateTimeOffset("Created")!.Value,
+        Deleted = e.GetDateTimeOffset("Deleted"),
         ETag = e.ETag,
     };
 }

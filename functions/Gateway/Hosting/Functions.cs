@@ -64,6 +64,15 @@ public static class Functions
     public static readonly HttpFunction WebhookRedeliver = new("WebhookRedeliver", Post, "api/v1/webhook-event/{id}/redeliver");
     public static readonly HttpFunction WebhookFailedList = new("WebhookFailedList", Get, "api/v1/organisation/{id}/webhook-event/failed");
 
+    // Payment schedules
+    public static readonly HttpFunction ScheduleCreate = new("ScheduleCreate", Post, "api/v1/payment-schedule");
+    public static readonly HttpFunction ScheduleReplace = new("ScheduleReplace", Put, "api/v1/payment-schedule/{guid}");
+    public static readonly HttpFunction ScheduleView = new("ScheduleView", Get, "api/v1/payment-schedule/{guid}");
+    public static readonly HttpFunction ScheduleDeleteForCard = new("ScheduleDeleteForCard", Delete, "api/v1/payment-schedule/{guid}");
+    public static readonly HttpFunction ScheduleDelete = new("ScheduleDelete", Delete, "api/v1/payment-schedule/id/{id}");
+    public static readonly HttpFunction ScheduleOrganisationList = new("ScheduleOrganisationList", Get, "api/v1/payment-schedule/{id}/organisation");
+    public static readonly TimerFunction PaymentScheduleRunner = new("PaymentScheduleRunner", "0 * * * * *", typeof(Schedules.PaymentScheduleRunner));
+
     // Hosted pages
     private static readonly string[] GetPost = ["GET", "POST"];
     public static readonly HttpFunction EftPage = new("EftPage", GetPost, "eft");
@@ -89,6 +98,7 @@ public static class Functions
         PaymentKeyCreate, PayDirect, PayAuth, PaySettle, PayReverse,
         TransactionView, TransactionFind, TransactionRefund, OrganisationTransactionList, UserTransactionList, TransactionExport, PaymentSweep,
         WebhookDelivery, WebhookSweep, TransactionWebhooks, WebhookResend, WebhookEventView, WebhookRedeliver, WebhookFailedList,
+        ScheduleCreate, ScheduleReplace, ScheduleView, ScheduleDeleteForCard, ScheduleDelete, ScheduleOrganisationList, PaymentScheduleRunner,
         EftPage, CardPage, ThreeDsPage, ReceiptPage, CheckoutScript,
         ExpressSms, ExpressEmail, ExpressCancel, ExpressLinkPage, NotificationList, NotificationSender,
     ];

@@ -1,0 +1,84 @@
+using System.Globalization;
+using System.Text.Json;
+using Gateway.Cards;
+using Gateway.Identity;
+using Gateway.Payments;
+using Gateway.Platform;
+using Gateway.Schedules;
+using Gateway.Storage;
+using Gateway.Tests.Infrastructure;
+using Gateway.Tests.Payments;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Gateway.Tests.Schedules;
+
+/// <summary>
+/// An app whose runner works over tables and an event queue of its own: a run visits every organisation with
+/// schedules, so on shared tables it would charge other test classes' schedules.
+/// </summary>
+public class ScheduleApp : GatewayApp
+{
+    public ScheduleApp()
+    {
+        var run = Guid.NewGuid().ToString("N")[..10];
+        Settings["Storage:TablePrefix"] = "sched" + run;
+        Settings["Payments:EventQueue"] = "sched-" + run;
+    }
+}
+
+/// <summary>Stored cards, schedules, organisation clocks and runs, as merchants and the timer use them.</summary>
+public static class ScheduleKit
+{
+    /// <summary>Stores a card for the merchant; returns its guid.</summary>
+    public static async Task<Guid> CardAsync(this GatewayApp app, Merchant merchant, string reference, string pan = PaymentKit.Approved, string expiry = "1230")
+    {
+        // TEMP until the vault API lands
+        var vault = app.Service<CardVault>();
+        var card = vault.Seal(merchant.Id, new CardDetails(pan, int.Parse(expiry[..2]), 2000 + int.Parse(expiry[2..]), "", null), reference, CardSources.Api, DateTimeOffset.UtcNow);
+        Assert.True(await app.Service<PaymentStore>().CommitAsync(CardVault.Inserts(card), CancellationToken.None));
+        return card.Guid;
+    }
+
+    /// <summary>Sets the organisation's test clock (its zone's local time, yyyy-MM-dd HH:mm:ss).</summary>
+    public static async Task ClockAsync(this GatewayApp app, Merchant merchant, string now)
+    {
+        // TEMP until the test clock API lands
+        var identity = app.Service<IdentityStore>();
+        var org = (await identity.GetOrganisationAsync(merchant.Id, CancellationToken.None))!;
+        var zone = ApiTime.Zone(org.TimeZone);
+        var local = DateTime.ParseExact(now, "yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+        var instant = new DateTimeOffset(local, zone.GetUtcOffset(local));
+        Assert.True(await identity.CommitAsync([TableOperation.Replace((org with { TestClock = instant }).ToEntity(), org.ETag!)], CancellationToken.None));
+    }
+
+    public static (string, string)[] Schedule(int n, string interval, string amount, string start, int count) =>
+    [
+        ($"schedules[{n}][interval]", interval), ($"schedules[{n}][amount]", amount),
+        ($"schedules[{n}][start_date]", start), ($"schedules[{n}][count]", count.ToString(CultureInfo.InvariantCulture)),
+    ];
+
+    public static async Task<JsonElement> ScheduleAsync(this Merchant merchant, Guid card, params (string, string)[] fields) =>
+        await (await merchant.Client.PostFormAsync("/api/v1/payment-schedule", [("guid", card.ToString()), .. fields])).JsonAsync(200);
+
+    public static async Task<JsonElement> SchedulesAsync(this Merchant merchant, Guid card) =>
+        await (await merchant.Client.GetAsync($"/api/v1/payment-schedule/{card}")).JsonAsync(200);
+
+    public static async Task<ScheduleRunResult> RunSchedulesAsync(this GatewayApp app)
+    {
+        using var scope = app.Services.CreateScope();
+        return await scope.ServiceProvider.GetRequiredService<PaymentScheduleRunner>().RunOnceAsync(CancellationToken.None);
+    }
+
+    /// <summary>The transactions schedules made for an organisation, in id order.</summary>
+    public static async Task<List<PaymentTransaction>> ScheduledPaymentsAsync(this GatewayApp app, long organisationId)
+    {
+        var list = new List<PaymentTransaction>();
+        await foreach (var t in app.Service<PaymentStore>().ListAsync(organisationId, null, null, null, 0, CancellationToken.None))
+        {
+            if (t.Service == PaymentScheduleRunner.Service) list.Add(t);
+        }
+        return list;
+    }
+
+    public static List<string> Strings(this JsonElement array) => [.. array.EnumerateArray().Select(e => e.GetString()!)];
+}
