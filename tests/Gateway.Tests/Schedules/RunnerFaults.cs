@@ -1,0 +1,89 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Gateway.Payments;
+
+namespace Gateway.Tests.Schedules;
+
+/// <summary>Thrown where a runner's process "dies": nothing after it in that run happens.</summary>
+public sealed class SimulatedCrash(string where) : Exception($"Simulated crash {where}");
+
+/// <summary>
+/// What the acquirer really did, shared by every runner app: one charge per idempotency key, as a real acquirer
+/// keeps it (a repeated key gets the first answer). Counting keys is counting money taken.
+/// </summary>
+public sealed class AcquirerLedger
+{
+    private readonly ConcurrentDictionary<string, Lazy<(AcquirerResult Result, long Amount)>> _charges = new(StringComparer.Ordinal);
+    private readonly SimulatedAcquirer _simulator = new();
+    private int _calls;
+
+    public int Calls => _calls;
+
+    public IReadOnlyDictionary<string, long> Charged => _charges.ToDictionary(c => c.Key, c => c.Value.Value.Amount);
+
+    public AcquirerResult Charge(CardCharge charge)
+    {
+        Interlocked.Increment(ref _calls);
+        return _charges.GetOrAdd(charge.IdempotencyKey, _ => new(() =>
+            (_simulator.ChargeCardAsync(charge, CancellationToken.None).Result, charge.AmountMinor))).Value.Result;
+    }
+}
+
+/// <summary>Which failures to inject, how often, and how many of each happened.</summary>
+public sealed class FaultPlan
+{
+    private readonly ConcurrentDictionary<string, int> _injected = new(StringComparer.Ordinal);
+
+    public volatile bool Enabled;
+    public double Rate { get; init; } = 0.04;
+
+    public IReadOnlyDictionary<string, int> Injected => _injected;
+
+    /// <summary>True (and counted) with the plan's probability while enabled.</summary>
+    public bool Strike(string fault)
+    {
+        if (!Enabled || Random.Shared.NextDouble() >= Rate) return false;
+        _injected.AddOrUpdate(fault, 1, (_, n) => n + 1);
+        return true;
+    }
+}
+
+/// <summary>The live acquirer of a runner app: dies before asking the ledger, or after it took the money.</summary>
+public sealed class CrashingAcquirer(AcquirerLedger ledger, FaultPlan faults) : IAcquirer
+{
+    public string Name => "Ledger";
+
+    public Task<AcquirerResult> ChargeCardAsync(CardCharge charge, CancellationToken cancellationToken)
+    {
+        if (faults.Strike("before the acquirer")) throw new SimulatedCrash("before the acquirer was asked");
+        var result = ledger.Charge(charge);
+        if (faults.Strike("after the acquirer")) throw new SimulatedCrash("after the acquirer took the money");
+        return Task.FromResult(result);
+    }
+
+    public Task<AcquirerResult> CompleteChallengeAsync(string reference, bool passed, CancellationToken cancellationToken) => throw new NotSupportedException();
+    public Task<AcquirerResult> CaptureAsync(string reference, long amountMinor, string idempotencyKey, CancellationToken cancellationToken) => throw new NotSupportedException();
+    public Task<AcquirerResult> VoidAsync(string reference, string idempotencyKey, CancellationToken cancellationToken) => throw new NotSupportedException();
+    public Task<AcquirerResult> RefundAsync(string reference, long amountMinor, string idempotencyKey, CancellationToken cancellationToken) => throw new NotSupportedException();
+    public Task<AcquirerResult> ChargeEftAsync(EftCharge charge, CancellationToken cancellationToken) => throw new NotSupportedException();
+}
+
+/// <summary>
+/// In front of Azurite: a write either dies before it is sent (the process crashed there) or lands and loses its
+/// answer (the storage client retries and meets its own write); a queue send dies after the commit it follows.
+/// </summary>
+public sealed class CrashingStorageHandler(FaultPlan faults) : DelegatingHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var path = request.RequestUri!.AbsolutePath;
+        var write = request.Method != HttpMethod.Get;
+        var kind = path.EndsWith("/messages", StringComparison.Ordinal) ? "queue send" : path.EndsWith("$batch", StringComparison.Ordinal) ? "commit" : "write";
+        if (write && faults.Strike($"{kind} crash")) throw new SimulatedCrash($"before a {kind}");
+        var lose = write && kind != "queue send" && faults.Strike($"{kind} answer lost");
+        var response = await base.SendAsync(request, cancellationToken);
+        if (!lose) return response;
+        response.Dispose();
+        return new HttpResponseMessage(HttpStatusCode.ServiceUnavailable) { RequestMessage = request };
+    }
+}
