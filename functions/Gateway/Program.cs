@@ -54,6 +54,7 @@ app.MapUsers();
 app.MapApiKeys();
 app.MapPayments();
 app.MapTransactions();
+app.MapCards();
 app.MapWebhooks();
 app.MapHostedPages();
 app.MapExpress();

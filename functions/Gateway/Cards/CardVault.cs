@@ -50,6 +50,36 @@ public sealed class CardVault(GatewayTables tables, CardCipher cipher)
         TableOperation.Delete(PaymentRows.Partition(card.OrganisationId), StoredCard.ReferenceRow(card.MerchantReference)),
     ];
 
+    /// <summary>How long a remembered card waits for the merchant to tokenise it (<c>POST customer-token</c>).</summary>
+    public static readonly TimeSpan CaptureLifetime = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// The card of a hosted payment made with "Remember this card", sealed under its merchant reference, to be written
+    /// with the payment's transaction; a later payment with the same reference replaces it. Never a CVV.
+    /// </summary>
+    public TableOperation Capture(long organisationId, string merchantReference, CardDetails card, long transactionId, DateTimeOffset now)
+    {
+        var row = StoredCard.CaptureRow(merchantReference);
+        var (keyId, sealedNumber) = cipher.Seal(card.Number, CaptureContext(organisationId, row));
+        return TableOperation.UpsertReplace(new TableEntity(PaymentRows.Partition(organisationId), row)
+        {
+            ["Kind"] = "card-capture", ["KeyId"] = keyId, ["SealedNumber"] = sealedNumber,
+            ["ExpiryMonth"] = card.ExpiryMonth, ["ExpiryYear"] = card.ExpiryYear, ["Holder"] = card.Holder,
+            ["TransactionId"] = transactionId, ["Created"] = now, ["Expires"] = now + CaptureLifetime,
+        });
+    }
+
+    public Task<TableEntity?> GetCaptureAsync(long organisationId, string merchantReference, CancellationToken cancellationToken) =>
+        tables.Payments.GetAsync(PaymentRows.Partition(organisationId), StoredCard.CaptureRow(merchantReference), ct: cancellationToken);
+
+    /// <summary>The captured card, opened only to be sealed again as a stored card (its sealing is bound to the capture row).</summary>
+    public CardDetails OpenCapture(long organisationId, TableEntity capture) =>
+        new(cipher.Open(capture.GetString("KeyId")!, capture.GetString("SealedNumber")!, CaptureContext(organisationId, capture.RowKey)),
+            (int)(capture.GetInt64("ExpiryMonth") ?? 1), (int)(capture.GetInt64("ExpiryYear") ?? 2000), Cvv: "", capture.GetString("Holder"));
+
+    private static string CaptureContext(long organisationId, string row) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"capture|{organisationId}|{row}");
+
     /// <summary>The card to charge: its number opened for this call only, with no CVV (token payments carry none).</summary>
     public CardDetails Open(StoredCard card) =>
         new(cipher.Open(card.KeyId, card.SealedNumber, StoredCard.SealContext(card.OrganisationId, card.Guid)),
