@@ -56,6 +56,7 @@ app.MapUsers();
 app.MapApiKeys();
 app.MapPayments();
 app.MapTransactions();
+app.MapCards();
 app.MapSchedules();
 app.MapWebhooks();
 app.MapHostedPages();

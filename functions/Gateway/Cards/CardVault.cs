@@ -7,7 +7,12 @@ namespace Gateway.Cards;
 /// <summary>Stored cards: sealing a card into a token, finding it by guid or merchant reference, and opening it to charge.</summary>
 public sealed class CardVault(GatewayTables tables, CardCipher cipher)
 {
-    public async Task<StoredCard?> GetAsync(long organisationId, Guid guid, CancellationToken cancellationToken)
+    /// <summary>A card the merchant has (not deleted).</summary>
+    public async Task<StoredCard?> GetAsync(long organisationId, Guid guid, CancellationToken cancellationToken) =>
+        await GetStoredAsync(organisationId, guid, cancellationToken) is { Deleted: null } card ? card : null;
+
+    /// <summary>The card's row, also while a deleted card is kept for a scheduled charge still in flight.</summary>
+    public async Task<StoredCard?> GetStoredAsync(long organisationId, Guid guid, CancellationToken cancellationToken)
     {
         var e = await tables.Payments.GetAsync(PaymentRows.Partition(organisationId), StoredCard.Row(guid), ct: cancellationToken);
         return e is null ? null : StoredCard.FromEntity(organisationId, e);
@@ -44,11 +49,46 @@ public sealed class CardVault(GatewayTables tables, CardCipher cipher)
         }),
     ];
 
-    public static IEnumerable<TableOperation> Deletes(StoredCard card) =>
+    /// <summary>
+    /// Deletes the card and frees its merchant reference. With <paramref name="keep"/> (its schedules may have a charge
+    /// in flight) the row stays, marked deleted, until the runner has finished with it; otherwise it goes at once.
+    /// </summary>
+    public static IEnumerable<TableOperation> Deletes(StoredCard card, bool keep, DateTimeOffset now) =>
     [
-        TableOperation.Delete(PaymentRows.Partition(card.OrganisationId), StoredCard.Row(card.Guid), card.ETag ?? "*"),
+        keep ? TableOperation.Replace((card with { Deleted = now }).ToEntity(), card.ETag!)
+            : TableOperation.Delete(PaymentRows.Partition(card.OrganisationId), StoredCard.Row(card.Guid), card.ETag!),
         TableOperation.Delete(PaymentRows.Partition(card.OrganisationId), StoredCard.ReferenceRow(card.MerchantReference)),
     ];
+
+    /// <summary>How long a remembered card waits for the merchant to tokenise it (<c>POST customer-token</c>).</summary>
+    public static readonly TimeSpan CaptureLifetime = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// The card of a hosted payment made with "Remember this card", sealed under its merchant reference, to be written
+    /// with the payment's transaction; a later payment with the same reference replaces it. Never a CVV.
+    /// </summary>
+    public TableOperation Capture(long organisationId, string merchantReference, CardDetails card, long transactionId, DateTimeOffset now)
+    {
+        var row = StoredCard.CaptureRow(merchantReference);
+        var (keyId, sealedNumber) = cipher.Seal(card.Number, CaptureContext(organisationId, row));
+        return TableOperation.UpsertReplace(new TableEntity(PaymentRows.Partition(organisationId), row)
+        {
+            ["Kind"] = "card-capture", ["KeyId"] = keyId, ["SealedNumber"] = sealedNumber,
+            ["ExpiryMonth"] = card.ExpiryMonth, ["ExpiryYear"] = card.ExpiryYear, ["Holder"] = card.Holder,
+            ["TransactionId"] = transactionId, ["Created"] = now, ["Expires"] = now + CaptureLifetime,
+        });
+    }
+
+    public Task<TableEntity?> GetCaptureAsync(long organisationId, string merchantReference, CancellationToken cancellationToken) =>
+        tables.Payments.GetAsync(PaymentRows.Partition(organisationId), StoredCard.CaptureRow(merchantReference), ct: cancellationToken);
+
+    /// <summary>The captured card, opened only to be sealed again as a stored card (its sealing is bound to the capture row).</summary>
+    public CardDetails OpenCapture(long organisationId, TableEntity capture) =>
+        new(cipher.Open(capture.GetString("KeyId")!, capture.GetString("SealedNumber")!, CaptureContext(organisationId, capture.RowKey)),
+            (int)(capture.GetInt64("ExpiryMonth") ?? 1), (int)(capture.GetInt64("ExpiryYear") ?? 2000), Cvv: "", capture.GetString("Holder"));
+
+    private static string CaptureContext(long organisationId, string row) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"capture|{organisationId}|{row}");
 
     /// <summary>The card to charge: its number opened for this call only, with no CVV (token payments carry none).</summary>
     public CardDetails Open(StoredCard card) =>

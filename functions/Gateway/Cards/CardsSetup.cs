@@ -11,6 +11,7 @@ public static class CardsSetup
             .ValidateOnStart();
         services.AddSingleton<CardCipher>();
         services.AddSingleton<CardVault>();
+        services.AddSingleton<CardTokens>();
         return services;
     }
 }

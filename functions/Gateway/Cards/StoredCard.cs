@@ -61,6 +61,10 @@ public sealed record StoredCard
     /// <summary>A merchant reference names at most one stored card per organisation: this row is inserted with the card.</summary>
     public static string ReferenceRow(string merchantReference) => "cref-" + Convert.ToHexStringLower(Encoding.UTF8.GetBytes(merchantReference));
 
+    /// <summary>The card remembered on the hosted page for a merchant reference, waiting to be tokenised.</summary>
+    public static string CaptureRow(string merchantReference) => CapturePrefix + Convert.ToHexStringLower(Encoding.UTF8.GetBytes(merchantReference));
+    public const string CapturePrefix = "ccap-";
+
     public TableEntity ToEntity()
     {
         var e = new TableEntity(PaymentRows.Partition(OrganisationId), Row(Guid))

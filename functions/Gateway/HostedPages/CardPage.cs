@@ -1,4 +1,5 @@
 using Gateway.Api;
+using Gateway.Cards;
 using Gateway.Payments;
 using Gateway.Platform;
 
@@ -23,6 +24,7 @@ public static class CardPage
         {
             var payment = await r.OpenPayableAsync();
             if (payment.Key.PaymentType == PaymentTypes.Eft) return new PageRedirect(EftPage.OtherPage(r, "eft"));
+            if (payment.Key.CardToken is not null) return SavedCardForm(r, payment, await r.Hosted.SavedCardAsync(payment.Key, r.Aborted));
             return Form(r, payment, new CardInput(null, null, r.Query("remember_card") == "1"), problem: null);
         }
 
@@ -31,6 +33,8 @@ public static class CardPage
         r.Guard.RequireToken(form, key, Step);
         var paying = await r.OpenPayableAsync();
         if (form.Text("action", 16) == "cancel") return r.Finish(await r.Hosted.CancelAsync(paying, PaymentTypes.Card, PageRequest.Uncancellable));
+        // A key with a stored card pays only with that card: card fields posted with it are ignored, never charged.
+        if (paying.Key.CardToken is not null) return r.Finish(await r.Hosted.PayByTokenAsync(paying, PageRequest.Uncancellable));
 
         var input = new CardInput(SafeText(form, "holder", 64), SafeText(form, "expiry", 8), form.Text("remember_card", 5) == "1");
         CardDetails card;
@@ -66,6 +70,26 @@ public static class CardPage
     {
         var colon = message.IndexOf(": ", StringComparison.Ordinal);
         return colon > 0 && Labels.TryGetValue(message[..colon], out var label) ? $"{label} {message[(colon + 2)..]}" : message;
+    }
+
+    /// <summary>The merchant's stored card for this key, shown masked (first six, last four), with a Pay button.</summary>
+    private static HtmlPage SavedCardForm(PageRequest r, HostedPayment payment, StoredCard? card)
+    {
+        if (card is null) return r.Error(StatusCodes.Status409Conflict, "The saved card of this payment no longer exists.");
+        var body = Html.Of($"""
+            <h1>Pay by card</h1>
+            {PageRequest.Summary(payment)}
+            <form method="post" action="{r.SelfUrl}">
+            {Html.Hidden("step", Step)}{r.Guard.Field(payment.Key.Key, Step)}
+            <p>Pay with your saved card:</p>
+            <dl class="summary">
+            <dt>Card</dt><dd class="saved-card">{card.Brand} {card.Masked}</dd>
+            <dt>Expires</dt><dd class="saved-card-expiry">{card.ExpiryText}</dd>
+            </dl>
+            {EftPage.Actions($"Pay {Money.Display(payment.Key.AmountMinor, payment.Key.Currency)}")}
+            </form>
+            """);
+        return r.Page("Pay by card", body, formTargets: r.FormTargets(payment.Key));
     }
 
     private static HtmlPage Form(PageRequest r, HostedPayment payment, CardInput input, string? problem)

@@ -54,6 +54,15 @@ public static class Functions
     public static readonly HttpFunction TransactionExport = new("TransactionExport", Get, "api/v1/export/gateway-transactions");
     public static readonly TimerFunction PaymentSweep = new("PaymentSweep", "0 */5 * * * *", typeof(PaymentSweep));
 
+    // Card vault and token payments
+    public static readonly HttpFunction CardTokenCreate = new("CardTokenCreate", Post, "api/v1/customer-token");
+    public static readonly HttpFunction CardTokenDirect = new("CardTokenDirect", Post, "api/v1/customer-token/direct");
+    public static readonly HttpFunction CardTokenView = new("CardTokenView", Get, "api/v1/customer-token/{reference}");
+    public static readonly HttpFunction CardTokenDelete = new("CardTokenDelete", Delete, "api/v1/customer-token/{reference}");
+    public static readonly HttpFunction CardTokenPay = new("CardTokenPay", Post, "api/v1/customer-token/{guid}/pay");
+    public static readonly HttpFunction CardTokenAuth = new("CardTokenAuth", Post, "api/v1/customer-token/{guid}/auth");
+    public static readonly HttpFunction CardEnquiry = new("CardEnquiry", Post, "api/v1/card-enquiry");
+
     // Webhooks. The delivery queue is the outbox's, named by the Payments:EventQueue setting (a binding expression the
     // host resolves from app settings, and the local runner from configuration).
     public static readonly QueueFunction WebhookDelivery = new("WebhookDelivery", "%Payments:EventQueue%", typeof(WebhookDelivery));
@@ -97,6 +106,7 @@ public static class Functions
         ApiKeyCreate, ApiKeyList, ApiKeyRevoke, TokenSweep,
         PaymentKeyCreate, PayDirect, PayAuth, PaySettle, PayReverse,
         TransactionView, TransactionFind, TransactionRefund, OrganisationTransactionList, UserTransactionList, TransactionExport, PaymentSweep,
+        CardTokenCreate, CardTokenDirect, CardTokenView, CardTokenDelete, CardTokenPay, CardTokenAuth, CardEnquiry,
         WebhookDelivery, WebhookSweep, TransactionWebhooks, WebhookResend, WebhookEventView, WebhookRedeliver, WebhookFailedList,
         ScheduleCreate, ScheduleReplace, ScheduleView, ScheduleDeleteForCard, ScheduleDelete, ScheduleOrganisationList, PaymentScheduleRunner,
         EftPage, CardPage, ThreeDsPage, ReceiptPage, CheckoutScript,

@@ -45,7 +45,13 @@ public interface IAcquirer
     Task<AcquirerResult> RefundAsync(string reference, long amountMinor, string idempotencyKey, CancellationToken cancellationToken);
 
     Task<AcquirerResult> ChargeEftAsync(EftCharge charge, CancellationToken cancellationToken);
+
+    /// <summary>Whether the issuer would accept the card (hot-card and fraud lists, expiry), without moving money.</summary>
+    Task<CardEnquiry> EnquireCardAsync(CardDetails card, CancellationToken cancellationToken);
 }
+
+/// <summary>The acquirer's view of a card: the documents' <c>{card_valid, message}</c>.</summary>
+public sealed record CardEnquiry(bool Valid, string Message);
 
 /// <summary>The acquirer could not be reached or gave no usable answer; the payment's outcome is unknown to it.</summary>
 public sealed class AcquirerUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

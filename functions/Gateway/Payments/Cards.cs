@@ -34,12 +34,22 @@ public sealed record CardDetails(string Number, int ExpiryMonth, int ExpiryYear,
     public static CardDetails Read(FormSection form, DateTimeOffset now, TimeZoneInfo zone,
         string panField = "pan", string expiryField = "expiry", string cvvField = "cvv", string? holder = null)
     {
+        var (card, problem) = Check(form, now, zone, panField, expiryField, cvvField, holder);
+        return problem is null ? card! : throw ApiException.BadRequest(problem.Field, problem.Problem);
+    }
+
+    /// <summary>
+    /// The rules of <see cref="Read"/>, for callers that report an unusable card rather than refuse the request (the
+    /// card enquiry): a number failing Luhn or of the wrong length, or an expiry in the past, comes back as the
+    /// problem; a missing or malformed field (letters, a month 13, a 2-digit CVV) still throws the 400.
+    /// </summary>
+    public static (CardDetails? Card, CardProblem? Problem) Check(FormSection form, DateTimeOffset now, TimeZoneInfo zone,
+        string panField = "pan", string expiryField = "expiry", string cvvField = "cvv", string? holder = null)
+    {
         var pan = (form.TextOrNumber(panField, 32) ?? throw ApiException.BadRequest(form.FieldName(panField), "is required."))
             .Replace(" ", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal);
-        if (pan.Length is < 12 or > 19 || !pan.All(char.IsAsciiDigit) || !PassesLuhn(pan))
-        {
-            throw ApiException.BadRequest(form.FieldName(panField), "is not a valid card number.");
-        }
+        if (pan.Length == 0 || !pan.All(char.IsAsciiDigit)) throw ApiException.BadRequest(form.FieldName(panField), "is not a valid card number.");
+        CardProblem? problem = pan.Length is < 12 or > 19 || !PassesLuhn(pan) ? new CardProblem(form.FieldName(panField), "is not a valid card number.") : null;
 
         var expiry = form.TextOrNumber(expiryField, 8) ?? throw ApiException.BadRequest(form.FieldName(expiryField), "is required.");
         if (expiry.Length == 3) expiry = "0" + expiry; // a JSON number loses the leading zero of 0129
@@ -53,7 +63,7 @@ public sealed record CardDetails(string Number, int ExpiryMonth, int ExpiryYear,
         var today = TimeZoneInfo.ConvertTime(now, zone);
         if (year < today.Year || (year == today.Year && month < today.Month))
         {
-            throw ApiException.BadRequest(form.FieldName(expiryField), "is in the past: the card has expired.");
+            problem ??= new CardProblem(form.FieldName(expiryField), "is in the past: the card has expired.");
         }
 
         var cvv = form.TextOrNumber(cvvField, 8) ?? throw ApiException.BadRequest(form.FieldName(cvvField), "is required.");
@@ -61,7 +71,7 @@ public sealed record CardDetails(string Number, int ExpiryMonth, int ExpiryYear,
         {
             throw ApiException.BadRequest(form.FieldName(cvvField), "must be 3 or 4 digits.");
         }
-        return new CardDetails(pan, month, year, cvv, holder);
+        return problem is null ? (new CardDetails(pan, month, year, cvv, holder), null) : (null, problem);
     }
 
     public static bool PassesLuhn(string digits)
@@ -76,3 +86,6 @@ public sealed record CardDetails(string Number, int ExpiryMonth, int ExpiryYear,
         return sum % 10 == 0;
     }
 }
+
+/// <summary>Why a well-formed card cannot be used: the field at fault, and the problem in the API's words.</summary>
+public sealed record CardProblem(string Field, string Problem);

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Gateway.Api;
+using Gateway.Cards;
 using Gateway.Identity;
+using Gateway.Platform;
 using Gateway.Storage;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
@@ -21,7 +23,7 @@ public sealed record HostedOutcome(PaymentTransaction Transaction, string Redire
 /// <see cref="HoldTime"/>, and the next attempt reuses its transaction id so the acquirer sees the same payment.
 /// </summary>
 public sealed class HostedPayments(PaymentStore store, PaymentService payments, AcquirerRouter acquirers, IdentityStore identity,
-    IOptions<PaymentOptions> options)
+    CardVault vault, TimeProvider time, IOptions<PaymentOptions> options)
 {
     public static readonly TimeSpan HoldTime = TimeSpan.FromMinutes(2);
 
@@ -37,11 +39,41 @@ public sealed class HostedPayments(PaymentStore store, PaymentService payments, 
         return paymentKey is null || organisation is null ? null : new HostedPayment(paymentKey, organisation);
     }
 
-    /// <summary>Pays the opened key (see <see cref="OpenAsync"/>; the page that takes the payment has just opened it).</summary>
+    /// <summary>
+    /// Pays the opened key (see <see cref="OpenAsync"/>; the page that takes the payment has just opened it). With
+    /// <paramref name="rememberCard"/>, an approved payment (or one at its challenge) captures the card, sealed, in
+    /// the same write, for the merchant to tokenise (see <see cref="CardVault.Capture"/>).
+    /// </summary>
     public Task<HostedOutcome> PayByCardAsync(HostedPayment key, CardDetails card, bool rememberCard, CancellationToken cancellationToken) =>
         AttemptAsync(key, PaymentTypes.Card, "Credit Card", rememberCard,
             (acquirer, id, k) => acquirer.ChargeCardAsync(new CardCharge($"txn-{id}", card, k.AmountMinor, k.Currency, Capture: !k.IsAuthorisation), cancellationToken),
-            k => Responses.ForCard(card, k.AmountMinor, k.Currency), cancellationToken);
+            k => Responses.ForCard(card, k.AmountMinor, k.Currency), cancellationToken,
+            with: t => rememberCard && t.Status != TransactionStatus.Failed ? vault.Capture(t.OrganisationId, t.MerchantReference, card, t.Id, time.GetUtcNow()) : null);
+
+    /// <summary>The stored card a key pays with (<c>card_token</c>), if it still exists.</summary>
+    public async Task<StoredCard?> SavedCardAsync(PaymentKey key, CancellationToken cancellationToken) =>
+        key.CardToken is { } guid ? await vault.GetAsync(key.OrganisationId, guid, cancellationToken) : null;
+
+    /// <summary>
+    /// Pays a key that names a stored card. 3-D Secure only when the key allows it (<c>card_token_3ds=1</c>): without,
+    /// the issuer's challenge is a decline, as the cardholder may not be there to answer it.
+    /// </summary>
+    public async Task<HostedOutcome> PayByTokenAsync(HostedPayment payment, CancellationToken cancellationToken)
+    {
+        var stored = await SavedCardAsync(payment.Key, cancellationToken) ?? throw ApiException.Conflict("The saved card of this payment no longer exists.");
+        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(payment.Organisation.Now(time), ApiTime.Zone(payment.Organisation.TimeZone)).DateTime);
+        if (stored.IsExpired(today)) throw ApiException.Conflict($"The saved card expired in {stored.ExpiryText}.");
+        var card = vault.Open(stored);
+        return await AttemptAsync(payment, PaymentTypes.Card, "Credit Card", rememberCard: false,
+            async (acquirer, id, k) =>
+            {
+                var result = await acquirer.ChargeCardAsync(new CardCharge($"txn-{id}", card, k.AmountMinor, k.Currency, Capture: !k.IsAuthorisation), cancellationToken);
+                return result.Outcome == AcquirerOutcome.ChallengeRequired && !k.CardToken3ds
+                    ? PaymentService.DeclineChallenge(result, "3-D Secure authentication required, and it is off for this token payment (card_token_3ds)")
+                    : result;
+            },
+            k => Responses.ForCard(card, k.AmountMinor, k.Currency, stored.Guid), cancellationToken, cardGuid: stored.Guid);
+    }
 
     public Task<HostedOutcome> PayByEftAsync(HostedPayment key, string bank, string account, CancellationToken cancellationToken) =>
         AttemptAsync(key, PaymentTypes.Eft, "EFT", rememberCard: false,
@@ -59,7 +91,8 @@ public sealed class HostedPayments(PaymentStore store, PaymentService payments, 
     public const string CancelledReason = "Cancelled by payer";
 
     private async Task<HostedOutcome> AttemptAsync(HostedPayment payment, string paymentType, string service, bool rememberCard,
-        Func<IAcquirer, long, PaymentKey, Task<AcquirerResult>>? charge, Func<PaymentKey, JsonObject> response, CancellationToken cancellationToken)
+        Func<IAcquirer, long, PaymentKey, Task<AcquirerResult>>? charge, Func<PaymentKey, JsonObject> response, CancellationToken cancellationToken,
+        Func<PaymentTransaction, TableOperation?>? with = null, Guid? cardGuid = null)
     {
         var (key, organisation) = payment;
         if (key.PaymentType is { } only && only != paymentType) throw ApiException.BadRequest($"This payment can only be made by {only}.");
@@ -82,7 +115,7 @@ public sealed class HostedPayments(PaymentStore store, PaymentService payments, 
             AmountMinor = key.AmountMinor, Currency = key.Currency, MerchantReference = key.MerchantReference,
             CustomerReference = key.CustomerReference, GatewayReference = Guid.NewGuid().ToString(), PaymentKey = key.Key,
             Created = now, IsDemo = key.IsDemo, IsAuthorisation = key.IsAuthorisation && paymentType == PaymentTypes.Card,
-            NotifyUrl = key.NotifyUrl, RememberCard = rememberCard, Response = response(key),
+            NotifyUrl = key.NotifyUrl, RememberCard = rememberCard, CardGuid = cardGuid, Response = response(key),
         };
         var transaction = await payments.WithOutcomeAsync(draft, result, cancellationToken);
         var after = transaction.Status switch
@@ -91,7 +124,7 @@ public sealed class HostedPayments(PaymentStore store, PaymentService payments, 
             TransactionStatus.Failed => held with { State = PaymentKeyStates.Open, HeldUntil = null },
             _ => held with { State = PaymentKeyStates.Paid, HeldUntil = null },
         };
-        await payments.CreateAsync(transaction, [TableOperation.Replace(after.ToEntity(), held.ETag!)], cancellationToken);
+        await payments.CreateAsync(transaction, [TableOperation.Replace(after.ToEntity(), held.ETag!), with?.Invoke(transaction)], cancellationToken);
         return new HostedOutcome(transaction, RedirectFor(after, transaction));
     }
 
@@ -123,7 +156,7 @@ public sealed class HostedPayments(PaymentStore store, PaymentService payments, 
             ? await store.GetAsync(lookup.Value.OrganisationId, transactionId, cancellationToken)
             : null;
         if (transaction is null || transaction.ThreeDsSession != session) throw ApiException.NotFound("This authentication session is not valid.");
-        var key = transaction.Service == "Direct" ? null : await store.GetKeyAsync(transaction.OrganisationId, transaction.PaymentKey, cancellationToken);
+        var key = transaction.Service is PaymentService.DirectService or PaymentService.TokenService ? null : await store.GetKeyAsync(transaction.OrganisationId, transaction.PaymentKey, cancellationToken);
         return (transaction, key);
     }
 

@@ -57,15 +57,14 @@ public static class PaymentFields
         {
             throw ApiException.BadRequest(form.FieldName("payment_type"), "must be eft or credit_card.");
         }
-        // Tokens name a stored card or EFT mandate; the vault that stores them is not part of this gateway yet,
-        // so no token can be valid, and saying so beats silently ignoring it.
-        foreach (var token in new[] { "card_token", "eft_token" })
-        {
-            if (form.Text(token, 64) is not null) throw ApiException.BadRequest(form.FieldName(token), "does not name a stored token.");
-        }
-
-        // Only meaningful with a card token (see above), but still a checked field.
-        Flag(form, "card_token_3ds");
+        // EFT mandates are not stored by this gateway, so no eft_token can be valid, and saying so beats ignoring it.
+        if (form.Text("eft_token", 64) is not null) throw ApiException.BadRequest(form.FieldName("eft_token"), "does not name a stored token.");
+        // A card token is a stored card's guid; that it is one of this organisation's is checked by the caller (a read).
+        Guid? cardToken = form.Text("card_token", 64) is not { } token ? null
+            : paymentType != PaymentTypes.Card ? throw ApiException.BadRequest(form.FieldName("card_token"), "can only be sent with payment_type credit_card.")
+            : Guid.TryParse(token, out var guid) ? guid
+            : throw ApiException.BadRequest(form.FieldName("card_token"), "does not name a stored card.");
+        var cardToken3ds = Flag(form, "card_token_3ds");
 
         var customerBank = form.Text("customer_bank", 32);
         if (customerBank is not null && Banks.Find(customerBank) is null)
@@ -94,6 +93,8 @@ public static class PaymentFields
             DefaultBeneficiaryReference = form.Text("default_beneficiary_reference", MaxReferenceLength),
             Beneficiary = ReadBeneficiary(form, organisation.ApiSalt),
             IsAuthorisation = Flag(form, "is_authorisation") && paymentType != PaymentTypes.Eft,
+            CardToken = cardToken,
+            CardToken3ds = cardToken3ds,
             IsDemo = organisation.Mode == OrganisationModes.Test,
             Created = now,
             Expires = now + lifetime,

@@ -8,7 +8,7 @@ public sealed record PaymentKeyForm(
     decimal Amount, string MerchantReference, string? CustomerReference, string? SuccessUrl, string? ErrorUrl, string? CancelUrl,
     string? NotifyUrl, string? PendingUrl, string? PaymentType, string? CurrencyCode, string? CustomerBank,
     string? ListedBeneficiaryAccount, string? DefaultBeneficiaryReference, string? BeneficiaryAccountNumber, string? BeneficiaryName,
-    string? BeneficiaryAccountType, string? BeneficiaryBank, string? Hash, int? IsAuthorisation, int? CardToken3ds);
+    string? BeneficiaryAccountType, string? BeneficiaryBank, string? Hash, int? IsAuthorisation, Guid? CardToken, int? CardToken3ds);
 
 public sealed record DirectPaymentForm(
     string Pan, string Expiry, string Cvv, decimal Amount, string MerchantReference, string? FirstName, string? LastName,

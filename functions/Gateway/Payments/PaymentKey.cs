@@ -48,6 +48,10 @@ public sealed record PaymentKey
     public string? DefaultBeneficiaryReference { get; init; }
     public Beneficiary? Beneficiary { get; init; }
     public bool IsAuthorisation { get; init; }
+
+    /// <summary>A stored card of the organisation to pay with (<c>card_token</c>), and whether 3-D Secure may be asked.</summary>
+    public Guid? CardToken { get; init; }
+    public bool CardToken3ds { get; init; }
     public required bool IsDemo { get; init; }
     public required DateTimeOffset Created { get; init; }
     public required DateTimeOffset Expires { get; init; }
@@ -86,6 +90,8 @@ public sealed record PaymentKey
             ["DefaultBeneficiaryReference"] = DefaultBeneficiaryReference,
             ["Beneficiary"] = Beneficiary is null ? null : JsonSerializer.Serialize(Beneficiary),
             ["IsAuthorisation"] = IsAuthorisation,
+            ["CardToken"] = CardToken,
+            ["CardToken3ds"] = CardToken3ds,
             ["IsDemo"] = IsDemo,
             ["Created"] = Created,
             ["Expires"] = Expires,
@@ -120,6 +126,8 @@ public sealed record PaymentKey
         DefaultBeneficiaryReference = e.GetString("DefaultBeneficiaryReference"),
         Beneficiary = e.GetString("Beneficiary") is { } b ? JsonSerializer.Deserialize<Beneficiary>(b) : null,
         IsAuthorisation = e.GetBoolean("IsAuthorisation") ?? false,
+        CardToken = e.GetGuid("CardToken"),
+        CardToken3ds = e.GetBoolean("CardToken3ds") ?? false,
         IsDemo = e.GetBoolean("IsDemo") ?? false,
         Created = e.GetDateTimeOffset("Created")!.Value,
         Expires = e.GetDateTimeOffset("Expires")!.Value,

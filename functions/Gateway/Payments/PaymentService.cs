@@ -6,9 +6,19 @@ using Microsoft.Extensions.Options;
 
 namespace Gateway.Payments;
 
-/// <summary>A server-to-server card payment (<c>pay/direct</c>, or <c>pay/auth</c> when <see cref="Authorise"/>).</summary>
+/// <summary>
+/// A server-to-server card payment (<c>pay/direct</c>, or <c>pay/auth</c> when <see cref="Authorise"/>), or one with a
+/// stored card (<see cref="CardGuid"/> set, service <c>Token</c>).
+/// </summary>
 public sealed record DirectPayment(
-    CardDetails Card, long AmountMinor, string Currency, string MerchantReference, string? ReturnUrl, string? NotifyUrl, bool Authorise);
+    CardDetails Card, long AmountMinor, string Currency, string MerchantReference, string? ReturnUrl, string? NotifyUrl, bool Authorise)
+{
+    public string Service { get; init; } = PaymentService.DirectService;
+    public Guid? CardGuid { get; init; }
+
+    /// <summary>The request field that gives the cardholder's way back from 3-D Secure (named in the decline without it).</summary>
+    public string ReturnUrlField { get; init; } = "return_url";
+}
 
 /// <summary>
 /// Payments and their state changes. Each change is one entity-group transaction in the organisation's partition:
@@ -21,13 +31,25 @@ public sealed class PaymentService(
 {
     public const string TransactionSequence = "transaction";
     public const int MaxAttempts = 100;
+    public const string DirectService = "Direct";
+    public const string TokenService = "Token";
 
     public DateTimeOffset Now => time.GetUtcNow();
 
     public Task<long> NextIdAsync(CancellationToken cancellationToken) => ids.NextAsync(TransactionSequence, cancellationToken);
 
-    public async Task<StoredResponse> PayDirectAsync(Caller caller, Organisation organisation, DirectPayment payment,
-        IdempotencyScope scope, CancellationToken cancellationToken)
+    public Task<StoredResponse> PayDirectAsync(Caller caller, Organisation organisation, DirectPayment payment,
+        IdempotencyScope scope, CancellationToken cancellationToken) =>
+        PayCardAsync(caller, organisation, payment, scope,
+            (t, zone) => StoredResponse.Ok(new PaymentResult("result", null, TransactionView.From(t, zone))), cancellationToken);
+
+    /// <summary>
+    /// Charges a card server to server (entered, or opened from the vault): the transaction and the response kept for
+    /// retries in one write. A 3-D Secure challenge answers <c>3ds_redirect</c>; any decided payment answers
+    /// <paramref name="decided"/>'s shape.
+    /// </summary>
+    public async Task<StoredResponse> PayCardAsync(Caller caller, Organisation organisation, DirectPayment payment,
+        IdempotencyScope scope, Func<PaymentTransaction, TimeZoneInfo, StoredResponse> decided, CancellationToken cancellationToken)
     {
         var id = scope.ReservedId ?? await NextIdAsync(cancellationToken);
         var acquirer = acquirers.For(organisation.Mode == OrganisationModes.Test);
@@ -35,28 +57,24 @@ public sealed class PaymentService(
             new CardCharge($"txn-{id}", payment.Card, payment.AmountMinor, payment.Currency, Capture: !payment.Authorise), cancellationToken));
         if (result.Outcome == AcquirerOutcome.ChallengeRequired && payment.ReturnUrl is null)
         {
-            result = result with
-            {
-                Outcome = AcquirerOutcome.Declined, DeclineCode = "authentication_required",
-                ResponseText = "3-D Secure authentication required: send return_url to redirect the cardholder",
-            };
+            result = DeclineChallenge(result, $"3-D Secure authentication required: send {payment.ReturnUrlField} to redirect the cardholder");
         }
 
         var draft = new PaymentTransaction
         {
             Id = id, OrganisationId = organisation.Id, UserId = caller.User?.Id, Username = caller.User?.Username,
-            Status = TransactionStatus.Pending, PaymentType = PaymentTypes.Card, Service = "Direct", Gateway = acquirer.Name,
+            Status = TransactionStatus.Pending, PaymentType = PaymentTypes.Card, Service = payment.Service, Gateway = acquirer.Name,
             AmountMinor = payment.AmountMinor, Currency = payment.Currency, MerchantReference = payment.MerchantReference,
             GatewayReference = Guid.NewGuid().ToString(), PaymentKey = secrets.Sign("direct-payment-key", id.ToString(System.Globalization.CultureInfo.InvariantCulture))[..32],
             Created = Now, IsDemo = organisation.Mode == OrganisationModes.Test, IsAuthorisation = payment.Authorise,
-            ReturnUrl = payment.ReturnUrl, NotifyUrl = payment.NotifyUrl,
-            Response = Responses.ForCard(payment.Card, payment.AmountMinor, payment.Currency),
+            ReturnUrl = payment.ReturnUrl, NotifyUrl = payment.NotifyUrl, CardGuid = payment.CardGuid,
+            Response = Responses.ForCard(payment.Card, payment.AmountMinor, payment.Currency, payment.CardGuid),
         };
         var transaction = await WithOutcomeAsync(draft, result, cancellationToken);
         var zone = ApiTime.Zone(organisation.TimeZone);
         var response = transaction.Status == TransactionStatus.Pending
             ? StoredResponse.Ok(new ThreeDsRedirect("3ds_redirect", ThreeDsUrl(transaction), id.ToString(System.Globalization.CultureInfo.InvariantCulture)))
-            : StoredResponse.Ok(new PaymentResult("result", null, TransactionView.From(transaction, zone)));
+            : decided(transaction, zone);
         await CreateAsync(transaction, [scope.Complete(response), PaymentStore.IndexRow(organisation.Id, PaymentRows.PaymentKeyRow(transaction.PaymentKey), id)], cancellationToken);
         return response;
     }
@@ -81,6 +99,10 @@ public sealed class PaymentService(
             Reason = result.Approved ? null : result.ResponseText,
         };
     }
+
+    /// <summary>A challenge nobody can answer (no way back for the cardholder, or 3-D Secure off) is a decline.</summary>
+    public static AcquirerResult DeclineChallenge(AcquirerResult result, string reason) =>
+        result with { Outcome = AcquirerOutcome.Declined, DeclineCode = "authentication_required", ResponseText = reason };
 
     public string ThreeDsUrl(PaymentTransaction t) =>
         new Uri(options.Value.BaseUri, $"gatewaytransactions/3ds/?transactionID={t.Id}&session={t.ThreeDsSession}").ToString();

@@ -7,7 +7,8 @@ namespace Gateway.Payments;
 /// <summary>
 /// Timer function: finishes what interrupted requests left behind. 3-D Secure challenges nobody answered fail after
 /// <see cref="HostedPayments.ChallengeTime"/>; refunds, settles and reversals still in flight after
-/// <see cref="RefundGrace"/> are settled with the acquirer under their original key; idempotency records past their retention are deleted. Each step is
+/// <see cref="RefundGrace"/> are settled with the acquirer under their original key; idempotency records past their retention and cards remembered
+/// on the hosted page but not tokenised within a day are deleted. Each step is
 /// idempotent, so overlapping or repeated runs are harmless.
 /// </summary>
 public sealed class PaymentSweep(GatewayTables tables, PaymentService payments, RefundService refunds, AuthorisationService authorisations,
@@ -64,15 +65,20 @@ public sealed class PaymentSweep(GatewayTables tables, PaymentService payments, 
             }
         }
 
+        // Idempotency records past their retention, and remembered cards nobody tokenised within a day (sealed,
+        // but a card number kept without purpose is still one too many).
         var expired = 0;
-        var records = TableFilter.GreaterThanOrEqual("RowKey", "idem-").And(TableFilter.LessThan("RowKey", "idem."))
-            .And(TableFilter.LessThan("Expires", now));
-        await foreach (var row in tables.Payments.QueryAsync(new TableQuery(records, ["PartitionKey", "RowKey", "Expires"]), cancellationToken))
+        foreach (var prefix in new[] { "idem-", Cards.StoredCard.CapturePrefix })
         {
-            // If-Match: a request that took the key over since the query must keep its new hold.
-            if ((await tables.Payments.DeleteAsync(row.PartitionKey, row.RowKey, row.ETag!, cancellationToken)).IsSuccess) expired++;
+            var records = TableFilter.GreaterThanOrEqual("RowKey", prefix).And(TableFilter.LessThan("RowKey", prefix[..^1] + "."))
+                .And(TableFilter.LessThan("Expires", now));
+            await foreach (var row in tables.Payments.QueryAsync(new TableQuery(records, ["PartitionKey", "RowKey", "Expires"]), cancellationToken))
+            {
+                // If-Match: a request that took the key over (or a newer capture) since the query must keep its row.
+                if ((await tables.Payments.DeleteAsync(row.PartitionKey, row.RowKey, row.ETag!, cancellationToken)).IsSuccess) expired++;
+            }
         }
-        logger.LogInformation("Payment sweep: {Abandoned} abandoned challenges failed, {Resolved} refunds, settles and reversals resolved, {Expired} idempotency records deleted",
+        logger.LogInformation("Payment sweep: {Abandoned} abandoned challenges failed, {Resolved} refunds, settles and reversals resolved, {Expired} idempotency records and remembered cards deleted",
             abandoned, resolved, expired);
     }
 

@@ -1,4 +1,5 @@
 using Gateway.Api;
+using Gateway.Cards;
 using Gateway.Hosting;
 using Gateway.Identity;
 using Gateway.Platform;
@@ -49,11 +50,15 @@ public static class PaymentsApi
     }
 
     private static async Task<IResult> CreateKeyAsync(HttpContext http, RequestForm form, Caller caller, PaymentStore store, PaymentService payments,
-        Idempotency idempotency, WebhookUrls webhookUrls, IOptions<PaymentOptions> options, CancellationToken cancellationToken)
+        Idempotency idempotency, WebhookUrls webhookUrls, CardVault vault, IOptions<PaymentOptions> options, CancellationToken cancellationToken)
     {
         var organisation = caller.RequireOrganisation();
         var fields = PaymentFields.ReadPaymentKey(form.Root, caller, organisation, payments.Now, options.Value.PaymentKeyLifetime);
         await CheckNotifyUrlAsync(webhookUrls, fields.NotifyUrl, organisation, cancellationToken);
+        if (fields.CardToken is { } cardToken && await vault.GetAsync(organisation.Id, cardToken, cancellationToken) is null)
+        {
+            throw ApiException.BadRequest(form.Root.FieldName("card_token"), "does not name a stored card.");
+        }
         return await idempotency.RunAsync(http, organisation.Id, form, async scope =>
         {
             var key = fields with { Key = Secrets.Hex(16) };

@@ -21,7 +21,31 @@ public sealed class SimulatedAcquirer : IAcquirer
             ["4000000000000069"] = ("expired_card", "54", "Expired card"),
             ["4000000000000127"] = ("incorrect_cvc", "N7", "Incorrect CVC"),
             ["4000000000000119"] = ("processing_error", "96", "Processing error"),
+            ["4000000000009979"] = ("stolen_card", "43", "Stolen card"),
+            ["4100000000000019"] = ("fraudulent", "59", "Suspected fraud"),
         };
+
+    /// <summary>What a card enquiry says of the cards on hot-card or fraud lists, or expired at the issuer.</summary>
+    public static readonly IReadOnlyDictionary<string, string> EnquiryRefusals = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["4000000000009987"] = "Hot card: reported lost",
+        ["4000000000009979"] = "Hot card: reported stolen",
+        ["4100000000000019"] = "Card blocked: suspected fraud",
+        ["4000000000000069"] = "Card expired at the issuer",
+    };
+
+    /// <summary>
+    /// Numbers published for testing (these and Stripe's per-brand numbers): a live organisation's enquiry refuses them,
+    /// as the documents' example shows, since no real cardholder has one.
+    /// </summary>
+    public static bool IsTestCard(string number) =>
+        number == "4242424242424242" || number == ChallengeCard || CardDeclines.ContainsKey(number) || BrandTestCards.Contains(number);
+
+    private static readonly HashSet<string> BrandTestCards = new(StringComparer.Ordinal)
+    {
+        "4000056655665556", "5555555555554444", "2223003122003222", "5200828282828210", "5105105105105100",
+        "378282246310005", "371449635398431", "6011111111111117", "3056930009020004", "36227206271667",
+    };
 
     /// <summary>Always asks for a 3-D Secure challenge (Stripe's "authentication required" card).</summary>
     public const string ChallengeCard = "4000000000003220";
@@ -70,6 +94,9 @@ public sealed class SimulatedAcquirer : IAcquirer
             ? new AcquirerResult(AcquirerOutcome.Declined, decline.ResponseCode, decline.Text, decline.DeclineCode, null, reference)
             : Approved(reference));
     }
+
+    public Task<CardEnquiry> EnquireCardAsync(CardDetails card, CancellationToken cancellationToken) =>
+        Task.FromResult(EnquiryRefusals.TryGetValue(card.Number, out var refusal) ? new CardEnquiry(false, refusal) : new CardEnquiry(true, "Card is valid"));
 
     private static AcquirerResult Approved(string reference) =>
         new(AcquirerOutcome.Approved, "00", "Approved", null, AuthCode(reference), reference);

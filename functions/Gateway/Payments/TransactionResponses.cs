@@ -25,7 +25,8 @@ public sealed record TransactionView(
     [property: JsonPropertyName("call")] string Call,
     [property: JsonPropertyName("location")] string Location,
     [property: JsonPropertyName("signature")] string? Signature,
-    [property: JsonPropertyName("is_demo_transaction")] int IsDemoTransaction)
+    [property: JsonPropertyName("is_demo_transaction")] int IsDemoTransaction,
+    [property: JsonPropertyName("token"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Token = null)
 {
     public static TransactionView From(PaymentTransaction t, TimeZoneInfo zone) => new(
         t.Id,
@@ -47,7 +48,8 @@ public sealed record TransactionView(
         "",
         "",
         null,
-        t.IsDemo ? 1 : 0);
+        t.IsDemo ? 1 : 0,
+        t.CardGuid?.ToString());
 }
 
 /// <summary>One row of a transaction list: the documents' fields first, then status, currency and merchant reference.</summary>

@@ -70,6 +70,7 @@ public sealed class PaymentScheduleRunner(
         {
             if (schedule.State == ScheduleStates.Active) await ProcessAsync(run, organisation, schedule, stopNow: true, cancellationToken);
         }
+        await PurgeIfIdleAsync(organisation, cardGuid, cancellationToken);
     }
 
     private sealed class Run(string id)
@@ -140,7 +141,7 @@ public sealed class PaymentScheduleRunner(
     {
         var now = organisation.Now(time);
         var date = claimed.DateOf(index);
-        var card = await vault.GetAsync(organisation.Id, claimed.CardGuid, cancellationToken);
+        var card = await vault.GetStoredAsync(organisation.Id, claimed.CardGuid, cancellationToken);
         // A charge already in flight (a resumed claim) finishes on the card even if it has just been deleted: the
         // acquirer may have taken it. A new one on a deleted card stops the schedule instead.
         var stopped = card is null || (card.Deleted is not null && !resumed);
@@ -179,7 +180,7 @@ public sealed class PaymentScheduleRunner(
             AmountMinor = claimed.AmountMinor, Currency = claimed.Currency, MerchantReference = claimed.Reference,
             GatewayReference = Guid.NewGuid().ToString(),
             PaymentKey = secrets.Sign("schedule-payment-key", claimed.ChargeKey(index))[..32],
-            Created = now, IsDemo = organisation.Mode == OrganisationModes.Test,
+            Created = now, IsDemo = organisation.Mode == OrganisationModes.Test, CardGuid = claimed.CardGuid,
             Response = ResponseFor(card, claimed),
         };
         var transaction = await paymentService.WithOutcomeAsync(draft, result, cancellationToken);
@@ -233,7 +234,7 @@ public sealed class PaymentScheduleRunner(
     /// </summary>
     private async Task PurgeIfIdleAsync(Organisation organisation, Guid cardGuid, CancellationToken cancellationToken)
     {
-        if (await vault.GetAsync(organisation.Id, cardGuid, cancellationToken) is not { Deleted: not null } card) return;
+        if (await vault.GetStoredAsync(organisation.Id, cardGuid, cancellationToken) is not { Deleted: not null } card) return;
         var schedules = await store.ListAsync(organisation.Id, cardGuid, cancellationToken);
         if (schedules.Any(s => s.Claim is not null || s.State == ScheduleStates.Active)) return;
         await vault.PurgeAsync(card, cancellationToken);

@@ -54,7 +54,7 @@ public sealed class ScheduleService(ScheduleStore store, CardVault vault, Paymen
 
     /// <summary>The card, or 404: unknown, another organisation's, or deleted.</summary>
     public async Task<StoredCard> CardAsync(long organisationId, Guid guid, CancellationToken cancellationToken) =>
-        await vault.GetAsync(organisationId, guid, cancellationToken) is { Deleted: null } card ? card : throw CardNotFound();
+        await vault.GetAsync(organisationId, guid, cancellationToken) ?? throw CardNotFound();
 
     public static ApiException CardNotFound() => ApiException.NotFound("Card token not found.");
 

@@ -103,7 +103,7 @@ public static class SchedulesApi
         var cardGuid = ParseGuid(guid, ScheduleService.CardNotFound());
         var shown = (await store.ListAsync(organisation.Id, cardGuid, cancellationToken)).Where(s => ScheduleStates.IsShown(s.State)).ToList();
         // Stopped schedules of a deleted card stay viewable; a guid with neither card nor schedules is unknown.
-        if (shown.Count == 0 && await vault.GetAsync(organisation.Id, cardGuid, cancellationToken) is not { Deleted: null }) throw ScheduleService.CardNotFound();
+        if (shown.Count == 0 && await vault.GetAsync(organisation.Id, cardGuid, cancellationToken) is null) throw ScheduleService.CardNotFound();
         var views = new List<ScheduleView>();
         foreach (var s in shown)
         {

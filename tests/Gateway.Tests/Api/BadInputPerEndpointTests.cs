@@ -36,6 +36,10 @@ public sealed class BadInputPerEndpointTests(GatewayApp app) : IClassFixture<Gat
         { "POST", "/api/v1/organisation/{id}/api-key" },
         { "GET", "/api/v1/organisation/{id}/api-key" },
         { "DELETE", "/api/v1/organisation/{org}/api-key/{id}" },
+        { "GET", "/api/v1/customer-token/{id}" },
+        { "DELETE", "/api/v1/customer-token/{id}" },
+        { "POST", "/api/v1/customer-token/{id}/pay" },
+        { "POST", "/api/v1/customer-token/{id}/auth" },
     };
 
     [Theory]

@@ -40,6 +40,24 @@ public sealed class CardDataTests(CardDataApp app) : IClassFixture<CardDataApp>
         var card = new CardDetails(PaymentKit.Approved, 12, 2030, Cvv, null);
         await app.Service<HostedPayments>().PayByCardAsync(key.Text("key"), card, rememberCard: true, CancellationToken.None);
 
+        // The vault: a card stored directly and one remembered on the hosted page (captured, then tokenised), both
+        // paid and authorised with; a card remembered and left captured; enquiries.
+        var stored = await (await merchant.Client.PostFormAsync("/api/v1/customer-token/direct", ("merchant_reference", "scan-card"),
+            ("pan", "378282246310005"), ("expiry", "1230"), ("cvv", AmexCvv))).JsonAsync(200);
+        var remembered = await (await merchant.Client.PostFormAsync("/api/v1/customer-token", ("merchant_reference", "scan"))).JsonAsync(200);
+        foreach (var guid in new[] { stored.Text("guid"), remembered.Text("guid") })
+        {
+            await (await merchant.Client.PostFormAsync($"/api/v1/customer-token/{guid}/pay", ("amount", "5.00"), ("reference", "scan-pay"))).JsonAsync(200);
+            await (await merchant.Client.PostFormAsync($"/api/v1/customer-token/{guid}/auth", ("amount", "5.00"), ("reference", "scan-auth"))).JsonAsync(200);
+        }
+        var leftCaptured = await (await merchant.Client.PostFormAsync("/api/v1/payment-key", ("amount", "4.00"), ("merchant_reference", "scan-left"))).JsonAsync(200);
+        await app.Service<HostedPayments>().PayByCardAsync(leftCaptured.Text("key"), card with { Number = "5555555555554444" }, rememberCard: true, CancellationToken.None);
+        foreach (var pan in new[] { PaymentKit.Approved, "4000000000009987" })
+        {
+            await (await merchant.Client.PostFormAsync("/api/v1/card-enquiry", ("pan", pan), ("expiry", "1230"), ("cvv", Cvv))).JsonAsync(200);
+        }
+        cards.Add("5555555555554444");
+
         // A CVV is a short number, so it only counts as a whole token: not inside a GUID, hex string or timestamp.
         const string edge = "0-9A-Za-z.-";
         var forbidden = new Regex($@"{string.Join("|", cards.Append("378282246310005"))}|(?<![{edge}])({Cvv}|{AmexCvv})(?![{edge}])");
@@ -55,6 +73,7 @@ public sealed class CardDataTests(CardDataApp app) : IClassFixture<CardDataApp>
             }
         }
         Assert.True(scanned > cards.Count * 3, "the scan saw the payments it made");
+        Assert.True(await tables.Payments.GetAsync($"org-{merchant.Id:D10}", $"card-{Guid.Parse(stored.Text("guid")):N}") is not null, "the scan saw the stored cards");
 
         var queue = app.Service<PaymentEvents>().Queue;
         var messages = 0;

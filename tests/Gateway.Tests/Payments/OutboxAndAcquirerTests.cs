@@ -46,6 +46,12 @@ public sealed class FlakyLiveAcquirer : IAcquirer
     public Task<AcquirerResult> ChargeEftAsync(EftCharge charge, CancellationToken cancellationToken) =>
         Answer(() => _inner.ChargeEftAsync(charge, cancellationToken));
 
+    public Task<CardEnquiry> EnquireCardAsync(CardDetails card, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref Calls);
+        return Down ? throw new AcquirerUnavailableException("timed out") : _inner.EnquireCardAsync(card, cancellationToken);
+    }
+
     private Task<AcquirerResult> Answer(Func<Task<AcquirerResult>> call)
     {
         Interlocked.Increment(ref Calls);

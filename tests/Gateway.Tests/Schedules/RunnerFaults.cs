@@ -66,6 +66,7 @@ public sealed class CrashingAcquirer(AcquirerLedger ledger, FaultPlan faults) : 
     public Task<AcquirerResult> VoidAsync(string reference, string idempotencyKey, CancellationToken cancellationToken) => throw new NotSupportedException();
     public Task<AcquirerResult> RefundAsync(string reference, long amountMinor, string idempotencyKey, CancellationToken cancellationToken) => throw new NotSupportedException();
     public Task<AcquirerResult> ChargeEftAsync(EftCharge charge, CancellationToken cancellationToken) => throw new NotSupportedException();
+    public Task<CardEnquiry> EnquireCardAsync(CardDetails card, CancellationToken cancellationToken) => throw new NotSupportedException();
 }
 
 /// <summary>

@@ -33,6 +33,7 @@ public sealed class StallingAcquirer : IAcquirer
     public Task<AcquirerResult> VoidAsync(string reference, string idempotencyKey, CancellationToken cancellationToken) => throw new NotSupportedException();
     public Task<AcquirerResult> RefundAsync(string reference, long amountMinor, string idempotencyKey, CancellationToken cancellationToken) => throw new NotSupportedException();
     public Task<AcquirerResult> ChargeEftAsync(EftCharge charge, CancellationToken cancellationToken) => throw new NotSupportedException();
+    public Task<CardEnquiry> EnquireCardAsync(CardDetails card, CancellationToken cancellationToken) => throw new NotSupportedException();
 }
 
 public sealed class StallingRunnerApp : ScheduleApp

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Gateway.Cards;
 using Gateway.Identity;
 using Gateway.Payments;
 using Gateway.Platform;
@@ -32,11 +31,9 @@ public static class ScheduleKit
     /// <summary>Stores a card for the merchant; returns its guid.</summary>
     public static async Task<Guid> CardAsync(this GatewayApp app, Merchant merchant, string reference, string pan = PaymentKit.Approved, string expiry = "1230")
     {
-        // TEMP until the vault API lands
-        var vault = app.Service<CardVault>();
-        var card = vault.Seal(merchant.Id, new CardDetails(pan, int.Parse(expiry[..2]), 2000 + int.Parse(expiry[2..]), "", null), reference, CardSources.Api, DateTimeOffset.UtcNow);
-        Assert.True(await app.Service<PaymentStore>().CommitAsync(CardVault.Inserts(card), CancellationToken.None));
-        return card.Guid;
+        var response = await merchant.Client.PostFormAsync("/api/v1/customer-token/direct",
+            ("merchant_reference", reference), ("pan", pan), ("expiry", expiry), ("cvv", "123"));
+        return Guid.Parse((await response.JsonAsync(200)).Text("guid"));
     }
 
     /// <summary>Sets the organisation's test clock (its zone's local time, yyyy-MM-dd HH:mm:ss).</summary>

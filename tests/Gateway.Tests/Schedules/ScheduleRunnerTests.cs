@@ -153,4 +153,31 @@ public sealed class ScheduleRunnerTests(ScheduleApp app) : IClassFixture<Schedul
         Assert.Equal([replaced[0].Text("id")], shown.EnumerateArray().Select(s => s.Text("id")));
         Assert.NotEqual(first[0].Text("id"), replaced[0].Text("id"));
     }
+
+    [Fact]
+    public async Task DeletingTheCardStopsItsSchedulesEachWithAFailedPaymentAndAnErrorEvent()
+    {
+        using var merchant = await app.MerchantAsync();
+        await app.ClockAsync(merchant, "2027-09-01 07:00:00");
+        var card = await app.CardAsync(merchant, "leaving");
+        await merchant.ScheduleAsync(card, [.. ScheduleKit.Schedule(0, "daily", "5.00", "01-09-2027", 5), .. ScheduleKit.Schedule(1, "weekly", "9.00", "05-09-2027", 2)]);
+        await app.RunSchedulesAsync();
+        Assert.Single(await app.ScheduledPaymentsAsync(merchant.Id));
+
+        await (await merchant.Client.DeleteAsync("/api/v1/customer-token/leaving")).JsonAsync(200);
+        var made = await app.ScheduledPaymentsAsync(merchant.Id);
+        Assert.Equal([TransactionStatus.Complete, TransactionStatus.Failed, TransactionStatus.Failed], made.Select(t => t.Status));
+        Assert.All(made.Skip(1), t => Assert.Equal("Card token deleted: payment schedule stopped", t.Reason));
+        foreach (var stopped in made.Skip(1)) Assert.Equal(["error"], (await app.EventsAsync(merchant.Id, stopped.Id)).Select(e => e.GetString("Kind")));
+        var views = await merchant.SchedulesAsync(card);
+        Assert.Equal(["stopped", "stopped"], views.EnumerateArray().Select(v => v.Text("status")));
+        Assert.All(views.EnumerateArray(), v => Assert.Equal(0, v.GetProperty("upcoming").GetArrayLength()));
+        // Nothing of the card is kept once no charge with it can be in flight.
+        Assert.Null(await app.Service<Gateway.Cards.CardVault>().GetStoredAsync(merchant.Id, card, CancellationToken.None));
+
+        await app.ClockAsync(merchant, "2027-09-20 07:00:00");
+        await app.RunSchedulesAsync();
+        Assert.Equal(3, (await app.ScheduledPaymentsAsync(merchant.Id)).Count);
+        await (await merchant.Client.GetAsync("/api/v1/customer-token/leaving")).ErrorAsync(404);
+    }
 }

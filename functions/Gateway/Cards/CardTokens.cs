@@ -1,0 +1,111 @@
+using Gateway.Api;
+using Gateway.Identity;
+using Gateway.Payments;
+using Gateway.Platform;
+using Gateway.Storage;
+
+namespace Gateway.Cards;
+
+/// <summary>A charge of a stored card: <c>customer-token/{guid}/pay</c>, or <c>/auth</c> when <see cref="Authorise"/>.</summary>
+public sealed record TokenPayment(long AmountMinor, string Reference, string? PendingUrl, bool Authorise);
+
+/// <summary>
+/// The card vault's operations behind the API: storing a card (posted, or remembered on the hosted page), finding,
+/// deleting and charging it. Each change is one entity-group transaction in the organisation's partition, with the
+/// idempotency record of the request.
+/// </summary>
+public sealed class CardTokens(GatewayTables tables, CardVault vault, PaymentService payments, PaymentStore store, Schedules.ScheduleStore schedules, TimeProvider time)
+{
+    /// <summary>Stores a posted card under <paramref name="reference"/>; the CVV was checked by the caller and is not kept.</summary>
+    public Task<StoredResponse> CreateAsync(Organisation organisation, CardDetails card, string reference, IdempotencyScope scope, CancellationToken cancellationToken) =>
+        StoreAsync(vault.Seal(organisation.Id, card, reference, CardSources.Api, organisation.Now(time)), [], scope, cancellationToken);
+
+    /// <summary>
+    /// Stores the card remembered on the hosted card page for <paramref name="reference"/>: only if it was captured
+    /// within the last 24 hours and its payment went through (complete or authorised). The capture is deleted in the
+    /// same write, so one capture makes at most one card.
+    /// </summary>
+    public async Task<StoredResponse> CreateFromCaptureAsync(Organisation organisation, string reference, IdempotencyScope scope, CancellationToken cancellationToken)
+    {
+        var capture = await vault.GetCaptureAsync(organisation.Id, reference, cancellationToken);
+        // Retention protects the platform, so it runs on real time (as the sweep that deletes captures does).
+        if (capture is null || capture.GetDateTimeOffset("Expires") <= time.GetUtcNow())
+        {
+            throw ApiException.NotFound("No card was remembered for this merchant_reference in the last 24 hours: the payer pays on the hosted card page " +
+                "with \"Remember this card\" ticked first.");
+        }
+        var payment = await store.GetAsync(organisation.Id, capture.GetInt64("TransactionId") ?? 0, cancellationToken);
+        if (payment is null || !(payment.Successful || payment.Status == TransactionStatus.Authorised))
+        {
+            throw ApiException.Conflict(payment?.Status == TransactionStatus.Pending
+                ? "The payment that remembered this card is still waiting for 3-D Secure; tokenise it once it has gone through."
+                : "The payment that remembered this card did not go through, so the card cannot be tokenised.");
+        }
+        var card = vault.Seal(organisation.Id, vault.OpenCapture(organisation.Id, capture), reference, CardSources.HostedPage, organisation.Now(time));
+        return await StoreAsync(card, [TableOperation.Delete(capture.PartitionKey, capture.RowKey, capture.ETag!)], scope, cancellationToken);
+    }
+
+    private async Task<StoredResponse> StoreAsync(StoredCard card, IEnumerable<TableOperation> with, IdempotencyScope scope, CancellationToken cancellationToken)
+    {
+        var response = StoredResponse.Ok(new CardTokenCreated(card.MerchantReference, card.Token, card.Guid.ToString(), card.ExpiryText));
+        // The merchant-reference row's insert is what makes a reference name one card: of racing creates, one commits.
+        var result = await tables.Payments.SubmitBatchAsync([.. CardVault.Inserts(card), .. with, .. new[] { scope.Complete(response) }.OfType<TableOperation>()], cancellationToken);
+        if (result.Succeeded || await vault.GetAsync(card.OrganisationId, card.Guid, cancellationToken) is not null) return response; // or our answer was lost
+        if (await vault.FindAsync(card.OrganisationId, card.MerchantReference, cancellationToken) is not null)
+        {
+            throw ApiException.Conflict("merchant_reference: a card token already exists for this reference; delete it first to store another card.");
+        }
+        throw IdentityStore.Busy();
+    }
+
+    /// <summary>
+    /// The card a route names: by guid, else by merchant reference. Anything that cannot be either, and any other
+    /// organisation's card, is 404.
+    /// </summary>
+    public async Task<StoredCard> FindAsync(long organisationId, string referenceOrGuid, CancellationToken cancellationToken)
+    {
+        if (referenceOrGuid.Length is 0 or > PaymentFields.MaxReferenceLength || referenceOrGuid.Any(char.IsControl)) throw CardNotFound();
+        if (Guid.TryParse(referenceOrGuid, out var guid) && await vault.GetAsync(organisationId, guid, cancellationToken) is { } byGuid) return byGuid;
+        return await vault.FindAsync(organisationId, referenceOrGuid, cancellationToken) ?? throw CardNotFound();
+    }
+
+    /// <summary>
+    /// Deletes the card and its merchant-reference row at once (the card's ETag makes a concurrent delete a 404).
+    /// A card with active schedules is kept, marked deleted, for the runner to stop them (see
+    /// <see cref="Schedules.PaymentScheduleRunner.StopForCardAsync"/>); one without goes at once.
+    /// </summary>
+    public async Task<StoredCard> DeleteAsync(long organisationId, string referenceOrGuid, CancellationToken cancellationToken)
+    {
+        var card = await FindAsync(organisationId, referenceOrGuid, cancellationToken);
+        var scheduled = (await schedules.ListAsync(organisationId, card.Guid, cancellationToken))
+            .Any(s => s.State == Schedules.ScheduleStates.Active || s.Claim is not null);
+        var result = await tables.Payments.SubmitBatchAsync([.. CardVault.Deletes(card, keep: scheduled, time.GetUtcNow())], cancellationToken);
+        // A refused delete is fine only when the card is gone: deleted meanwhile, or by this very request (answer lost).
+        if (!result.Succeeded && await vault.GetAsync(organisationId, card.Guid, cancellationToken) is not null) throw IdentityStore.Busy();
+        return card;
+    }
+
+    /// <summary>
+    /// Charges the stored card named by <paramref name="guidText"/> like pay/direct (same code, service <c>Token</c>).
+    /// An expired card is refused before the acquirer is asked.
+    /// </summary>
+    public async Task<StoredResponse> PayAsync(Caller caller, Organisation organisation, string guidText, TokenPayment payment,
+        IdempotencyScope scope, CancellationToken cancellationToken)
+    {
+        var stored = Guid.TryParse(guidText, out var guid) ? await vault.GetAsync(organisation.Id, guid, cancellationToken) : null;
+        if (stored is null) throw CardNotFound();
+        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(organisation.Now(time), ApiTime.Zone(organisation.TimeZone)).DateTime);
+        if (stored.IsExpired(today))
+        {
+            throw ApiException.Conflict($"The stored card expired in {stored.ExpiryText}; store the cardholder's new card under a new token.");
+        }
+        var direct = new DirectPayment(vault.Open(stored), payment.AmountMinor, organisation.Currency, payment.Reference, payment.PendingUrl, NotifyUrl: null, payment.Authorise)
+        {
+            Service = PaymentService.TokenService, CardGuid = stored.Guid, ReturnUrlField = "pending_url",
+        };
+        return await payments.PayCardAsync(caller, organisation, direct, scope,
+            (t, _) => StoredResponse.Ok(TokenPaymentResult.From(t, payment.Authorise)), cancellationToken);
+    }
+
+    public static ApiException CardNotFound() => ApiException.NotFound("Card token not found.");
+}
