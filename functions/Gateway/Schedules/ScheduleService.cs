@@ -44,9 +44,10 @@ public sealed record ScheduleRequest(string Interval, long AmountMinor, DateOnly
 
 /// <summary>
 /// Creating, replacing and deleting a card's schedules. Every change is one entity-group transaction in the
-/// organisation's partition, ETag-checked against the schedules it ends, so it cannot cross a runner's claim
-/// unseen: an occurrence already claimed when its schedule is replaced or deleted still completes (it was due and
-/// may already be at the acquirer); nothing is claimed after.
+/// organisation's partition that advances the card's schedule version (ETag-checked: changes of one card's set are
+/// serialised, so the limit of active schedules holds under concurrent requests) and is ETag-checked against each
+/// schedule it ends, so it cannot erase a runner's claim: an occurrence already claimed when its schedule is replaced
+/// or deleted still completes (it was due and may already be at the acquirer); nothing is claimed after.
 /// </summary>
 public sealed class ScheduleService(ScheduleStore store, CardVault vault, PaymentStore payments, IdAllocator ids, TimeProvider time)
 {
@@ -82,6 +83,7 @@ public sealed class ScheduleService(ScheduleStore store, CardVault vault, Paymen
 
         for (var attempt = 0; attempt < PaymentService.MaxAttempts; attempt++)
         {
+            var version = await store.CardVersionAsync(organisation.Id, card.Guid, cancellationToken);
             var active = (await store.ListAsync(organisation.Id, card.Guid, cancellationToken)).Where(s => s.State == ScheduleStates.Active).ToList();
             var ending = replace ? active : [];
             if (active.Count - ending.Count + created.Count > ScheduleOptions.MaxActivePerCard)
@@ -90,6 +92,7 @@ public sealed class ScheduleService(ScheduleStore store, CardVault vault, Paymen
             }
             if (await payments.CommitAsync(
                 [
+                    version,
                     .. ending.Select(s => TableOperation.Replace((s with { State = ScheduleStates.Replaced }).ToEntity(), s.ETag!)),
                     .. created.Select(s => TableOperation.Insert(s.ToEntity())),
                     scope.Complete(response),
@@ -110,9 +113,10 @@ public sealed class ScheduleService(ScheduleStore store, CardVault vault, Paymen
         var card = await CardAsync(organisation.Id, guid, cancellationToken);
         for (var attempt = 0; attempt < PaymentService.MaxAttempts; attempt++)
         {
+            var version = await store.CardVersionAsync(organisation.Id, guid, cancellationToken);
             var active = (await store.ListAsync(organisation.Id, guid, cancellationToken)).Where(s => s.State == ScheduleStates.Active).ToList();
             if (active.Count == 0 || await payments.CommitAsync(
-                    active.Select(s => TableOperation.Replace((s with { State = ScheduleStates.Deleted }).ToEntity(), s.ETag!)), cancellationToken))
+                    [version, .. active.Select(s => TableOperation.Replace((s with { State = ScheduleStates.Deleted }).ToEntity(), s.ETag!))], cancellationToken))
             {
                 return card.MerchantReference;
             }

@@ -63,6 +63,18 @@ public sealed class ScheduleStore(GatewayTables tables)
         return result.IsSuccess ? after with { ETag = result.ETag } : null;
     }
 
+    /// <summary>
+    /// The write that advances a card's schedule version: an insert for its first change, else a replace checked
+    /// against the version just read. Put in the batch of every change to the card's set of schedules.
+    /// </summary>
+    public async Task<TableOperation> CardVersionAsync(long organisationId, Guid cardGuid, CancellationToken cancellationToken)
+    {
+        var row = $"scard-{cardGuid:N}";
+        var current = await tables.Payments.GetAsync(PaymentRows.Partition(organisationId), row, ["Version"], cancellationToken);
+        var next = new TableEntity(PaymentRows.Partition(organisationId), row) { ["Kind"] = "schedule-card", ["Version"] = (current?.GetInt64("Version") ?? 0) + 1 };
+        return current is null ? TableOperation.Insert(next) : TableOperation.Replace(next, current.ETag!);
+    }
+
     private static TableFilter SchedulesOf(long organisationId) =>
         TableFilter.PartitionKeyEquals(PaymentRows.Partition(organisationId)).And(TableFilter.RowKeyStartsWith(PaymentSchedule.RowPrefix));
 

@@ -142,6 +142,21 @@ public sealed class ScheduleApiTests(ScheduleApp app) : IClassFixture<ScheduleAp
     }
 
     [Fact]
+    public async Task ConcurrentCreatesNeverTakeACardPastFiftyActiveSchedules()
+    {
+        using var merchant = await app.MerchantAsync();
+        await app.ClockAsync(merchant, "2027-04-01 10:00:00");
+        var card = await app.CardAsync(merchant, "racing-creates");
+        var fields = Enumerable.Range(0, 20).SelectMany(n => ScheduleKit.Schedule(n, "weekly", "1", "05-04-2027", 2)).ToArray();
+
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Task.Run(async () =>
+            (int)(await merchant.Client.PostFormAsync("/api/v1/payment-schedule", [("guid", card.ToString()), .. fields])).StatusCode)));
+
+        Assert.Equal([200, 200, 409, 409, 409, 409], statuses.Order());
+        Assert.Equal(40, (await merchant.SchedulesAsync(card)).GetArrayLength());
+    }
+
+    [Fact]
     public async Task AnotherOrganisationsCardsAndSchedulesAreNotFoundByAnyRoute()
     {
         using var owner = await app.MerchantAsync();
@@ -169,6 +184,25 @@ public sealed class ScheduleApiTests(ScheduleApp app) : IClassFixture<ScheduleAp
 
         var untouched = Assert.Single((await owner.SchedulesAsync(card)).EnumerateArray());
         Assert.Equal((id, "active", 3), (untouched.Text("id"), untouched.Text("status"), untouched.GetProperty("upcoming").GetArrayLength()));
+    }
+
+    [Fact]
+    public async Task ConcurrentUpdatesOfOneCardLeaveExactlyOneUpdatesSchedulesActive()
+    {
+        using var merchant = await app.MerchantAsync();
+        await app.ClockAsync(merchant, "2027-04-01 10:00:00");
+        var card = await app.CardAsync(merchant, "racing-updates");
+        await merchant.ScheduleAsync(card, ScheduleKit.Schedule(0, "daily", "1.00", "02-04-2027", 3));
+
+        var answers = await Task.WhenAll(Enumerable.Range(1, 30).Select(n => Task.Run(async () =>
+            await (await merchant.Client.PutFormAsync($"/api/v1/payment-schedule/{card}",
+                [.. ScheduleKit.Schedule(0, "weekly", $"{n}.00", "05-04-2027", 2), .. ScheduleKit.Schedule(1, "monthly", $"{n}.00", "05-04-2027", 2)])).JsonAsync(200))));
+
+        var active = (await merchant.SchedulesAsync(card)).EnumerateArray().ToList();
+        Assert.Equal(2, active.Count);
+        // Both are from one update (the last to commit); each update's answer lists exactly what it wrote.
+        Assert.Single(active.Select(s => s.Text("amount")).Distinct());
+        Assert.Contains(answers, a => a.EnumerateArray().Select(s => s.Text("id")).SequenceEqual(active.Select(s => s.Text("id"))));
     }
 
     private static Task<HttpResponseMessage> Send(HttpClient client, HttpMethod method, string url, string body, string mediaType) =>

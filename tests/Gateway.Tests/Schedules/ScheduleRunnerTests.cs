@@ -180,4 +180,20 @@ public sealed class ScheduleRunnerTests(ScheduleApp app) : IClassFixture<Schedul
         Assert.Equal(3, (await app.ScheduledPaymentsAsync(merchant.Id)).Count);
         await (await merchant.Client.GetAsync("/api/v1/customer-token/leaving")).ErrorAsync(404);
     }
+
+    [Fact]
+    public async Task TheAdminEndpointRunsTheRunnerOnDemand()
+    {
+        using var merchant = await app.MerchantAsync();
+        await app.ClockAsync(merchant, "2027-10-01 07:00:00");
+        var card = await app.CardAsync(merchant, "on-demand");
+        await merchant.ScheduleAsync(card, ScheduleKit.Schedule(0, "once_off", "15.00", "01-10-2027", 1));
+
+        using var admin = app.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/admin/functions/PaymentScheduleRunner");
+        request.Headers.Add("x-functions-key", GatewayApp.FunctionsAdminKey);
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, (await admin.SendAsync(request)).StatusCode);
+        await Eventually.HoldsAsync(async () => (await app.ScheduledPaymentsAsync(merchant.Id)).Count == 1, "the on-demand run charged the occurrence");
+        Assert.Equal("completed", (await merchant.SchedulesAsync(card))[0].Text("status"));
+    }
 }
