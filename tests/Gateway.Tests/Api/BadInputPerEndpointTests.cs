@@ -36,6 +36,9 @@ public sealed class BadInputPerEndpointTests(GatewayApp app) : IClassFixture<Gat
         { "POST", "/api/v1/organisation/{id}/api-key" },
         { "GET", "/api/v1/organisation/{id}/api-key" },
         { "DELETE", "/api/v1/organisation/{org}/api-key/{id}" },
+        { "GET", "/api/v1/organisation/{id}/test-clock" },
+        { "PUT", "/api/v1/organisation/{id}/test-clock" },
+        { "DELETE", "/api/v1/organisation/{id}/test-clock" },
     };
 
     [Theory]
