@@ -54,6 +54,7 @@ app.MapTokens();
 app.MapOrganisations();
 app.MapUsers();
 app.MapApiKeys();
+app.MapTestClock();
 app.MapPayments();
 app.MapTransactions();
 app.MapCards();

@@ -48,7 +48,7 @@ public static partial class ExpressApi
         payers.MapFunction(Functions.ExpressCancel, CancelAsync)
             .WithSummary("Cancel an express transaction by id or reference: its link can no longer be paid.")
             .AcceptsForm<ExpressCancelForm>().Produces<ExpressCancelled>().ProducesApiErrors(400, 401, 403, 404, 409, 413, 415);
-        app.MapFunction(Functions.ExpressLinkPage, ([AsParameters] PageRequest r, string code, ExpressService express) => OpenLinkAsync(r, code, express))
+        app.MapFunction(Functions.ExpressLinkPage, ([AsParameters] PageRequest r, string code, ExpressService express, OrganisationClock clock) => OpenLinkAsync(r, code, express, clock))
             .WithTags("Hosted pages")
             .WithSummary("Where an express link leads: 303 to the payment page, or a page saying why it cannot be paid.")
             .Produces(303).Produces(404, contentType: "text/html").Produces(410, contentType: "text/html");
@@ -71,7 +71,7 @@ public static partial class ExpressApi
         Idempotency idempotency, IdentityStore identity, string channel, CancellationToken cancellationToken)
     {
         var organisation = await ScopeOrganisationAsync(form.Root, caller, identity, cancellationToken);
-        var request = Read(form.Root, channel, organisation, express.Now) with { Files = files };
+        var request = Read(form.Root, channel, organisation, express.Now(organisation)) with { Files = files };
         return await idempotency.RunAsync(http, organisation.Id, form, scope => express.CreateAsync(caller, organisation, request, scope,
             link => channel == ExpressChannels.Sms
                 ? StoredResponse.Ok(new ExpressSmsCreated(link.Id, express.LinkUrl(link)))
@@ -89,11 +89,11 @@ public static partial class ExpressApi
         return TypedResults.Ok(new ExpressCancelled(cancelled.Id, "deleted"));
     }
 
-    private static Task<IResult> OpenLinkAsync(PageRequest r, string code, ExpressService express) => r.RenderAsync(async () =>
+    private static Task<IResult> OpenLinkAsync(PageRequest r, string code, ExpressService express, OrganisationClock clock) => r.RenderAsync(async () =>
     {
         var (link, key) = await express.OpenAsync(code, r.Aborted) ?? throw ApiException.NotFound("This payment link is not valid.");
         if (link.Status == ExpressStatuses.Cancelled) throw new ApiException(StatusCodes.Status410Gone, "This payment link has been cancelled.");
-        HostedPayments.RefuseUnpayable(key, express.Now);
+        HostedPayments.RefuseUnpayable(key, await clock.NowAsync(key.OrganisationId, r.Aborted), r.Time.GetUtcNow());
         return new PageRedirect(r.Options.Value.PageUrl(key));
     });
 

@@ -27,7 +27,8 @@ public sealed class ExpressService(ExpressStore store, ExpressFileStore files, P
     /// <summary>Links are bearer URLs: 72 random bits, 12 characters of base64url, short enough for an SMS.</summary>
     public const int CodeLength = 12;
 
-    public DateTimeOffset Now => time.GetUtcNow();
+    /// <summary>The organisation's time (its test clock, if set): a link's expiry and stamps follow it.</summary>
+    public DateTimeOffset Now(Organisation organisation) => organisation.Now(time);
 
     public string LinkUrl(ExpressLink link) => $"{options.Value.BaseUri.GetLeftPart(UriPartial.Authority)}/u/{link.Code}";
 
@@ -35,7 +36,7 @@ public sealed class ExpressService(ExpressStore store, ExpressFileStore files, P
         Func<ExpressLink, StoredResponse> respond, CancellationToken cancellationToken)
     {
         var id = await ids.NextAsync(IdSequence, cancellationToken);
-        var now = Now;
+        var now = Now(organisation);
         var key = new PaymentKey
         {
             Key = Secrets.Hex(16), OrganisationId = organisation.Id, UserId = caller.User?.Id, Username = caller.User?.Username,

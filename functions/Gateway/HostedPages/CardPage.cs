@@ -41,7 +41,7 @@ public static class CardPage
         try
         {
             form.Text("holder", 64); // a bad name is reported like a bad card field (SafeText above dropped it)
-            card = CardDetails.Read(form, r.Payments.Now, ApiTime.Zone(paying.Organisation.TimeZone), holder: input.Holder);
+            card = CardDetails.Read(form, paying.Organisation.Now(r.Time), ApiTime.Zone(paying.Organisation.TimeZone), holder: input.Holder);
         }
         catch (ApiException invalid) when (invalid.Status == StatusCodes.Status400BadRequest)
         {

@@ -8,7 +8,7 @@ namespace Gateway.HostedPages;
 
 /// <summary>One request to a hosted page, with what the pages use; bound by minimal APIs ([AsParameters]).</summary>
 public sealed record PageRequest(HttpContext Http, HostedPayments Hosted, PaymentService Payments, PaymentStore Store,
-    IdentityStore Identity, PaymentSecrets Secrets, IOptions<PaymentOptions> Options)
+    IdentityStore Identity, PaymentSecrets Secrets, IOptions<PaymentOptions> Options, TimeProvider Time)
 {
     public const string CheckoutNextPurpose = "checkout-next";
 
@@ -45,7 +45,7 @@ public sealed record PageRequest(HttpContext Http, HostedPayments Hosted, Paymen
         var key = Query("payment_key");
         var opened = key is null ? null : await Hosted.OpenAsync(key, Aborted);
         if (opened is null) throw ApiException.NotFound("This payment link is not valid.");
-        HostedPayments.RefuseUnpayable(opened.Key, Payments.Now);
+        HostedPayments.RefuseUnpayable(opened.Key, opened.Organisation.Now(Time), Time.GetUtcNow());
         return opened;
     }
 

@@ -38,6 +38,9 @@ public static class Functions
     public static readonly HttpFunction ApiKeyCreate = new("ApiKeyCreate", Post, "api/v1/organisation/{id}/api-key");
     public static readonly HttpFunction ApiKeyList = new("ApiKeyList", Get, "api/v1/organisation/{id}/api-key");
     public static readonly HttpFunction ApiKeyRevoke = new("ApiKeyRevoke", Delete, "api/v1/organisation/{id}/api-key/{keyId}");
+    public static readonly HttpFunction TestClockView = new("TestClockView", Get, "api/v1/organisation/{id}/test-clock");
+    public static readonly HttpFunction TestClockSet = new("TestClockSet", Put, "api/v1/organisation/{id}/test-clock");
+    public static readonly HttpFunction TestClockReset = new("TestClockReset", Delete, "api/v1/organisation/{id}/test-clock");
     public static readonly TimerFunction TokenSweep = new("TokenSweep", "0 17 * * * *", typeof(TokenSweep));
 
     // Payments
@@ -103,7 +106,7 @@ public static class Functions
         Health, OpenApiDocument, ConstantsView, ApiNotFound,
         TokenCreate, OrganisationCreate, OrganisationView, OrganisationUpdate, LicenceUpdate,
         UserList, UserView, UserCreate, UserUpdate, UserActivate, UserDeactivate,
-        ApiKeyCreate, ApiKeyList, ApiKeyRevoke, TokenSweep,
+        ApiKeyCreate, ApiKeyList, ApiKeyRevoke, TestClockView, TestClockSet, TestClockReset, TokenSweep,
         PaymentKeyCreate, PayDirect, PayAuth, PaySettle, PayReverse,
         TransactionView, TransactionFind, TransactionRefund, OrganisationTransactionList, UserTransactionList, TransactionExport, PaymentSweep,
         CardTokenCreate, CardTokenDirect, CardTokenView, CardTokenDelete, CardTokenPay, CardTokenAuth, CardEnquiry,

@@ -32,3 +32,6 @@ public sealed record ServiceIdCountsForm([property: JsonPropertyName("serviceId"
 public sealed record ApiKeyForm([property: JsonPropertyName("ApiKey")] ApiKeyFormFields ApiKey);
 
 public sealed record ApiKeyFormFields(string? Mode, string? Name);
+
+/// <summary><c>now=2027-01-31 09:00:00</c>: the test clock's new time, in the organisation's time zone.</summary>
+public sealed record TestClockForm(string Now);

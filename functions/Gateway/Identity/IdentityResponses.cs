@@ -28,7 +28,7 @@ public sealed record UserResponse(
 
 /// <summary>
 /// An organisation's settings. <c>api_salt</c> (for signing beneficiary details) is shown to people, administrators
-/// and operators, not to API keys.
+/// and operators, not to API keys. <c>test_clock</c> is the time its test clock stands at, or null on real time.
 /// </summary>
 public sealed record OrganisationResponse(
     long Id,
@@ -38,6 +38,7 @@ public sealed record OrganisationResponse(
     string Mode,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ApiSalt,
     string Created,
+    string? TestClock,
     IReadOnlyList<LicenceResponse> Licenses,
     string? WebhookSuccessUrl,
     string? WebhookErrorUrl,
@@ -56,7 +57,8 @@ public sealed record OrganisationResponse(
         var hooks = o.Webhooks;
         // The previous secret is shown with the time it stops signing (past once its overlap has ended).
         var previous = showSalt ? hooks.PreviousSecret : null;
-        return new(o.Id, o.Name, o.Currency, o.TimeZone, o.Mode, showSalt ? o.ApiSalt : null, ApiTime.Show(o.Created, o.TimeZone), licences,
+        return new(o.Id, o.Name, o.Currency, o.TimeZone, o.Mode, showSalt ? o.ApiSalt : null, ApiTime.Show(o.Created, o.TimeZone),
+            o.TestClock is { } clock ? ApiTime.Show(clock, o.TimeZone) : null, licences,
             hooks.SuccessUrl, hooks.ErrorUrl, hooks.RefundUrl, showSalt ? hooks.Secret : null,
             previous, previous is null ? null : ApiTime.Show(hooks.PreviousSecretUntil!.Value, o.TimeZone));
     }

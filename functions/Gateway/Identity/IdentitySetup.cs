@@ -14,7 +14,7 @@ public static class Policies
     public const string UserAdministrator = nameof(UserAdministrator);
     public const string UserAdministratorOrOperator = nameof(UserAdministratorOrOperator);
 
-    /// <summary>An administrator, an operator, or the organisation's API key: may read organisation settings.</summary>
+    /// <summary>An administrator, an operator, or the organisation's API key: may read organisation settings and set its test clock.</summary>
     public const string OrganisationReader = nameof(OrganisationReader);
 
     /// <summary>Any user of an organisation, administrator or agent.</summary>
@@ -53,6 +53,7 @@ public static class IdentitySetup
         services.AddSingleton<UserService>();
         services.AddSingleton<LicenceService>();
         services.AddSingleton<OrganisationService>();
+        services.AddSingleton<OrganisationClock>();
 
         // No default scheme: only endpoints with a policy read credentials, so anonymous ones (health, unknown
         // routes) never spend a password hash on whatever Authorization header comes with them. ASP.NET would make

@@ -115,6 +115,8 @@ public sealed class OrganisationService(IdentityStore store, IdAllocator ids, Us
                 TimeZone = fields.TimeZone ?? organisation.TimeZone,
                 Mode = fields.Mode ?? organisation.Mode,
             };
+            // A live organisation runs on real time: switching to live stops its test clock in the same write.
+            if (updated.Mode == OrganisationModes.Live) updated = updated with { TestClock = null };
             updated = updated with { Webhooks = await WebhooksAsync(fields, updated, rotate, cancellationToken) };
             return await store.CommitAsync([TableOperation.Replace(updated.ToEntity(), organisation.ETag!)], cancellationToken) ? updated : null;
         });

@@ -12,7 +12,11 @@ namespace Gateway.Payments;
 /// the same Idempotency-Key, or <see cref="PaymentSweep"/>, asks again under the same key. So the amount booked is
 /// always the amount captured, and an authorisation is never captured twice.
 /// </summary>
-public sealed class AuthorisationService(PaymentStore store, PaymentService payments, AcquirerRouter acquirers)
+/// <remarks>
+/// The mark's time is real (the sweep's grace is a platform limit); the booked change's <c>updated</c> follows the
+/// organisation's clock, like every stamp merchants see.
+/// </remarks>
+public sealed class AuthorisationService(PaymentStore store, PaymentService payments, AcquirerRouter acquirers, OrganisationClock clock, TimeProvider time)
 {
     public Task<StoredResponse> SettleAsync(Organisation organisation, TransactionLocator locator, long? amountMinor,
         IdempotencyScope scope, CancellationToken cancellationToken) =>
@@ -37,7 +41,7 @@ public sealed class AuthorisationService(PaymentStore store, PaymentService paym
                 // A retry of a change the sweep booked meanwhile: answer as booked.
                 return await AnswerAsync(organisation, current, scope, cancellationToken);
             }
-            var marking = current.BeginChange(changeId, settleAmount(current), payments.Now);
+            var marking = current.BeginChange(changeId, settleAmount(current), time.GetUtcNow());
             marked = ReferenceEquals(marking, current) ? current : await payments.TryWriteAsync(current, marking, withEvent: false, [], cancellationToken);
             if (marked is null) await PaymentService.Contended(attempt, cancellationToken);
         }
@@ -67,6 +71,7 @@ public sealed class AuthorisationService(PaymentStore store, PaymentService paym
     private async Task<StoredResponse?> FinishAsync(PaymentTransaction known, string changeId, bool approved, Organisation? organisation,
         IdempotencyScope scope, CancellationToken cancellationToken)
     {
+        var now = organisation?.Now(time) ?? await clock.NowAsync(known.OrganisationId, cancellationToken);
         for (var attempt = 0; attempt < PaymentService.MaxAttempts; attempt++)
         {
             // The first try starts from the transaction as last read or written; after a lost race, from a fresh read.
@@ -77,7 +82,7 @@ public sealed class AuthorisationService(PaymentStore store, PaymentService paym
                 // Finished meanwhile (by the sweep).
                 return organisation is not null && approved ? await AnswerAsync(organisation, current, scope, cancellationToken) : null;
             }
-            var next = current.FinishChange(approved, payments.Now) with { LastChangeId = changeId };
+            var next = current.FinishChange(approved, now) with { LastChangeId = changeId };
             var response = organisation is not null && approved ? Response(organisation, next) : null;
             if (await payments.TryWriteAsync(current, next, withEvent: approved, [response is null ? null : scope.Complete(response)], cancellationToken) is not null)
             {

@@ -21,9 +21,11 @@ public sealed record HostedOutcome(PaymentTransaction Transaction, string Redire
 /// write), so two tabs cannot both pay it; a declined attempt releases it for another try, an approved one marks it
 /// paid in the same transaction that writes the payment. A hold left by a crash lapses after
 /// <see cref="HoldTime"/>, and the next attempt reuses its transaction id so the acquirer sees the same payment.
+/// Holds run on real time (they guard against double payment); the key's expiry and the stamps on the transaction
+/// follow the organisation's clock.
 /// </summary>
 public sealed class HostedPayments(PaymentStore store, PaymentService payments, AcquirerRouter acquirers, IdentityStore identity,
-    CardVault vault, TimeProvider time, IOptions<PaymentOptions> options)
+    CardVault vault, OrganisationClock clock, IOptions<PaymentOptions> options, TimeProvider time)
 {
     public static readonly TimeSpan HoldTime = TimeSpan.FromMinutes(2);
 
@@ -96,11 +98,11 @@ public sealed class HostedPayments(PaymentStore store, PaymentService payments, 
     {
         var (key, organisation) = payment;
         if (key.PaymentType is { } only && only != paymentType) throw ApiException.BadRequest($"This payment can only be made by {only}.");
-        var now = payments.Now;
-        RefuseUnpayable(key, now);
+        var (now, realNow) = (organisation.Now(time), time.GetUtcNow());
+        RefuseUnpayable(key, now, realNow);
 
         var id = await AttemptIdAsync(key, paymentType, reuse: charge is not null, cancellationToken);
-        var held = key with { State = PaymentKeyStates.Processing, TransactionId = id, AttemptType = paymentType, HeldUntil = now + HoldTime };
+        var held = key with { State = PaymentKeyStates.Processing, TransactionId = id, AttemptType = paymentType, HeldUntil = realNow + HoldTime };
         held = await store.ReplaceKeyAsync(held, key.ETag!, cancellationToken) ?? throw InProgress();
 
         // No answer from the acquirer (502) leaves the hold to lapse rather than releasing it: the payment may have
@@ -120,7 +122,7 @@ public sealed class HostedPayments(PaymentStore store, PaymentService payments, 
         var transaction = await payments.WithOutcomeAsync(draft, result, cancellationToken);
         var after = transaction.Status switch
         {
-            TransactionStatus.Pending => held with { HeldUntil = now + ChallengeTime },
+            TransactionStatus.Pending => held with { HeldUntil = realNow + ChallengeTime },
             TransactionStatus.Failed => held with { State = PaymentKeyStates.Open, HeldUntil = null },
             _ => held with { State = PaymentKeyStates.Paid, HeldUntil = null },
         };
@@ -169,7 +171,7 @@ public sealed class HostedPayments(PaymentStore store, PaymentService payments, 
             if (current.Status != TransactionStatus.Pending) return new HostedOutcome(current, RedirectFor(key, current));
 
             var result = await PaymentService.CallAsync(() => acquirers.For(current.IsDemo).CompleteChallengeAsync(current.AcquirerReference!, passed, cancellationToken));
-            var next = current.Decide(result, payments.Now);
+            var next = current.Decide(result, await clock.NowAsync(current.OrganisationId, cancellationToken));
             TableOperation? release = null;
             if (key is { State: PaymentKeyStates.Processing } && key.TransactionId == transactionId)
             {
@@ -187,12 +189,16 @@ public sealed class HostedPayments(PaymentStore store, PaymentService payments, 
         throw IdentityStore.Busy();
     }
 
-    public static void RefuseUnpayable(PaymentKey key, DateTimeOffset now)
+    /// <summary>
+    /// Refuses a key that cannot be paid now: expired by the organisation's time <paramref name="now"/>, or held by an
+    /// attempt whose hold has not lapsed in real time <paramref name="realNow"/>.
+    /// </summary>
+    public static void RefuseUnpayable(PaymentKey key, DateTimeOffset now, DateTimeOffset realNow)
     {
         if (key.State == PaymentKeyStates.Paid) throw ApiException.Conflict("This payment has already been made.");
         if (key.State == PaymentKeyStates.Cancelled) throw new ApiException(StatusCodes.Status410Gone, "This payment link has been cancelled.");
         if (key.IsExpired(now)) throw new ApiException(StatusCodes.Status410Gone, "This payment link has expired.");
-        if (key.State == PaymentKeyStates.Processing && key.HeldUntil > now) throw InProgress();
+        if (key.State == PaymentKeyStates.Processing && key.HeldUntil > realNow) throw InProgress();
     }
 
     private static ApiException InProgress() => ApiException.Conflict("A payment with this link is already in progress.");

@@ -27,14 +27,12 @@ public sealed record DirectPayment(
 /// </summary>
 public sealed class PaymentService(
     PaymentStore store, AcquirerRouter acquirers, PaymentEvents events, IdAllocator ids, PaymentSecrets secrets,
-    IOptions<PaymentOptions> options, TimeProvider time)
+    IOptions<PaymentOptions> options, OrganisationClock clock, TimeProvider time)
 {
     public const string TransactionSequence = "transaction";
     public const int MaxAttempts = 100;
     public const string DirectService = "Direct";
     public const string TokenService = "Token";
-
-    public DateTimeOffset Now => time.GetUtcNow();
 
     public Task<long> NextIdAsync(CancellationToken cancellationToken) => ids.NextAsync(TransactionSequence, cancellationToken);
 
@@ -66,7 +64,7 @@ public sealed class PaymentService(
             Status = TransactionStatus.Pending, PaymentType = PaymentTypes.Card, Service = payment.Service, Gateway = acquirer.Name,
             AmountMinor = payment.AmountMinor, Currency = payment.Currency, MerchantReference = payment.MerchantReference,
             GatewayReference = Guid.NewGuid().ToString(), PaymentKey = secrets.Sign("direct-payment-key", id.ToString(System.Globalization.CultureInfo.InvariantCulture))[..32],
-            Created = Now, IsDemo = organisation.Mode == OrganisationModes.Test, IsAuthorisation = payment.Authorise,
+            Created = organisation.Now(time), IsDemo = organisation.Mode == OrganisationModes.Test, IsAuthorisation = payment.Authorise,
             ReturnUrl = payment.ReturnUrl, NotifyUrl = payment.NotifyUrl, CardGuid = payment.CardGuid,
             Response = Responses.ForCard(payment.Card, payment.AmountMinor, payment.Currency, payment.CardGuid),
         };
@@ -90,7 +88,7 @@ public sealed class PaymentService(
         {
             var session = Secrets.Hex(16);
             await store.AddLookupAsync(PaymentRows.SessionLookup(session), draft.OrganisationId, draft.Id, cancellationToken);
-            return withResponse with { Status = TransactionStatus.Pending, ThreeDsSession = session };
+            return withResponse with { Status = TransactionStatus.Pending, ThreeDsSession = session, ChallengeStarted = time.GetUtcNow() };
         }
         return withResponse with
         {
@@ -116,7 +114,7 @@ public sealed class PaymentService(
             TableOperation.Insert(t.ToEntity()),
             PaymentStore.IndexRow(t.OrganisationId, PaymentRows.GatewayReferenceRow(t.GatewayReference), t.Id),
             PaymentStore.IndexRow(t.OrganisationId, PaymentRows.MerchantReferenceRow(t.MerchantReference, t.Id), t.Id),
-            paymentEvent.ToInsert(Now, t.NotifyUrl),
+            paymentEvent.ToInsert(time.GetUtcNow(), t.NotifyUrl),
             .. extra,
         ], cancellationToken);
         // A refused commit is fine only if it is this very write, landed earlier with its answer lost.
@@ -143,7 +141,7 @@ public sealed class PaymentService(
         after = after with { WriteId = Guid.NewGuid().ToString("N") };
         var paymentEvent = withEvent ? PaymentEvent.For(after) : null;
         var result = await store.SubmitAsync(
-            [TableOperation.Replace(after.ToEntity(), before.ETag!), paymentEvent?.ToInsert(Now, after.NotifyUrl), .. extra], cancellationToken);
+            [TableOperation.Replace(after.ToEntity(), before.ETag!), paymentEvent?.ToInsert(time.GetUtcNow(), after.NotifyUrl), .. extra], cancellationToken);
         var written = result is { Succeeded: true, ETags: [{ } etag, ..] } ? after with { ETag = etag }
             : await store.GetAsync(after.OrganisationId, after.Id, cancellationToken) is { } current && current.WriteId == after.WriteId ? current : null;
         if (written is not null && paymentEvent is not null) await events.PublishAsync(paymentEvent, cancellationToken);
@@ -155,10 +153,11 @@ public sealed class PaymentService(
     {
         var abandoned = new AcquirerResult(AcquirerOutcome.Declined, "05", "3-D Secure authentication was not completed",
             "authentication_abandoned", null, pending.AcquirerReference ?? "");
+        var now = await clock.NowAsync(pending.OrganisationId, cancellationToken);
         for (var current = pending; current is { Status: TransactionStatus.Pending };
              current = await store.GetAsync(pending.OrganisationId, pending.Id, cancellationToken))
         {
-            if (await TryChangeAsync(current, current.Decide(abandoned, Now), [], cancellationToken)) return;
+            if (await TryChangeAsync(current, current.Decide(abandoned, now), [], cancellationToken)) return;
         }
     }
 

@@ -8,22 +8,23 @@ namespace Gateway.Payments;
 /// Timer function: finishes what interrupted requests left behind. 3-D Secure challenges nobody answered fail after
 /// <see cref="HostedPayments.ChallengeTime"/>; refunds, settles and reversals still in flight after
 /// <see cref="RefundGrace"/> are settled with the acquirer under their original key; idempotency records past their retention and cards remembered
-/// on the hosted page but not tokenised within a day are deleted. Each step is
-/// idempotent, so overlapping or repeated runs are harmless.
+/// on the hosted page but not tokenised within a day are deleted. Each step is idempotent, so overlapping or repeated
+/// runs are harmless. All of it runs on real time, never an organisation's test clock: these limits protect the
+/// platform and the payer, not the merchant's view of time.
 /// </summary>
 public sealed class PaymentSweep(GatewayTables tables, PaymentService payments, RefundService refunds, AuthorisationService authorisations,
-    ILogger<PaymentSweep> logger) : ITimerFunction
+    TimeProvider time, ILogger<PaymentSweep> logger) : ITimerFunction
 {
     /// <summary>Far longer than any acquirer call: a refund this old is not still being made by its request.</summary>
     public static readonly TimeSpan RefundGrace = TimeSpan.FromMinutes(5);
 
     public async Task RunAsync(TimerTrigger timer, CancellationToken cancellationToken)
     {
-        var now = payments.Now;
+        var now = time.GetUtcNow();
         var transactions = TableFilter.GreaterThanOrEqual("RowKey", PaymentRows.TransactionPrefix).And(TableFilter.LessThan("RowKey", "txn."));
 
         var abandoned = 0;
-        var pending = transactions.And(TableFilter.Equal("Status", TransactionStatus.Pending)).And(TableFilter.LessThan("Created", now - HostedPayments.ChallengeTime));
+        var pending = transactions.And(TableFilter.Equal("Status", TransactionStatus.Pending)).And(TableFilter.LessThan("ChallengeStarted", now - HostedPayments.ChallengeTime));
         await foreach (var row in tables.Payments.QueryAsync(new TableQuery(pending), cancellationToken))
         {
             await payments.AbandonChallengeAsync(PaymentTransaction.FromEntity(OrganisationOf(row), row), cancellationToken);

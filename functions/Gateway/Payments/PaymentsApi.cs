@@ -27,12 +27,12 @@ public static class PaymentsApi
         payers.MapFunction(Functions.PaymentKeyCreate, CreateKeyAsync)
             .WithSummary("Set up a payment for the hosted pages or the checkout widget: {key, url, origin}.")
             .AcceptsForm<PaymentKeyForm>().AcceptsIdempotencyKey().Produces<PaymentKeyCreated>().ProducesApiErrors(400, 401, 403, 409, 413, 415, 422);
-        payers.MapFunction(Functions.PayDirect, (HttpContext http, RequestForm form, Caller caller, PaymentService payments, Idempotency idempotency, WebhookUrls urls) =>
-                PayAsync(http, form, caller, payments, idempotency, urls, authorise: false, CancellationToken.None))
+        payers.MapFunction(Functions.PayDirect, (HttpContext http, RequestForm form, Caller caller, PaymentService payments, Idempotency idempotency, WebhookUrls urls, TimeProvider time) =>
+                PayAsync(http, form, caller, payments, idempotency, urls, time, authorise: false, CancellationToken.None))
             .WithSummary("Charge a card: a result, or a 3ds_redirect when the issuer wants 3-D Secure (send return_url).")
             .AcceptsForm<DirectPaymentForm>().AcceptsIdempotencyKey().Produces<PaymentResult>().ProducesApiErrors(400, 401, 403, 409, 413, 415, 422, 502);
-        payers.MapFunction(Functions.PayAuth, (HttpContext http, RequestForm form, Caller caller, PaymentService payments, Idempotency idempotency, WebhookUrls urls) =>
-                PayAsync(http, form, caller, payments, idempotency, urls, authorise: true, CancellationToken.None))
+        payers.MapFunction(Functions.PayAuth, (HttpContext http, RequestForm form, Caller caller, PaymentService payments, Idempotency idempotency, WebhookUrls urls, TimeProvider time) =>
+                PayAsync(http, form, caller, payments, idempotency, urls, time, authorise: true, CancellationToken.None))
             .WithSummary("Authorise an amount on a card, to settle or reverse later.")
             .AcceptsForm<DirectPaymentForm>().AcceptsIdempotencyKey().Produces<PaymentResult>().ProducesApiErrors(400, 401, 403, 409, 413, 415, 422, 502);
         payers.MapFunction(Functions.PaySettle, (HttpContext http, RequestForm form, Caller caller, AuthorisationService payments, Idempotency idempotency) =>
@@ -49,11 +49,11 @@ public static class PaymentsApi
             .AcceptsForm<SettleForm>().AcceptsIdempotencyKey().Produces<PaymentResult>().ProducesApiErrors(400, 401, 403, 404, 409, 413, 415, 422, 502);
     }
 
-    private static async Task<IResult> CreateKeyAsync(HttpContext http, RequestForm form, Caller caller, PaymentStore store, PaymentService payments,
+    private static async Task<IResult> CreateKeyAsync(HttpContext http, RequestForm form, Caller caller, PaymentStore store, TimeProvider time,
         Idempotency idempotency, WebhookUrls webhookUrls, CardVault vault, IOptions<PaymentOptions> options, CancellationToken cancellationToken)
     {
         var organisation = caller.RequireOrganisation();
-        var fields = PaymentFields.ReadPaymentKey(form.Root, caller, organisation, payments.Now, options.Value.PaymentKeyLifetime);
+        var fields = PaymentFields.ReadPaymentKey(form.Root, caller, organisation, organisation.Now(time), options.Value.PaymentKeyLifetime);
         await CheckNotifyUrlAsync(webhookUrls, fields.NotifyUrl, organisation, cancellationToken);
         if (fields.CardToken is { } cardToken && await vault.GetAsync(organisation.Id, cardToken, cancellationToken) is null)
         {
@@ -70,10 +70,10 @@ public static class PaymentsApi
     }
 
     private static async Task<IResult> PayAsync(HttpContext http, RequestForm form, Caller caller, PaymentService payments,
-        Idempotency idempotency, WebhookUrls webhookUrls, bool authorise, CancellationToken cancellationToken)
+        Idempotency idempotency, WebhookUrls webhookUrls, TimeProvider time, bool authorise, CancellationToken cancellationToken)
     {
         var organisation = caller.RequireOrganisation();
-        var payment = ReadDirect(form.Root, organisation, payments.Now, authorise);
+        var payment = ReadDirect(form.Root, organisation, organisation.Now(time), authorise);
         await CheckNotifyUrlAsync(webhookUrls, payment.NotifyUrl, organisation, cancellationToken);
         return await idempotency.RunAsync(http, organisation.Id, form,
             scope => payments.PayDirectAsync(caller, organisation, payment, scope, cancellationToken), cancellationToken);

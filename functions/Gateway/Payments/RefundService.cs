@@ -11,7 +11,11 @@ namespace Gateway.Payments;
 /// <see cref="PaymentSweep"/>, which asks the acquirer again with the same idempotency key; a client's retry with the
 /// same Idempotency-Key either finishes it the same way or finds it booked.
 /// </summary>
-public sealed class RefundService(PaymentStore store, PaymentService payments, AcquirerRouter acquirers)
+/// <remarks>
+/// A reservation's time is real (the sweep's grace is a platform limit); the booking's stamps follow the organisation's
+/// clock, like every stamp merchants see.
+/// </remarks>
+public sealed class RefundService(PaymentStore store, PaymentService payments, AcquirerRouter acquirers, OrganisationClock clock, TimeProvider time)
 {
     public async Task<StoredResponse> RefundAsync(Organisation organisation, long id, long? amountMinor, IdempotencyScope scope, CancellationToken cancellationToken)
     {
@@ -29,7 +33,7 @@ public sealed class RefundService(PaymentStore store, PaymentService payments, A
         {
             if (attempt == PaymentService.MaxAttempts) throw IdentityStore.Busy();
             var current = await store.GetAsync(organisation.Id, id, cancellationToken) ?? throw PaymentService.TransactionNotFound();
-            var reserving = current.ReserveRefund(refundId, amountMinor ?? current.RefundableMinor, payments.Now);
+            var reserving = current.ReserveRefund(refundId, amountMinor ?? current.RefundableMinor, time.GetUtcNow());
             held = ReferenceEquals(reserving, current) ? current : await payments.TryWriteAsync(current, reserving, withEvent: false, [], cancellationToken);
             if (held is null) await PaymentService.Contended(attempt, cancellationToken);
         }
@@ -37,7 +41,7 @@ public sealed class RefundService(PaymentStore store, PaymentService payments, A
         // If the acquirer does not answer (502), the outcome is unknown: the reservation stays, and the sweep or a
         // retry with the same Idempotency-Key asks again under the same key. Releasing it could refund twice.
         var result = await AskAsync(held, held.RefundsInFlight.Single(r => r.Id == refundId), cancellationToken);
-        await FinishAsync(held, refundId, result.Approved, result.Approved ? scope : IdempotencyScope.None, answer, cancellationToken);
+        await FinishAsync(held, refundId, result.Approved, result.Approved ? scope : IdempotencyScope.None, answer, organisation.Now(time), cancellationToken);
         return result.Approved ? answer : throw Api.ApiException.Conflict($"The acquirer refused the refund: {result.ResponseText}.");
     }
 
@@ -45,7 +49,8 @@ public sealed class RefundService(PaymentStore store, PaymentService payments, A
     public async Task ResolveAsync(PaymentTransaction transaction, RefundInFlight refund, CancellationToken cancellationToken)
     {
         var result = await AskAsync(transaction, refund, cancellationToken);
-        await FinishAsync(transaction, refund.Id, result.Approved, IdempotencyScope.None, null, cancellationToken);
+        await FinishAsync(transaction, refund.Id, result.Approved, IdempotencyScope.None, null,
+            await clock.NowAsync(transaction.OrganisationId, cancellationToken), cancellationToken);
     }
 
     private Task<AcquirerResult> AskAsync(PaymentTransaction transaction, RefundInFlight refund, CancellationToken cancellationToken) =>
@@ -54,13 +59,13 @@ public sealed class RefundService(PaymentStore store, PaymentService payments, A
 
     /// <summary>Books or releases the refund, starting from <paramref name="known"/> (as last read or written) and re-reading after a lost race.</summary>
     private async Task FinishAsync(PaymentTransaction known, string refundId, bool approved, IdempotencyScope scope,
-        StoredResponse? answer, CancellationToken cancellationToken)
+        StoredResponse? answer, DateTimeOffset now, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < PaymentService.MaxAttempts; attempt++)
         {
             var current = attempt == 0 ? known
                 : await store.GetAsync(known.OrganisationId, known.Id, cancellationToken) ?? throw PaymentService.TransactionNotFound();
-            var next = current.FinishRefund(refundId, approved, payments.Now);
+            var next = current.FinishRefund(refundId, approved, now);
             if (ReferenceEquals(next, current))
             {
                 // Finished meanwhile (by the sweep): only the response is left to keep.
@@ -68,7 +73,7 @@ public sealed class RefundService(PaymentStore store, PaymentService payments, A
                 return;
             }
             var booked = current.RefundsInFlight.Single(r => r.Id == refundId);
-            TableOperation? ledger = approved ? PaymentStore.RefundRow(current, booked, payments.Now) : null;
+            TableOperation? ledger = approved ? PaymentStore.RefundRow(current, booked, now) : null;
             if (await payments.TryWriteAsync(current, next, withEvent: approved, [ledger, answer is null ? null : scope.Complete(answer)], cancellationToken) is not null) return;
             await PaymentService.Contended(attempt, cancellationToken);
         }

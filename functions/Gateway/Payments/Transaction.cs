@@ -63,6 +63,12 @@ public sealed record PaymentTransaction
     public required bool IsDemo { get; init; }
     public bool IsAuthorisation { get; init; }
     public string? ThreeDsSession { get; init; }
+
+    /// <summary>
+    /// When the 3-D Secure challenge began, in real time: the sweep abandons challenges by it, as <see cref="Created"/>
+    /// follows the organisation's clock, which a test clock can hold anywhere.
+    /// </summary>
+    public DateTimeOffset? ChallengeStarted { get; init; }
     public string? ReturnUrl { get; init; }
     public string? NotifyUrl { get; init; }
     public bool RememberCard { get; init; }
@@ -205,6 +211,7 @@ public sealed record PaymentTransaction
             ["IsDemo"] = IsDemo,
             ["IsAuthorisation"] = IsAuthorisation,
             ["ThreeDsSession"] = ThreeDsSession,
+            ["ChallengeStarted"] = ChallengeStarted,
             ["ReturnUrl"] = ReturnUrl,
             ["NotifyUrl"] = NotifyUrl,
             ["RememberCard"] = RememberCard,
@@ -245,6 +252,7 @@ public sealed record PaymentTransaction
         IsDemo = e.GetBoolean("IsDemo") ?? false,
         IsAuthorisation = e.GetBoolean("IsAuthorisation") ?? false,
         ThreeDsSession = e.GetString("ThreeDsSession"),
+        ChallengeStarted = e.GetDateTimeOffset("ChallengeStarted"),
         ReturnUrl = e.GetString("ReturnUrl"),
         NotifyUrl = e.GetString("NotifyUrl"),
         RememberCard = e.GetBoolean("RememberCard") ?? false,

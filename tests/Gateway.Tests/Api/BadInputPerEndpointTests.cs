@@ -40,6 +40,9 @@ public sealed class BadInputPerEndpointTests(GatewayApp app) : IClassFixture<Gat
         { "DELETE", "/api/v1/customer-token/{id}" },
         { "POST", "/api/v1/customer-token/{id}/pay" },
         { "POST", "/api/v1/customer-token/{id}/auth" },
+        { "GET", "/api/v1/organisation/{id}/test-clock" },
+        { "PUT", "/api/v1/organisation/{id}/test-clock" },
+        { "DELETE", "/api/v1/organisation/{id}/test-clock" },
     };
 
     [Theory]

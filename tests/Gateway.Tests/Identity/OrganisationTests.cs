@@ -15,7 +15,7 @@ public sealed class OrganisationTests(GatewayApp app) : IClassFixture<GatewayApp
 
         var body = await response.JsonAsync(201);
         var organisation = body.GetProperty("Organisation");
-        Assert.Equal(["id", "name", "currency", "timezone", "mode", "api_salt", "created", "licenses",
+        Assert.Equal(["id", "name", "currency", "timezone", "mode", "api_salt", "created", "test_clock", "licenses",
             "webhook_success_url", "webhook_error_url", "webhook_refund_url", "webhook_secret"], organisation.Keys());
         Assert.Equal("Acme O'Brien & Sons", organisation.GetProperty("name").GetString());
         Assert.Equal("ZAR", organisation.GetProperty("currency").GetString());

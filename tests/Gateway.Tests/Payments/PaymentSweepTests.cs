@@ -31,6 +31,31 @@ public sealed class PaymentSweepTests(SweepGatewayApp app) : IClassFixture<Sweep
     }
 
     [Fact]
+    public async Task AChallengeUnderATestClockIsAbandonedAfterFifteenRealMinutesWhereverTheClockStands()
+    {
+        var ids = new List<(Merchant Merchant, long Id)>();
+        foreach (var clock in new[] { "2001-01-01 00:00:00", "2030-12-31 23:00:00" })
+        {
+            var merchant = await app.MerchantAsync();
+            await (await merchant.Client.PutFormAsync($"/api/v1/organisation/{merchant.Id}/test-clock", ("now", clock))).JsonAsync(200);
+            var redirect = await merchant.Client.PayAsync(PaymentKit.Challenge, extra: ("return_url", "https://shop.example/back"));
+            var id = long.Parse(redirect.Text("gateway_transaction_id"));
+            Assert.Equal(clock, (await merchant.Client.ViewAsync(id)).Text("created"));
+            ids.Add((merchant, id));
+        }
+        await SweepAsync();
+        foreach (var (merchant, id) in ids) Assert.Equal("pending", (await merchant.Client.ViewAsync(id)).Text("status"));
+
+        app.Clock!.Advance(HostedPayments.ChallengeTime + TimeSpan.FromSeconds(1));
+        await SweepAsync();
+        foreach (var (merchant, id) in ids)
+        {
+            Assert.Equal("failed", (await merchant.Client.ViewAsync(id)).Text("status"));
+            merchant.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task AChallengeNobodyAnswersFailsAfterFifteenMinutes()
     {
         using var merchant = await app.MerchantAsync();
@@ -56,7 +81,7 @@ public sealed class PaymentSweepTests(SweepGatewayApp app) : IClassFixture<Sweep
         var store = app.Service<PaymentStore>();
         var payments = app.Service<PaymentService>();
         var t = (await store.GetAsync(merchant.Id, paid.Id(), CancellationToken.None))!;
-        Assert.NotNull(await payments.TryWriteAsync(t, t.ReserveRefund("crashed", 400, payments.Now), withEvent: false, [], CancellationToken.None));
+        Assert.NotNull(await payments.TryWriteAsync(t, t.ReserveRefund("crashed", 400, app.Clock!.GetUtcNow()), withEvent: false, [], CancellationToken.None));
 
         var url = $"/api/v1/gateway-transaction/refund/{paid.Id()}";
         Assert.Contains("6.00 still refundable", await (await merchant.Client.PutFormAsync(url, ("amount", "6.01"))).ErrorAsync(400));

@@ -11,7 +11,7 @@ public sealed class ScheduleApiTests(ScheduleApp app) : IClassFixture<ScheduleAp
     public async Task CreateUpdateViewAndDeleteAnswerAsTheDocumentsShow()
     {
         using var merchant = await app.MerchantAsync();
-        await app.ClockAsync(merchant, "2027-04-01 10:00:00");
+        await merchant.ClockAsync("2027-04-01 10:00:00");
         var card = await app.CardAsync(merchant, "reference3");
 
         // The documents' create: two schedules, the reference taken from the card token.
@@ -55,7 +55,7 @@ public sealed class ScheduleApiTests(ScheduleApp app) : IClassFixture<ScheduleAp
     public async Task JsonClientsSendTheSchedulesAsAnArray()
     {
         using var merchant = await app.MerchantAsync();
-        await app.ClockAsync(merchant, "2027-04-01 10:00:00");
+        await merchant.ClockAsync("2027-04-01 10:00:00");
         var card = await app.CardAsync(merchant, "json-client");
         var created = await (await merchant.Client.SendJsonAsync(HttpMethod.Post, "/api/v1/payment-schedule", new
         {
@@ -86,7 +86,7 @@ public sealed class ScheduleApiTests(ScheduleApp app) : IClassFixture<ScheduleAp
     public async Task BadFieldsAreA400NamingTheFieldAndCreateNothing(string change, string expected)
     {
         using var merchant = await app.MerchantAsync();
-        await app.ClockAsync(merchant, "2027-04-01 10:00:00");
+        await merchant.ClockAsync("2027-04-01 10:00:00");
         var card = await app.CardAsync(merchant, "bad-input");
         var fields = new Dictionary<string, string>
         {
@@ -104,7 +104,7 @@ public sealed class ScheduleApiTests(ScheduleApp app) : IClassFixture<ScheduleAp
     public async Task MalformedBodiesAndTooManySchedulesAre4xxAndWriteNothing()
     {
         using var merchant = await app.MerchantAsync();
-        await app.ClockAsync(merchant, "2027-04-01 10:00:00");
+        await merchant.ClockAsync("2027-04-01 10:00:00");
         var card = await app.CardAsync(merchant, "malformed");
         foreach (var (method, url) in new[] { (HttpMethod.Post, "/api/v1/payment-schedule"), (HttpMethod.Put, $"/api/v1/payment-schedule/{card}") })
         {
@@ -130,7 +130,7 @@ public sealed class ScheduleApiTests(ScheduleApp app) : IClassFixture<ScheduleAp
     public async Task ACardHasAtMostFiftyActiveSchedules()
     {
         using var merchant = await app.MerchantAsync();
-        await app.ClockAsync(merchant, "2027-04-01 10:00:00");
+        await merchant.ClockAsync("2027-04-01 10:00:00");
         var card = await app.CardAsync(merchant, "many");
         var fields = Enumerable.Range(0, 25).SelectMany(n => ScheduleKit.Schedule(n, "weekly", "1", "05-04-2027", 2)).ToArray();
         await merchant.ScheduleAsync(card, fields);
@@ -145,7 +145,7 @@ public sealed class ScheduleApiTests(ScheduleApp app) : IClassFixture<ScheduleAp
     public async Task ConcurrentCreatesNeverTakeACardPastFiftyActiveSchedules()
     {
         using var merchant = await app.MerchantAsync();
-        await app.ClockAsync(merchant, "2027-04-01 10:00:00");
+        await merchant.ClockAsync("2027-04-01 10:00:00");
         var card = await app.CardAsync(merchant, "racing-creates");
         var fields = Enumerable.Range(0, 20).SelectMany(n => ScheduleKit.Schedule(n, "weekly", "1", "05-04-2027", 2)).ToArray();
 
@@ -161,8 +161,8 @@ public sealed class ScheduleApiTests(ScheduleApp app) : IClassFixture<ScheduleAp
     {
         using var owner = await app.MerchantAsync();
         using var other = await app.MerchantAsync();
-        await app.ClockAsync(owner, "2027-04-01 10:00:00");
-        await app.ClockAsync(other, "2027-04-01 10:00:00");
+        await owner.ClockAsync("2027-04-01 10:00:00");
+        await other.ClockAsync("2027-04-01 10:00:00");
         var card = await app.CardAsync(owner, "owned");
         var schedule = await owner.ScheduleAsync(card, ScheduleKit.Schedule(0, "weekly", "7.00", "02-04-2027", 3));
         var id = schedule[0].Text("id");
@@ -190,7 +190,7 @@ public sealed class ScheduleApiTests(ScheduleApp app) : IClassFixture<ScheduleAp
     public async Task ConcurrentUpdatesOfOneCardLeaveExactlyOneUpdatesSchedulesActive()
     {
         using var merchant = await app.MerchantAsync();
-        await app.ClockAsync(merchant, "2027-04-01 10:00:00");
+        await merchant.ClockAsync("2027-04-01 10:00:00");
         var card = await app.CardAsync(merchant, "racing-updates");
         await merchant.ScheduleAsync(card, ScheduleKit.Schedule(0, "daily", "1.00", "02-04-2027", 3));
 

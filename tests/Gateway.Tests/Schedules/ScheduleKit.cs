@@ -1,10 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
-using Gateway.Identity;
 using Gateway.Payments;
-using Gateway.Platform;
 using Gateway.Schedules;
-using Gateway.Storage;
 using Gateway.Tests.Infrastructure;
 using Gateway.Tests.Payments;
 using Microsoft.Extensions.DependencyInjection;
@@ -37,15 +34,10 @@ public static class ScheduleKit
     }
 
     /// <summary>Sets the organisation's test clock (its zone's local time, yyyy-MM-dd HH:mm:ss).</summary>
-    public static async Task ClockAsync(this GatewayApp app, Merchant merchant, string now)
+    public static async Task ClockAsync(this Merchant merchant, string now)
     {
-        // TEMP until the test clock API lands
-        var identity = app.Service<IdentityStore>();
-        var org = (await identity.GetOrganisationAsync(merchant.Id, CancellationToken.None))!;
-        var zone = ApiTime.Zone(org.TimeZone);
-        var local = DateTime.ParseExact(now, "yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
-        var instant = new DateTimeOffset(local, zone.GetUtcOffset(local));
-        Assert.True(await identity.CommitAsync([TableOperation.Replace((org with { TestClock = instant }).ToEntity(), org.ETag!)], CancellationToken.None));
+        var set = await (await merchant.Client.PutFormAsync($"/api/v1/organisation/{merchant.Id}/test-clock", ("now", now))).JsonAsync(200);
+        Assert.Equal(now, set.Text("now"));
     }
 
     public static (string, string)[] Schedule(int n, string interval, string amount, string start, int count) =>

@@ -16,7 +16,7 @@ public sealed class ScheduleRunnerTests(ScheduleApp app) : IClassFixture<Schedul
     public async Task MonthlyOnThe31stFallsOnTheLastDayOfShorterMonthsAndReturnsToThe31st()
     {
         using var merchant = await app.MerchantAsync();
-        await app.ClockAsync(merchant, "2027-01-20 09:00:00");
+        await merchant.ClockAsync("2027-01-20 09:00:00");
         var card = await app.CardAsync(merchant, "month-ends");
         await merchant.ScheduleAsync(card, [.. ScheduleKit.Schedule(0, "monthly", "100.50", "31-01-2027", 5), .. ScheduleKit.Schedule(1, "monthly", "20", "31-01-2028", 2)]);
 
@@ -25,13 +25,13 @@ public sealed class ScheduleRunnerTests(ScheduleApp app) : IClassFixture<Schedul
         Assert.Equal(["31-01-2028", "29-02-2028"], views[1].GetProperty("upcoming").Strings());
 
         // Africa/Johannesburg (UTC+2, the default zone): 06:00 local is 04:00 UTC.
-        await app.ClockAsync(merchant, "2027-01-31 06:00:00");
+        await merchant.ClockAsync("2027-01-31 06:00:00");
         await app.RunSchedulesAsync();
-        await app.ClockAsync(merchant, "2027-02-28 05:59:59");
+        await merchant.ClockAsync("2027-02-28 05:59:59");
         await app.RunSchedulesAsync();
         var charged = await app.ScheduledPaymentsAsync(merchant.Id);
         Assert.Equal([new DateTimeOffset(2027, 1, 31, 4, 0, 0, TimeSpan.Zero)], charged.Select(t => t.Created));
-        await app.ClockAsync(merchant, "2027-02-28 06:00:00");
+        await merchant.ClockAsync("2027-02-28 06:00:00");
         await app.RunSchedulesAsync();
         Assert.Equal(2, (await app.ScheduledPaymentsAsync(merchant.Id)).Count);
 
@@ -45,7 +45,7 @@ public sealed class ScheduleRunnerTests(ScheduleApp app) : IClassFixture<Schedul
     public async Task ChargesFallDueAtSixLocalTimeOnEitherSideOfADaylightSavingChange()
     {
         using var merchant = await app.MerchantAsync(timezone: "Europe/London");
-        await app.ClockAsync(merchant, "2027-03-26 12:00:00");
+        await merchant.ClockAsync("2027-03-26 12:00:00");
         var card = await app.CardAsync(merchant, "dst");
         // 28 March 2027: the clocks go forward at 01:00 GMT; 31 October 2027: back at 02:00 BST.
         await merchant.ScheduleAsync(card, [.. ScheduleKit.Schedule(0, "daily", "5", "27-03-2027", 3), .. ScheduleKit.Schedule(1, "daily", "6", "31-10-2027", 1)]);
@@ -53,10 +53,10 @@ public sealed class ScheduleRunnerTests(ScheduleApp app) : IClassFixture<Schedul
         var expected = new List<DateTimeOffset>();
         foreach (var (day, utcHour) in new[] { ("2027-03-27", 6), ("2027-03-28", 5), ("2027-03-29", 5), ("2027-10-31", 6) })
         {
-            await app.ClockAsync(merchant, day + " 05:59:59");
+            await merchant.ClockAsync(day + " 05:59:59");
             await app.RunSchedulesAsync();
             Assert.Equal(expected, (await app.ScheduledPaymentsAsync(merchant.Id)).Select(t => t.Created));
-            await app.ClockAsync(merchant, day + " 06:00:00");
+            await merchant.ClockAsync(day + " 06:00:00");
             await app.RunSchedulesAsync();
             expected.Add(DateTimeOffset.Parse(day + $"T{utcHour:D2}:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
             Assert.Equal(expected, (await app.ScheduledPaymentsAsync(merchant.Id)).Select(t => t.Created));
@@ -75,13 +75,13 @@ public sealed class ScheduleRunnerTests(ScheduleApp app) : IClassFixture<Schedul
     public async Task OccurrencesMissedDuringThreeDaysDownAreEachChargedOnceWhenTheRunnerIsBack()
     {
         using var merchant = await app.MerchantAsync();
-        await app.ClockAsync(merchant, "2027-05-10 08:00:00");
+        await merchant.ClockAsync("2027-05-10 08:00:00");
         var card = await app.CardAsync(merchant, "catch-up");
         await merchant.ScheduleAsync(card, ScheduleKit.Schedule(0, "daily", "12.00", "10-05-2027", 10));
         await app.RunSchedulesAsync();
         Assert.Single(await app.ScheduledPaymentsAsync(merchant.Id));
 
-        await app.ClockAsync(merchant, "2027-05-13 08:00:00");
+        await merchant.ClockAsync("2027-05-13 08:00:00");
         await app.RunSchedulesAsync();
         await app.RunSchedulesAsync();
         var charged = await app.ScheduledPaymentsAsync(merchant.Id);
@@ -96,12 +96,12 @@ public sealed class ScheduleRunnerTests(ScheduleApp app) : IClassFixture<Schedul
     public async Task OccurrencesOlderThanTheCatchUpWindowAreRecordedAsMissedAndNotCharged()
     {
         using var merchant = await app.MerchantAsync();
-        await app.ClockAsync(merchant, "2027-06-01 05:00:00");
+        await merchant.ClockAsync("2027-06-01 05:00:00");
         var card = await app.CardAsync(merchant, "window");
         await merchant.ScheduleAsync(card, ScheduleKit.Schedule(0, "daily", "3.00", "01-06-2027", 12));
 
         // Ten days later: 1-3 June fell due more than seven days ago; 4-10 June are within the window.
-        await app.ClockAsync(merchant, "2027-06-10 07:00:00");
+        await merchant.ClockAsync("2027-06-10 07:00:00");
         await app.RunSchedulesAsync();
         var made = await app.ScheduledPaymentsAsync(merchant.Id);
         Assert.Equal(10, made.Count);
@@ -114,7 +114,7 @@ public sealed class ScheduleRunnerTests(ScheduleApp app) : IClassFixture<Schedul
     public async Task ADeclinedChargeRecordsAFailedTransactionWithAnErrorEventAndTheScheduleGoesOn()
     {
         using var merchant = await app.MerchantAsync();
-        await app.ClockAsync(merchant, "2027-07-01 07:00:00");
+        await merchant.ClockAsync("2027-07-01 07:00:00");
         var card = await app.CardAsync(merchant, "declines", pan: "4000000000009995");
         await merchant.ScheduleAsync(card, ScheduleKit.Schedule(0, "weekly", "50.00", "01-07-2027", 2));
         await app.RunSchedulesAsync();
@@ -126,7 +126,7 @@ public sealed class ScheduleRunnerTests(ScheduleApp app) : IClassFixture<Schedul
         Assert.Equal("declines", view.Text("merchant_reference"));
         Assert.Equal("Schedule", view.Text("service"));
 
-        await app.ClockAsync(merchant, "2027-07-08 07:00:00");
+        await merchant.ClockAsync("2027-07-08 07:00:00");
         await app.RunSchedulesAsync();
         Assert.Equal(2, (await app.ScheduledPaymentsAsync(merchant.Id)).Count);
         Assert.Equal("completed", (await merchant.SchedulesAsync(card))[0].Text("status"));
@@ -136,7 +136,7 @@ public sealed class ScheduleRunnerTests(ScheduleApp app) : IClassFixture<Schedul
     public async Task ReplacedAndDeletedSchedulesNeverChargeTheirRemainingOccurrences()
     {
         using var merchant = await app.MerchantAsync();
-        await app.ClockAsync(merchant, "2027-08-01 07:00:00");
+        await merchant.ClockAsync("2027-08-01 07:00:00");
         var card = await app.CardAsync(merchant, "stale");
         var first = await merchant.ScheduleAsync(card, ScheduleKit.Schedule(0, "daily", "1.00", "01-08-2027", 5));
         await app.RunSchedulesAsync();
@@ -145,7 +145,7 @@ public sealed class ScheduleRunnerTests(ScheduleApp app) : IClassFixture<Schedul
         var other = await merchant.ScheduleAsync(card, ScheduleKit.Schedule(0, "daily", "4.00", "02-08-2027", 5));
         await (await merchant.Client.DeleteAsync($"/api/v1/payment-schedule/id/{other[0].Text("id")}")).JsonAsync(200);
 
-        await app.ClockAsync(merchant, "2027-08-03 07:00:00");
+        await merchant.ClockAsync("2027-08-03 07:00:00");
         await app.RunSchedulesAsync();
         var amounts = (await app.ScheduledPaymentsAsync(merchant.Id)).Select(t => t.AmountMinor).ToList();
         Assert.Equal([100L, 200, 200], amounts);
@@ -158,7 +158,7 @@ public sealed class ScheduleRunnerTests(ScheduleApp app) : IClassFixture<Schedul
     public async Task DeletingTheCardStopsItsSchedulesEachWithAFailedPaymentAndAnErrorEvent()
     {
         using var merchant = await app.MerchantAsync();
-        await app.ClockAsync(merchant, "2027-09-01 07:00:00");
+        await merchant.ClockAsync("2027-09-01 07:00:00");
         var card = await app.CardAsync(merchant, "leaving");
         await merchant.ScheduleAsync(card, [.. ScheduleKit.Schedule(0, "daily", "5.00", "01-09-2027", 5), .. ScheduleKit.Schedule(1, "weekly", "9.00", "05-09-2027", 2)]);
         await app.RunSchedulesAsync();
@@ -175,7 +175,7 @@ public sealed class ScheduleRunnerTests(ScheduleApp app) : IClassFixture<Schedul
         // Nothing of the card is kept once no charge with it can be in flight.
         Assert.Null(await app.Service<Gateway.Cards.CardVault>().GetStoredAsync(merchant.Id, card, CancellationToken.None));
 
-        await app.ClockAsync(merchant, "2027-09-20 07:00:00");
+        await merchant.ClockAsync("2027-09-20 07:00:00");
         await app.RunSchedulesAsync();
         Assert.Equal(3, (await app.ScheduledPaymentsAsync(merchant.Id)).Count);
         await (await merchant.Client.GetAsync("/api/v1/customer-token/leaving")).ErrorAsync(404);
@@ -185,7 +185,7 @@ public sealed class ScheduleRunnerTests(ScheduleApp app) : IClassFixture<Schedul
     public async Task TheAdminEndpointRunsTheRunnerOnDemand()
     {
         using var merchant = await app.MerchantAsync();
-        await app.ClockAsync(merchant, "2027-10-01 07:00:00");
+        await merchant.ClockAsync("2027-10-01 07:00:00");
         var card = await app.CardAsync(merchant, "on-demand");
         await merchant.ScheduleAsync(card, ScheduleKit.Schedule(0, "once_off", "15.00", "01-10-2027", 1));
 
