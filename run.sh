@@ -77,6 +77,9 @@ Gateway:    http://localhost:$port   (health: /api/health, OpenAPI: /openapi/v1.
 Demo platform, also in .local/demo.json:
 $(cat "$local_dir/demo.json")
 
+Timers and queues on demand: POST http://localhost:$port/admin/functions/{name}  (e.g. PaymentScheduleRunner)
+  with header x-functions-key: $Functions__AdminKey
+
 Try:  curl -X POST -u <admin.username>:<admin.password> http://localhost:$port/api/v1/token
 Press Ctrl+C to stop.
 MSG

@@ -1,26 +1,35 @@
 using Gateway.Payments;
 using Gateway.Testing;
+using Gateway.Tests.Infrastructure;
 using Gateway.Tests.Payments;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Tests.Schedules;
 
-/// <summary>A live acquirer whose first call hangs until released: a runner slower than its claim's lease.</summary>
+/// <summary>A live acquirer whose next call after <see cref="Arm"/> hangs until released: a runner caught mid-charge.</summary>
 public sealed class StallingAcquirer : IAcquirer
 {
     private readonly SimulatedAcquirer _simulator = new();
-    private int _calls;
+    private int _armed;
 
-    public TaskCompletionSource Stalled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public TaskCompletionSource Stalled { get; private set; } = new();
+    public TaskCompletionSource Release { get; private set; } = new();
     public List<string> Keys { get; } = [];
 
     public string Name => "Stalling";
 
+    public void Arm()
+    {
+        Stalled = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        Release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (Keys) Keys.Clear();
+        Volatile.Write(ref _armed, 1);
+    }
+
     public async Task<AcquirerResult> ChargeCardAsync(CardCharge charge, CancellationToken cancellationToken)
     {
         lock (Keys) Keys.Add(charge.IdempotencyKey);
-        if (Interlocked.Increment(ref _calls) == 1)
+        if (Interlocked.Exchange(ref _armed, 0) == 1)
         {
             Stalled.SetResult();
             await Release.Task;
@@ -56,8 +65,9 @@ public sealed class RunnerTakeoverTests(StallingRunnerApp app) : IClassFixture<S
     {
         using var merchant = await app.MerchantAsync(mode: "live");
         var card = await app.CardAsync(merchant, "slow");
-        await merchant.ScheduleAsync(card, ScheduleKit.Schedule(0, "once_off", "9.99", "01-09-2027", 1));
+        await merchant.ScheduleAsync(card, ScheduleKit.Schedule(0, "once_off", "9.99", Today(), 1));
 
+        app.Acquirer.Arm();
         var slow = Task.Run(app.RunSchedulesAsync);
         await app.Acquirer.Stalled.Task;
         app.Clock!.Advance(TimeSpan.FromMinutes(3));
@@ -74,4 +84,36 @@ public sealed class RunnerTakeoverTests(StallingRunnerApp app) : IClassFixture<S
         var occurrence = Assert.Single((await merchant.SchedulesAsync(card))[0].GetProperty("occurrences").EnumerateArray());
         Assert.Equal(payment.Id, occurrence.GetProperty("transaction_id").GetInt64());
     }
+
+    [Theory]
+    [InlineData("PUT")]
+    [InlineData("DELETE")]
+    public async Task AScheduleEndedWhileItsOccurrenceIsAtTheAcquirerStillBooksThatChargeAndNoMore(string change)
+    {
+        using var merchant = await app.MerchantAsync(mode: "live");
+        var card = await app.CardAsync(merchant, "ended-" + change);
+        var created = await merchant.ScheduleAsync(card, ScheduleKit.Schedule(0, "daily", "4.00", Today(), 3));
+
+        app.Acquirer.Arm();
+        var running = Task.Run(app.RunSchedulesAsync);
+        await app.Acquirer.Stalled.Task;
+        var ended = change == "PUT"
+            ? await merchant.Client.PutFormAsync($"/api/v1/payment-schedule/{card}", ScheduleKit.Schedule(0, "weekly", "8.00", Today(days: 20), 1))
+            : await merchant.Client.DeleteAsync($"/api/v1/payment-schedule/id/{created[0].Text("id")}");
+        await ended.JsonAsync(200);
+        app.Acquirer.Release.SetResult();
+
+        Assert.Equal(1, (await running).Occurrences);
+        var booked = Assert.Single(await app.ScheduledPaymentsAsync(merchant.Id));
+        Assert.Equal((TransactionStatus.Complete, 400L), (booked.Status, booked.AmountMinor));
+
+        // The ended schedule's later dates are never charged.
+        app.Clock!.Advance(TimeSpan.FromDays(3));
+        await app.RunSchedulesAsync();
+        Assert.Single(await app.ScheduledPaymentsAsync(merchant.Id));
+    }
+
+    /// <summary>A date in the organisations' zone (Africa/Johannesburg) on the app's clock, which the tests move forward.</summary>
+    private string Today(int days = 0) =>
+        DateOnly.FromDateTime(app.Clock!.GetUtcNow().ToOffset(TimeSpan.FromHours(2)).DateTime).AddDays(days).ToString("dd-MM-yyyy", System.Globalization.CultureInfo.InvariantCulture);
 }
