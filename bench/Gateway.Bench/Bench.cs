@@ -6,7 +6,9 @@ namespace Gateway.Bench;
 /// bench/run.sh builds in Release and runs this. Figures are printed, never asserted. BENCH_ONLY=payments runs only
 /// the payments part, BENCH_ONLY=webhooks only the webhooks part; BENCH_SECONDS (default 15) and BENCH_CONCURRENCY
 /// (default 8,32) shape the payments load runs; BENCH_WEBHOOK_EVENTS (default 2000) is the webhooks backlog,
-/// BENCH_WEBHOOK_RATE (default 20/s, for BENCH_SECONDS) the rate of its latency runs.
+/// BENCH_WEBHOOK_RATE (default 20/s, for BENCH_SECONDS) the rate of its latency runs. BENCH_ONLY=schedules runs only
+/// the payment schedules part: BENCH_SCHEDULE_OCCURRENCES (default 10000) due occurrences per figure, charged at
+/// BENCH_SCHEDULE_PARALLELISM (default 8, the runner's Schedules:Parallelism default).
 /// </summary>
 public static class Bench
 {
@@ -20,9 +22,11 @@ public static class Bench
         var concurrencies = PaymentsLoad.Concurrencies(Environment.GetEnvironmentVariable("BENCH_CONCURRENCY"));
         var webhookEvents = int.Parse(Environment.GetEnvironmentVariable("BENCH_WEBHOOK_EVENTS") ?? "2000", System.Globalization.CultureInfo.InvariantCulture);
         var webhookRate = int.Parse(Environment.GetEnvironmentVariable("BENCH_WEBHOOK_RATE") ?? "20", System.Globalization.CultureInfo.InvariantCulture);
-        if (only is not (null or "" or "payments" or "webhooks"))
+        var scheduleOccurrences = int.Parse(Environment.GetEnvironmentVariable("BENCH_SCHEDULE_OCCURRENCES") ?? "10000", System.Globalization.CultureInfo.InvariantCulture);
+        var scheduleParallelism = int.Parse(Environment.GetEnvironmentVariable("BENCH_SCHEDULE_PARALLELISM") ?? "8", System.Globalization.CultureInfo.InvariantCulture);
+        if (only is not (null or "" or "payments" or "webhooks" or "schedules"))
         {
-            throw new ArgumentException($"BENCH_ONLY={only}: the parts that run alone are 'payments' and 'webhooks'.");
+            throw new ArgumentException($"BENCH_ONLY={only}: the parts that run alone are 'payments', 'webhooks' and 'schedules'.");
         }
 
         await using var azurite = await Azurite.StartAsync();
@@ -42,6 +46,10 @@ public static class Bench
         if (only is null or "" or "webhooks")
         {
             await WebhooksLoad.MeasureAsync(azurite, configuration, webhookEvents, webhookRate, TimeSpan.FromSeconds(seconds));
+        }
+        if (only is null or "" or "schedules")
+        {
+            await SchedulesLoad.MeasureAsync(azurite, scheduleOccurrences, scheduleParallelism);
         }
     }
 }
