@@ -287,7 +287,7 @@ public static class SchedulesLoad
                 try
                 {
                     var schedule = PaymentSchedule.FromEntity(organisationId, row);
-                    var claim = new OccurrenceClaim(schedule.Next, "floor", DateTimeOffset.UtcNow + lease);
+                    var claim = new OccurrenceClaim(schedule.Next, "floor", DateTimeOffset.UtcNow + lease, ChargeDecisions.Charge);
                     var claimed = await tables.Payments.ReplaceAsync((schedule with { Claim = claim }).ToEntity(), row.ETag!, ct);
                     if (!claimed.IsSuccess) throw new InvalidOperationException("The claim lost its ETag.");
                     _ = await tables.Payments.GetAsync(partition, StoredCard.Row(schedule.CardGuid), ct: ct) ?? throw new InvalidOperationException("No card row.");

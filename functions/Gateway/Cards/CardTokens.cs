@@ -76,13 +76,21 @@ public sealed class CardTokens(GatewayTables tables, CardVault vault, PaymentSer
     /// </summary>
     public async Task<StoredCard> DeleteAsync(long organisationId, string referenceOrGuid, CancellationToken cancellationToken)
     {
-        var card = await FindAsync(organisationId, referenceOrGuid, cancellationToken);
-        var scheduled = (await schedules.ListAsync(organisationId, card.Guid, cancellationToken))
-            .Any(s => s.State == Schedules.ScheduleStates.Active || s.Claim is not null);
-        var result = await tables.Payments.SubmitBatchAsync([.. CardVault.Deletes(card, keep: scheduled, time.GetUtcNow())], cancellationToken);
-        // A refused delete is fine only when the card is gone: deleted meanwhile, or by this very request (answer lost).
-        if (!result.Succeeded && await vault.GetAsync(organisationId, card.Guid, cancellationToken) is not null) throw IdentityStore.Busy();
-        return card;
+        for (var attempt = 0; attempt < PaymentService.MaxAttempts; attempt++)
+        {
+            var card = await FindAsync(organisationId, referenceOrGuid, cancellationToken);
+            // Advancing the card's schedule version serialises this delete with schedule changes of the card: a
+            // schedule created concurrently either lands first (and is seen here) or finds the card gone.
+            var version = await schedules.CardVersionAsync(organisationId, card.Guid, cancellationToken);
+            var scheduled = (await schedules.ListAsync(organisationId, card.Guid, cancellationToken))
+                .Any(s => s.State == Schedules.ScheduleStates.Active || s.Claim is not null);
+            var result = await tables.Payments.SubmitBatchAsync([version, .. CardVault.Deletes(card, keep: scheduled, time.GetUtcNow())], cancellationToken);
+            // Refused: changed meanwhile (then try again; a card deleted meanwhile is a 404 from FindAsync), or this
+            // very delete landed with its answer lost.
+            if (result.Succeeded || await vault.GetAsync(organisationId, card.Guid, cancellationToken) is null) return card;
+            await PaymentService.Contended(attempt, cancellationToken);
+        }
+        throw IdentityStore.Busy();
     }
 
     /// <summary>

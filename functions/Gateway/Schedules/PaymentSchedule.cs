@@ -21,12 +21,29 @@ public static class ScheduleStates
     public static bool IsShown(string state) => state is Active or Completed or Stopped;
 }
 
+/// <summary>What a runner decided to do with an occurrence when it claimed it; a resumed claim does the same.</summary>
+public static class ChargeDecisions
+{
+    /// <summary>Ask the acquirer (again, after a crash: under the same key it answers instead of charging twice).</summary>
+    public const string Charge = "charge";
+
+    /// <summary>The card token is gone: record the occurrence as failed and stop the schedule.</summary>
+    public const string CardDeleted = "card_deleted";
+
+    /// <summary>Fell due before the catch-up window: recorded as failed, never charged.</summary>
+    public const string Missed = "missed";
+
+    /// <summary>The stored card was past its expiry month: recorded as failed without asking the acquirer.</summary>
+    public const string ExpiredCard = "expired_card";
+}
+
 /// <summary>
-/// The occurrence a runner is charging: claimed on the schedule row (an ETag-checked write) before the acquirer is
-/// asked. <see cref="Until"/> is the lease in real time; a runner that finds it lapsed resumes the same occurrence
-/// (same index, so the same acquirer idempotency key), never a new one.
+/// The occurrence a runner is processing: claimed on the schedule row (an ETag-checked write) before anything else,
+/// with what it decided to do. <see cref="Until"/> is the lease in real time; a runner that finds it lapsed resumes
+/// the same occurrence with the same decision (so a charge that may have reached the acquirer is asked again under
+/// the same key, whatever the clock or the card say by then), never a new one.
 /// </summary>
-public sealed record OccurrenceClaim(int Index, string Runner, DateTimeOffset Until);
+public sealed record OccurrenceClaim(int Index, string Runner, DateTimeOffset Until, string Decision);
 
 /// <summary>
 /// A recurring charge of a stored card, in its organisation's partition of the Payments table beside the card, the

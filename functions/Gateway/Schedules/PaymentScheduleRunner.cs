@@ -16,7 +16,8 @@ public sealed record ScheduleRunResult(int Organisations, int Occurrences, int F
 /// payment schedule through its stored card, exactly once, however many runners run at once and wherever one dies.
 /// <list type="number">
 /// <item>Claim: the occurrence is claimed on its schedule row by an ETag-checked write (one runner wins; the claim
-/// has a lease in real time).</item>
+/// has a lease in real time), with the decision made for it: charge, or record it as failed without a charge
+/// (missed, card expired, card deleted). A resumed claim keeps that decision.</item>
 /// <item>Charge: the acquirer is asked under an idempotency key made from the occurrence (organisation, schedule,
 /// index), so a resumed claim gets the first attempt's answer instead of a second charge.</item>
 /// <item>Commit: the transaction, its outbox event, the occurrence row (an insert: at most one per occurrence) and
@@ -48,7 +49,7 @@ public sealed class PaymentScheduleRunner(
             // Shuffled, so runners that start together spread over the schedules instead of queuing on the same ones.
             Random.Shared.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(due));
             await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = options.Value.Parallelism, CancellationToken = cancellationToken },
-                async (schedule, ct) => await ProcessAsync(run, organisation, schedule, stopNow: false, ct));
+                async (schedule, ct) => await ProcessAsync(run, organisation, schedule, ct));
         }
         if (run.Occurrences > 0 || run.Failures > 0)
         {
@@ -60,15 +61,15 @@ public sealed class PaymentScheduleRunner(
 
     /// <summary>
     /// Stops the active schedules of a deleted card at once, each with a failed transaction (and so an error webhook)
-    /// for the occurrence that will now never be charged. A schedule with a charge in flight is left to its runner,
-    /// which completes that charge and then stops the schedule the same way.
+    /// for the occurrence that will now never be charged. A schedule whose charge is in flight is left to its runner,
+    /// which books that charge and then, finding the card deleted, stops the schedule the same way.
     /// </summary>
     public async Task StopForCardAsync(Organisation organisation, Guid cardGuid, CancellationToken cancellationToken)
     {
         var run = new Run(Guid.NewGuid().ToString("N"));
         foreach (var schedule in await store.ListAsync(organisation.Id, cardGuid, cancellationToken))
         {
-            if (schedule.State == ScheduleStates.Active) await ProcessAsync(run, organisation, schedule, stopNow: true, cancellationToken);
+            if (schedule.State == ScheduleStates.Active) await ProcessAsync(run, organisation, schedule, cancellationToken);
         }
         await PurgeIfIdleAsync(organisation, cardGuid, cancellationToken);
     }
@@ -85,92 +86,87 @@ public sealed class PaymentScheduleRunner(
         public void Failed() => Interlocked.Increment(ref _failures);
     }
 
-    /// <summary>Claims and charges a schedule's due occurrences in order; returns when none is due or another runner holds it.</summary>
-    private async Task ProcessAsync(Run run, Organisation organisation, PaymentSchedule? schedule, bool stopNow, CancellationToken cancellationToken)
+    /// <summary>
+    /// Claims and processes a schedule's occurrences in order while they are due (or, its card deleted, stops it);
+    /// returns when none is left to do or another runner holds it.
+    /// </summary>
+    private async Task ProcessAsync(Run run, Organisation organisation, PaymentSchedule? schedule, CancellationToken cancellationToken)
     {
         try
         {
-            for (var attempt = 0; schedule is not null && attempt < PaymentService.MaxAttempts; attempt++)
+            // Bounded, so one schedule with a long backlog cannot hold a run: the next run goes on with it.
+            for (var step = 0; schedule is not null && step < PaymentService.MaxAttempts; step++)
             {
                 var realNow = time.GetUtcNow();
                 OccurrenceClaim claim;
+                StoredCard? card = null;
                 if (schedule.Claim is { } held)
                 {
-                    if (held.Runner != run.Id && held.Until > realNow) return; // another runner is charging it
+                    if (held.Runner != run.Id && held.Until > realNow) return; // another runner is on it
                     claim = held with { Runner = run.Id, Until = realNow + options.Value.ClaimLease };
                 }
                 else
                 {
                     if (schedule.State != ScheduleStates.Active || schedule.Next >= schedule.Count) return;
-                    if (!stopNow && DueAt(schedule, schedule.Next, organisation) > organisation.Now(time)) return;
-                    claim = new OccurrenceClaim(schedule.Next, run.Id, realNow + options.Value.ClaimLease);
+                    card = await vault.GetStoredAsync(organisation.Id, schedule.CardGuid, cancellationToken);
+                    if (Decide(organisation, schedule, card) is not { } decision) return;
+                    claim = new OccurrenceClaim(schedule.Next, run.Id, realNow + options.Value.ClaimLease, decision);
                 }
 
-                var claimed = await store.TryReplaceAsync(schedule, schedule with { Claim = claim }, cancellationToken);
-                if (claimed is null)
-                {
-                    // Changed since read: another runner, an update or a delete; or this very claim, landed with its answer lost.
-                    schedule = await store.GetAsync(organisation.Id, schedule.Id, cancellationToken);
-                    continue;
-                }
-                var resumed = schedule.Claim is not null;
-                var after = await ChargeAsync(organisation, claimed, claim.Index, resumed, cancellationToken);
+                // Refused: changed since read, almost always by another runner that processed it first (every runner
+                // tries every due schedule), else an update, a delete, or this very claim landed with its answer
+                // lost. Moving on is right in each case: a claim of ours left behind lapses and a later run resumes it.
+                if (await store.TryReplaceAsync(schedule, schedule with { Claim = claim }, cancellationToken) is not { } claimed) return;
+                // A resumed claim reads the card afresh (kept, even if deleted, while the claim is on).
+                card ??= await vault.GetStoredAsync(organisation.Id, schedule.CardGuid, cancellationToken);
+                var after = await CommitAsync(organisation, claimed, claim, card, cancellationToken);
                 if (after is not null) run.Processed();
                 schedule = after ?? await store.GetAsync(organisation.Id, schedule.Id, cancellationToken);
-                if (stopNow) return;
             }
         }
         catch (Exception error) when (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            // The claim stays and lapses; a later run resumes the same occurrence under the same acquirer key.
+            // The claim stays and lapses; a later run resumes the same occurrence with the same decision and key. A
+            // failure that repeats before the acquirer (a vault key removed from configuration) repeats here, every
+            // lease, until fixed: the gateway cannot tell whether an earlier attempt reached the acquirer.
             run.Failed();
             logger.LogWarning(error, "Schedule {ScheduleId} of organisation {OrganisationId}: run {Runner} stopped; its claim will be resumed",
                 schedule?.Id, organisation.Id, run.Id);
         }
     }
 
+    /// <summary>What to do with the schedule's next occurrence now; null when it is not due yet.</summary>
+    private string? Decide(Organisation organisation, PaymentSchedule schedule, StoredCard? card)
+    {
+        if (card is null || card.Deleted is not null) return ChargeDecisions.CardDeleted; // at once, due or not
+        var now = organisation.Now(time);
+        var due = DueAt(schedule, schedule.Next, organisation);
+        if (due > now) return null;
+        if (now - due > options.Value.CatchUpWindow) return ChargeDecisions.Missed;
+        return card.IsExpired(ScheduleCalendar.Today(now, ApiTime.Zone(organisation.TimeZone))) ? ChargeDecisions.ExpiredCard : ChargeDecisions.Charge;
+    }
+
     private DateTimeOffset DueAt(PaymentSchedule schedule, int index, Organisation organisation) =>
         ScheduleCalendar.DueAt(schedule.DateOf(index), options.Value.ChargeTime, ApiTime.Zone(organisation.TimeZone));
 
     /// <summary>
-    /// Charges the claimed occurrence and commits it with the schedule's advance. Returns the schedule as written, or
-    /// null when another runner took the claim over and committed first (this runner's work is then discarded).
+    /// Carries out the claim's decision and commits it with the schedule's advance. Returns the schedule as written,
+    /// or null when another runner took the claim over and committed first (this runner's work is then discarded).
     /// </summary>
-    private async Task<PaymentSchedule?> ChargeAsync(Organisation organisation, PaymentSchedule claimed, int index, bool resumed,
+    private async Task<PaymentSchedule?> CommitAsync(Organisation organisation, PaymentSchedule claimed, OccurrenceClaim claim, StoredCard? card,
         CancellationToken cancellationToken)
     {
-        var now = organisation.Now(time);
+        var index = claim.Index;
         var date = claimed.DateOf(index);
-        var card = await vault.GetStoredAsync(organisation.Id, claimed.CardGuid, cancellationToken);
-        // A charge already in flight (a resumed claim) finishes on the card even if it has just been deleted: the
-        // acquirer may have taken it. A new one on a deleted card stops the schedule instead.
-        var stopped = card is null || (card.Deleted is not null && !resumed);
         var acquirer = acquirers.For(organisation.Mode == OrganisationModes.Test);
-        AcquirerResult result;
-        if (stopped)
+        var result = claim.Decision switch
         {
-            result = Refusal("card_deleted", "Card token deleted: payment schedule stopped");
-        }
-        else if (now - DueAt(claimed, index, organisation) > options.Value.CatchUpWindow)
-        {
-            result = Refusal("missed", string.Create(CultureInfo.InvariantCulture,
-                $"Missed: due {ScheduleCalendar.Show(date)} while payments were not running, and past the {options.Value.CatchUpWindow.TotalDays:0.#}-day catch-up window"));
-        }
-        else if (card!.IsExpired(ScheduleCalendar.Today(now, ApiTime.Zone(organisation.TimeZone))))
-        {
-            result = Refusal("expired_card", "The stored card has expired", "54");
-        }
-        else
-        {
-            var charge = new CardCharge(claimed.ChargeKey(index), vault.Open(card), claimed.AmountMinor, claimed.Currency, Capture: true);
-            result = await acquirer.ChargeCardAsync(charge, cancellationToken);
-            if (result.Outcome == AcquirerOutcome.ChallengeRequired)
-            {
-                // Nobody is there to pass 3-D Secure: a scheduled charge the issuer wants authenticated is declined.
-                result = result with { Outcome = AcquirerOutcome.Declined, DeclineCode = "authentication_required",
-                    ResponseText = "The issuer asked for 3-D Secure, which a scheduled charge cannot pass" };
-            }
-        }
+            ChargeDecisions.CardDeleted => Refusal(ChargeDecisions.CardDeleted, "Card token deleted: payment schedule stopped"),
+            ChargeDecisions.Missed => Refusal(ChargeDecisions.Missed, string.Create(CultureInfo.InvariantCulture,
+                $"Missed: due {ScheduleCalendar.Show(date)} while payments were not running, and past the {options.Value.CatchUpWindow.TotalDays:0.#}-day catch-up window")),
+            ChargeDecisions.ExpiredCard => Refusal(ChargeDecisions.ExpiredCard, "The stored card has expired", "54"),
+            _ => await ChargeAsync(acquirer, claimed, claim, card, cancellationToken),
+        };
 
         var id = await paymentService.NextIdAsync(cancellationToken);
         var draft = new PaymentTransaction
@@ -179,18 +175,20 @@ public sealed class PaymentScheduleRunner(
             Status = TransactionStatus.Pending, PaymentType = PaymentTypes.Card, Service = Service, Gateway = acquirer.Name,
             AmountMinor = claimed.AmountMinor, Currency = claimed.Currency, MerchantReference = claimed.Reference,
             GatewayReference = Guid.NewGuid().ToString(),
+            // Made from the occurrence, and indexed with an insert: a second transaction for it cannot be written.
             PaymentKey = secrets.Sign("schedule-payment-key", claimed.ChargeKey(index))[..32],
-            Created = now, IsDemo = organisation.Mode == OrganisationModes.Test, CardGuid = claimed.CardGuid,
+            Created = organisation.Now(time), IsDemo = organisation.Mode == OrganisationModes.Test, CardGuid = claimed.CardGuid,
             Response = ResponseFor(card, claimed),
         };
         var transaction = await paymentService.WithOutcomeAsync(draft, result, cancellationToken);
-        var last = index + 1 >= claimed.Count;
+        var stopped = claim.Decision == ChargeDecisions.CardDeleted;
         var advanced = claimed with
         {
             Claim = null,
             Next = index + 1,
-            State = stopped ? ScheduleStates.Stopped : last && claimed.State == ScheduleStates.Active ? ScheduleStates.Completed : claimed.State,
-            StateReason = stopped ? "card_deleted" : claimed.StateReason,
+            State = stopped ? ScheduleStates.Stopped
+                : index + 1 >= claimed.Count && claimed.State == ScheduleStates.Active ? ScheduleStates.Completed : claimed.State,
+            StateReason = stopped ? ChargeDecisions.CardDeleted : claimed.StateReason,
         };
         var paymentEvent = PaymentEvent.For(transaction);
         var occurrence = new Occurrence(claimed.Id, index, date, id, transaction.Status, transaction.Reason);
@@ -209,8 +207,25 @@ public sealed class PaymentScheduleRunner(
         // Refused: another runner committed this occurrence first, or this commit landed and only its answer was lost.
         if (written is null && (await payments.GetAsync(organisation.Id, id, cancellationToken)) is null) return null;
         await events.PublishAsync(paymentEvent, cancellationToken);
-        if (stopped) await PurgeIfIdleAsync(organisation, claimed.CardGuid, cancellationToken);
+        // A deleted card's row is kept only while a charge with it may be in flight: the last one done, it goes.
+        if (card?.Deleted is not null) await PurgeIfIdleAsync(organisation, claimed.CardGuid, cancellationToken);
         return written ?? await store.GetAsync(organisation.Id, claimed.Id, cancellationToken);
+    }
+
+    /// <summary>
+    /// Asks the acquirer under the occurrence's key. The card is there even if deleted meanwhile (its row is kept while
+    /// claimed). A claim about to lapse is not used: another runner may be resuming it.
+    /// </summary>
+    private async Task<AcquirerResult> ChargeAsync(IAcquirer acquirer, PaymentSchedule claimed, OccurrenceClaim claim, StoredCard? card, CancellationToken cancellationToken)
+    {
+        if (card is null) throw new InvalidOperationException($"The card of schedule {claimed.Id} is gone while a charge of it is claimed.");
+        if (claim.Until - time.GetUtcNow() < options.Value.ClaimLease / 2) throw new TimeoutException("The claim's lease ran low before the acquirer was asked.");
+        var result = await acquirer.ChargeCardAsync(
+            new CardCharge(claimed.ChargeKey(claim.Index), vault.Open(card), claimed.AmountMinor, claimed.Currency, Capture: true), cancellationToken);
+        // Nobody is there to pass 3-D Secure: a scheduled charge the issuer wants authenticated is declined.
+        return result.Outcome == AcquirerOutcome.ChallengeRequired
+            ? PaymentService.DeclineChallenge(result, "The issuer asked for 3-D Secure, which a scheduled charge cannot pass")
+            : result;
     }
 
     /// <summary>The masked card and its token (the documents' <c>card_token</c>), or only the amount once the card is gone.</summary>

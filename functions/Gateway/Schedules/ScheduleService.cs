@@ -55,9 +55,7 @@ public sealed class ScheduleService(ScheduleStore store, CardVault vault, Paymen
 
     /// <summary>The card, or 404: unknown, another organisation's, or deleted.</summary>
     public async Task<StoredCard> CardAsync(long organisationId, Guid guid, CancellationToken cancellationToken) =>
-        await vault.GetAsync(organisationId, guid, cancellationToken) ?? throw CardNotFound();
-
-    public static ApiException CardNotFound() => ApiException.NotFound("Card token not found.");
+        await vault.GetAsync(organisationId, guid, cancellationToken) ?? throw CardTokens.CardNotFound();
 
     public static ApiException ScheduleNotFound() => ApiException.NotFound("Payment schedule not found.");
 
@@ -84,6 +82,12 @@ public sealed class ScheduleService(ScheduleStore store, CardVault vault, Paymen
         for (var attempt = 0; attempt < PaymentService.MaxAttempts; attempt++)
         {
             var version = await store.CardVersionAsync(organisation.Id, card.Guid, cancellationToken);
+            // Read again after the version: a card deleted meanwhile (its delete advances the version too) is gone,
+            // which for a create is its guid field naming no card, and for an update the URL's card not found.
+            if (await vault.GetAsync(organisation.Id, card.Guid, cancellationToken) is null)
+            {
+                throw replace ? CardTokens.CardNotFound() : SchedulesApi.UnknownCardField();
+            }
             var active = (await store.ListAsync(organisation.Id, card.Guid, cancellationToken)).Where(s => s.State == ScheduleStates.Active).ToList();
             var ending = replace ? active : [];
             if (active.Count - ending.Count + created.Count > ScheduleOptions.MaxActivePerCard)

@@ -75,7 +75,7 @@ public static class SchedulesApi
             throw ApiException.BadRequest("guid", "must match the card token in the URL (or be left out).");
         }
         var guidText = routeGuid ?? bodyGuid ?? throw ApiException.BadRequest("guid", "is required: the guid of a stored card token.");
-        var guid = ParseGuid(guidText, routeGuid is null ? ApiException.BadRequest("guid", "does not name a stored card token.") : ScheduleService.CardNotFound());
+        var guid = ParseGuid(guidText, routeGuid is null ? UnknownCardField() : Cards.CardTokens.CardNotFound());
         var reference = form.Root.Text("merchant_reference", PaymentFields.MaxReferenceLength);
         var requests = ScheduleRequest.ReadAll(form.Root, ScheduleCalendar.Today(organisation.Now(time), ApiTime.Zone(organisation.TimeZone)));
         var card = await CardOrFieldErrorAsync(schedules, organisation, guid, routeGuid is null, cancellationToken);
@@ -92,18 +92,20 @@ public static class SchedulesApi
         }
         catch (ApiException) when (inBody)
         {
-            throw ApiException.BadRequest("guid", "does not name a stored card token.");
+            throw UnknownCardField();
         }
     }
+
+    public static ApiException UnknownCardField() => ApiException.BadRequest("guid", "does not name a stored card token.");
 
     private static async Task<Ok<List<ScheduleView>>> ViewAsync(string guid, Caller caller, ScheduleStore store, Cards.CardVault vault,
         IOptions<ScheduleOptions> options, CancellationToken cancellationToken)
     {
         var organisation = caller.RequireOrganisation();
-        var cardGuid = ParseGuid(guid, ScheduleService.CardNotFound());
+        var cardGuid = ParseGuid(guid, Cards.CardTokens.CardNotFound());
         var shown = (await store.ListAsync(organisation.Id, cardGuid, cancellationToken)).Where(s => ScheduleStates.IsShown(s.State)).ToList();
         // Stopped schedules of a deleted card stay viewable; a guid with neither card nor schedules is unknown.
-        if (shown.Count == 0 && await vault.GetAsync(organisation.Id, cardGuid, cancellationToken) is null) throw ScheduleService.CardNotFound();
+        if (shown.Count == 0 && await vault.GetAsync(organisation.Id, cardGuid, cancellationToken) is null) throw Cards.CardTokens.CardNotFound();
         var views = new List<ScheduleView>();
         foreach (var s in shown)
         {
@@ -120,7 +122,7 @@ public static class SchedulesApi
     private static async Task<Ok<DeletedResponse>> DeleteForCardAsync(string guid, Caller caller, ScheduleService schedules, CancellationToken cancellationToken)
     {
         var organisation = caller.RequireOrganisation();
-        var reference = await schedules.DeleteForCardAsync(organisation, ParseGuid(guid, ScheduleService.CardNotFound()), cancellationToken);
+        var reference = await schedules.DeleteForCardAsync(organisation, ParseGuid(guid, Cards.CardTokens.CardNotFound()), cancellationToken);
         return TypedResults.Ok(new DeletedResponse(true, $"Payment schedules successfully deleted with reference {reference}"));
     }
 

@@ -113,6 +113,29 @@ public sealed class RunnerTakeoverTests(StallingRunnerApp app) : IClassFixture<S
         Assert.Single(await app.ScheduledPaymentsAsync(merchant.Id));
     }
 
+    [Fact]
+    public async Task ACardDeletedWhileItsChargeIsAtTheAcquirerHasThatChargeBookedThenItsScheduleStopped()
+    {
+        using var merchant = await app.MerchantAsync(mode: "live");
+        var card = await app.CardAsync(merchant, "deleted-mid-charge");
+        await merchant.ScheduleAsync(card, ScheduleKit.Schedule(0, "monthly", "11.00", Today(), 6));
+
+        app.Acquirer.Arm();
+        var running = Task.Run(app.RunSchedulesAsync);
+        await app.Acquirer.Stalled.Task;
+        await (await merchant.Client.DeleteAsync($"/api/v1/customer-token/{card}")).JsonAsync(200);
+        // The card's row stays while its charge is in flight.
+        Assert.NotNull(await app.Service<Gateway.Cards.CardVault>().GetStoredAsync(merchant.Id, card, CancellationToken.None));
+        app.Acquirer.Release.SetResult();
+
+        Assert.Equal(2, (await running).Occurrences);
+        var made = await app.ScheduledPaymentsAsync(merchant.Id);
+        Assert.Equal([(TransactionStatus.Complete, 1100L), (TransactionStatus.Failed, 1100L)], made.Select(t => (t.Status, t.AmountMinor)));
+        Assert.Equal("Card token deleted: payment schedule stopped", made[1].Reason);
+        Assert.Equal("stopped", (await merchant.SchedulesAsync(card))[0].Text("status"));
+        Assert.Null(await app.Service<Gateway.Cards.CardVault>().GetStoredAsync(merchant.Id, card, CancellationToken.None));
+    }
+
     /// <summary>A date in the organisations' zone (Africa/Johannesburg) on the app's clock, which the tests move forward.</summary>
     private string Today(int days = 0) =>
         DateOnly.FromDateTime(app.Clock!.GetUtcNow().ToOffset(TimeSpan.FromHours(2)).DateTime).AddDays(days).ToString("dd-MM-yyyy", System.Globalization.CultureInfo.InvariantCulture);

@@ -157,6 +157,25 @@ public sealed class ScheduleApiTests(ScheduleApp app) : IClassFixture<ScheduleAp
     }
 
     [Fact]
+    public async Task ASchedulePostedWhileItsCardIsDeletedIsRefusedOrStoppedNeverLeftActive()
+    {
+        using var merchant = await app.MerchantAsync();
+        await merchant.ClockAsync("2027-04-01 10:00:00");
+        var store = app.Service<Gateway.Schedules.ScheduleStore>();
+        for (var trial = 0; trial < 10; trial++)
+        {
+            var card = await app.CardAsync(merchant, $"race-delete-{trial}");
+            var posted = Task.Run(async () => (int)(await merchant.Client.PostFormAsync("/api/v1/payment-schedule",
+                [("guid", card.ToString()), .. ScheduleKit.Schedule(0, "monthly", "3.00", "01-06-2027", 2)])).StatusCode);
+            var deleted = Task.Run(async () => (int)(await merchant.Client.DeleteAsync($"/api/v1/customer-token/{card}")).StatusCode);
+            Assert.Equal(200, await deleted);
+            Assert.Contains(await posted, new[] { 200, 400 });
+            var schedules = await store.ListAsync(merchant.Id, card, CancellationToken.None);
+            Assert.DoesNotContain(schedules, s => s.State == Gateway.Schedules.ScheduleStates.Active);
+        }
+    }
+
+    [Fact]
     public async Task AnotherOrganisationsCardsAndSchedulesAreNotFoundByAnyRoute()
     {
         using var owner = await app.MerchantAsync();
