@@ -83,8 +83,10 @@ public sealed class CardTokens(GatewayTables tables, CardVault vault, PaymentSer
             // schedule created concurrently either lands first (and is seen here) or finds the card gone.
             var version = await schedules.CardVersionAsync(organisationId, card.Guid, cancellationToken);
             var scheduled = (await schedules.ListAsync(organisationId, card.Guid, cancellationToken))
-                .Any(s => s.State == Schedules.ScheduleStates.Active || s.Claim is not null);
-            var result = await tables.Payments.SubmitBatchAsync([version, .. CardVault.Deletes(card, keep: scheduled, time.GetUtcNow())], cancellationToken);
+                .Where(s => s.State == Schedules.ScheduleStates.Active || s.Claim is not null).ToList();
+            var result = await tables.Payments.SubmitBatchAsync(
+                [version, .. CardVault.Deletes(card, keep: scheduled.Count > 0, time.GetUtcNow()), .. scheduled.Select(Schedules.ScheduleStore.MarkCardDeleted)],
+                cancellationToken);
             // Refused: changed meanwhile (then try again; a card deleted meanwhile is a 404 from FindAsync), or this
             // very delete landed with its answer lost.
             if (result.Succeeded || await vault.GetAsync(organisationId, card.Guid, cancellationToken) is null) return card;

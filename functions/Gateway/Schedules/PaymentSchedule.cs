@@ -67,6 +67,13 @@ public sealed record PaymentSchedule
     public string? StateReason { get; init; }
     public int Next { get; init; }
     public OccurrenceClaim? Claim { get; init; }
+
+    /// <summary>
+    /// Set (by a merge, in the card delete's own write) when the card is deleted, so a runner busy with this schedule
+    /// learns of it without reading the card: its commit is refused, it books its charge again under the same key,
+    /// and then stops the schedule.
+    /// </summary>
+    public bool CardDeleted { get; init; }
     public long? UserId { get; init; }
     public string? Username { get; init; }
     public required DateTimeOffset Created { get; init; }
@@ -103,6 +110,7 @@ public sealed record PaymentSchedule
             ["Claim"] = Claim is null ? null : JsonSerializer.Serialize(Claim),
             // Separate from Claim so the runner's filter can find claimed schedules whatever their state.
             ["Claimed"] = Claim is not null,
+            ["CardDeleted"] = CardDeleted,
             ["UserId"] = UserId,
             ["Username"] = Username,
             ["Created"] = Created,
@@ -126,6 +134,7 @@ public sealed record PaymentSchedule
         StateReason = e.GetString("StateReason"),
         Next = (int)(e.GetInt64("Next") ?? 0),
         Claim = e.GetString("Claim") is { } claim ? JsonSerializer.Deserialize<OccurrenceClaim>(claim) : null,
+        CardDeleted = e.GetBoolean("CardDeleted") ?? false,
         UserId = e.GetInt64("UserId"),
         Username = e.GetString("Username"),
         Created = e.GetDateTimeOffset("Created")!.Value,

@@ -43,13 +43,22 @@ public sealed class PaymentScheduleRunner(
         var organisations = await store.RegisteredAsync(cancellationToken);
         foreach (var organisationId in organisations)
         {
-            if (await identity.GetOrganisationAsync(organisationId, cancellationToken) is not { } organisation) continue;
-            var zone = ApiTime.Zone(organisation.TimeZone);
-            var due = await store.DueAsync(organisationId, ScheduleCalendar.Today(organisation.Now(time), zone), cancellationToken);
-            // Shuffled, so runners that start together spread over the schedules instead of queuing on the same ones.
-            Random.Shared.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(due));
-            await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = options.Value.Parallelism, CancellationToken = cancellationToken },
-                async (schedule, ct) => await ProcessAsync(run, organisation, schedule, ct));
+            try
+            {
+                if (await identity.GetOrganisationAsync(organisationId, cancellationToken) is not { } organisation) continue;
+                var zone = ApiTime.Zone(organisation.TimeZone);
+                var due = await store.DueAsync(organisationId, ScheduleCalendar.Today(organisation.Now(time), zone), cancellationToken);
+                // Shuffled, so that runners at once (rare: the host runs a timer on one instance at a time) spread out.
+                Random.Shared.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(due));
+                await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = options.Value.Parallelism, CancellationToken = cancellationToken },
+                    async (schedule, ct) => await ProcessAsync(run, organisation, schedule, cardDeleted: false, ct));
+            }
+            catch (Exception error) when (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // One organisation's trouble (storage failing on its query) does not hold up the others.
+                run.Failed();
+                logger.LogWarning(error, "Schedule run {Runner}: organisation {OrganisationId} left for a later run", run.Id, organisationId);
+            }
         }
         if (run.Occurrences > 0 || run.Failures > 0)
         {
@@ -69,7 +78,7 @@ public sealed class PaymentScheduleRunner(
         var run = new Run(Guid.NewGuid().ToString("N"));
         foreach (var schedule in await store.ListAsync(organisation.Id, cardGuid, cancellationToken))
         {
-            if (schedule.State == ScheduleStates.Active) await ProcessAsync(run, organisation, schedule, cancellationToken);
+            if (schedule.State == ScheduleStates.Active) await ProcessAsync(run, organisation, schedule, cardDeleted: true, cancellationToken);
         }
         await PurgeIfIdleAsync(organisation, cardGuid, cancellationToken);
     }
@@ -88,9 +97,10 @@ public sealed class PaymentScheduleRunner(
 
     /// <summary>
     /// Claims and processes a schedule's occurrences in order while they are due (or, its card deleted, stops it);
-    /// returns when none is left to do or another runner holds it.
+    /// returns when none is left to do or another runner holds it. <paramref name="cardDeleted"/>: known deleted, so
+    /// the schedule stops without waiting for a due date.
     /// </summary>
-    private async Task ProcessAsync(Run run, Organisation organisation, PaymentSchedule? schedule, CancellationToken cancellationToken)
+    private async Task ProcessAsync(Run run, Organisation organisation, PaymentSchedule? schedule, bool cardDeleted, CancellationToken cancellationToken)
     {
         try
         {
@@ -100,6 +110,7 @@ public sealed class PaymentScheduleRunner(
                 var realNow = time.GetUtcNow();
                 OccurrenceClaim claim;
                 StoredCard? card = null;
+                cardDeleted |= schedule.CardDeleted;
                 if (schedule.Claim is { } held)
                 {
                     if (held.Runner != run.Id && held.Until > realNow) return; // another runner is on it
@@ -108,8 +119,10 @@ public sealed class PaymentScheduleRunner(
                 else
                 {
                     if (schedule.State != ScheduleStates.Active || schedule.Next >= schedule.Count) return;
+                    var due = DueAt(schedule, schedule.Next, organisation);
+                    if (!cardDeleted && due > organisation.Now(time)) return;
                     card = await vault.GetStoredAsync(organisation.Id, schedule.CardGuid, cancellationToken);
-                    if (Decide(organisation, schedule, card) is not { } decision) return;
+                    if (Decide(organisation, due, card) is not { } decision) return;
                     claim = new OccurrenceClaim(schedule.Next, run.Id, realNow + options.Value.ClaimLease, decision);
                 }
 
@@ -135,12 +148,11 @@ public sealed class PaymentScheduleRunner(
         }
     }
 
-    /// <summary>What to do with the schedule's next occurrence now; null when it is not due yet.</summary>
-    private string? Decide(Organisation organisation, PaymentSchedule schedule, StoredCard? card)
+    /// <summary>What to do with the schedule's next occurrence (due at <paramref name="due"/>) now; null when it is not due yet.</summary>
+    private string? Decide(Organisation organisation, DateTimeOffset due, StoredCard? card)
     {
         if (card is null || card.Deleted is not null) return ChargeDecisions.CardDeleted; // at once, due or not
         var now = organisation.Now(time);
-        var due = DueAt(schedule, schedule.Next, organisation);
         if (due > now) return null;
         if (now - due > options.Value.CatchUpWindow) return ChargeDecisions.Missed;
         return card.IsExpired(ScheduleCalendar.Today(now, ApiTime.Zone(organisation.TimeZone))) ? ChargeDecisions.ExpiredCard : ChargeDecisions.Charge;

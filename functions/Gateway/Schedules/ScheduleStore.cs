@@ -75,6 +75,13 @@ public sealed class ScheduleStore(GatewayTables tables)
         return current is null ? TableOperation.Insert(next) : TableOperation.Replace(next, current.ETag!);
     }
 
+    /// <summary>
+    /// Flags a schedule's card as deleted: a merge of that one property under any ETag, so a runner's claim on the
+    /// row stays (and the runner's next write on it is refused, which is how it hears).
+    /// </summary>
+    public static TableOperation MarkCardDeleted(PaymentSchedule schedule) =>
+        TableOperation.Merge(new TableEntity(PaymentRows.Partition(schedule.OrganisationId), PaymentSchedule.Row(schedule.Id)) { ["CardDeleted"] = true }, "*");
+
     private static TableFilter SchedulesOf(long organisationId) =>
         TableFilter.PartitionKeyEquals(PaymentRows.Partition(organisationId)).And(TableFilter.RowKeyStartsWith(PaymentSchedule.RowPrefix));
 
