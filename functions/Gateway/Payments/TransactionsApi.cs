@@ -4,15 +4,12 @@ using Gateway.Hosting;
 using Gateway.Identity;
 using Gateway.Platform;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.WebUtilities;
 
 namespace Gateway.Payments;
 
 /// <summary>Viewing, listing, exporting and refunding transactions (the documents' Transaction, Recon &amp; Exports).</summary>
 public static class TransactionsApi
 {
-    public const int DefaultPageSize = 500;
-    public const int MaxPageSize = 1000;
 
     public static void MapTransactions(this IEndpointRouteBuilder app)
     {
@@ -50,8 +47,8 @@ public static class TransactionsApi
     private static async Task<Ok<TransactionView>> FindAsync(HttpRequest request, Caller caller, PaymentStore store, CancellationToken cancellationToken)
     {
         var organisation = caller.RequireOrganisation();
-        var reference = Query(request, "reference");
-        var key = Query(request, "key");
+        var reference = Paging.Query(request, "reference");
+        var key = Paging.Query(request, "key");
         var transaction = (reference, key) switch
         {
             ({ } r, null) => await store.FindByMerchantReferenceAsync(organisation.Id, r, cancellationToken),
@@ -91,31 +88,10 @@ public static class TransactionsApi
     {
         var zone = ApiTime.Zone(organisation.TimeZone);
         var (from, to) = DateRange(http.Request, zone);
-        var limit = Query(http.Request, "limit") is { } l
-            ? int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= MaxPageSize ? n
-                : throw ApiException.BadRequest("limit", $"must be a whole number from 1 to {MaxPageSize}.")
-            : DefaultPageSize;
-        var after = Query(http.Request, "page_token") is { } token
-            ? Ids.TryParse(token, out var a) ? a : throw ApiException.BadRequest("page_token", "is not a token from a previous page.")
-            : 0;
-
-        var items = new List<TransactionListItem>(Math.Min(limit, 64));
-        var more = false;
-        await foreach (var t in store.ListAsync(organisation.Id, from, to, userId, after, cancellationToken))
-        {
-            if (items.Count == limit) { more = true; break; }
-            items.Add(TransactionListItem.From(t, zone));
-        }
-        if (more)
-        {
-            var next = items[^1].Id.ToString(CultureInfo.InvariantCulture);
-            var query = QueryHelpers.ParseQuery(http.Request.QueryString.Value);
-            query["page_token"] = next;
-            var url = QueryHelpers.AddQueryString(http.Request.Path, query.SelectMany(p => p.Value.Select(v => KeyValuePair.Create(p.Key, v))));
-            http.Response.Headers.Link = $"<{url}>; rel=\"next\"";
-            http.Response.Headers["X-Next-Page-Token"] = next;
-        }
-        return TypedResults.Ok(items.ToArray());
+        var paging = Paging.Read(http.Request);
+        var items = await paging.TakeAsync(http, store.ListAsync(organisation.Id, from, to, userId, paging.AfterId, cancellationToken)
+            .Select(t => TransactionListItem.From(t, zone)), t => t.Id);
+        return TypedResults.Ok(items);
     }
 
     private static async Task ExportAsync(HttpContext http, Caller caller, PaymentStore store, CancellationToken cancellationToken)
@@ -158,7 +134,7 @@ public static class TransactionsApi
 
     private static DateTimeOffset? Day(HttpRequest request, string name, TimeZoneInfo zone, int addDays)
     {
-        if (Query(request, name) is not { } text) return null;
+        if (Paging.Query(request, name) is not { } text) return null;
         if (!DateOnly.TryParseExact(text, "dd-MM-yyyy", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day) || day.Year is < 1900 or > 9000)
         {
             throw ApiException.BadRequest(name, "must be a date as dd-mm-yyyy, e.g. 19-02-2024.");
@@ -167,14 +143,6 @@ public static class TransactionsApi
         // Where midnight is skipped by a clock change, the day starts at the first valid minute after it.
         while (zone.IsInvalidTime(local)) local = local.AddMinutes(30);
         return new DateTimeOffset(local, zone.GetUtcOffset(local)).ToUniversalTime();
-    }
-
-    private static string? Query(HttpRequest request, string name)
-    {
-        var values = request.Query[name];
-        if (values.Count > 1) throw ApiException.BadRequest(name, "must be given once.");
-        var value = values.Count == 1 ? values[0]?.Trim() : null;
-        return string.IsNullOrEmpty(value) ? null : value.Length > 256 ? throw ApiException.BadRequest(name, "is too long.") : value;
     }
 }
 

@@ -41,6 +41,26 @@ public sealed class ScheduleStore(GatewayTables tables)
         return QueryAsync(organisationId, filter, cancellationToken);
     }
 
+    /// <summary>
+    /// An organisation's schedules the merchant sees (not replaced or deleted) in id order after <paramref name="afterId"/>,
+    /// starting within [from, to] when given; read a service page at a time as the caller consumes them.
+    /// </summary>
+    public async IAsyncEnumerable<PaymentSchedule> ShownAsync(long organisationId, long afterId, DateOnly? from, DateOnly? to,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var filter = TableFilter.PartitionKeyEquals(PaymentRows.Partition(organisationId))
+            .And(TableFilter.GreaterThan("RowKey", PaymentSchedule.Row(afterId)))
+            .And(TableFilter.LessThan("RowKey", "sch."))
+            .And(TableFilter.NotEqual("State", ScheduleStates.Replaced))
+            .And(TableFilter.NotEqual("State", ScheduleStates.Deleted));
+        if (from is { } f) filter = filter.And(TableFilter.GreaterThanOrEqual("StartDate", ScheduleCalendar.Store(f)));
+        if (to is { } t) filter = filter.And(TableFilter.LessThanOrEqual("StartDate", ScheduleCalendar.Store(t)));
+        await foreach (var e in tables.Payments.QueryAsync(new TableQuery(filter), cancellationToken))
+        {
+            yield return PaymentSchedule.FromEntity(organisationId, e);
+        }
+    }
+
     /// <summary>Schedules with an occurrence due by <paramref name="today"/> (the organisation's date), and any with a claim to resume.</summary>
     public Task<List<PaymentSchedule>> DueAsync(long organisationId, DateOnly today, CancellationToken cancellationToken) =>
         QueryAsync(organisationId, SchedulesOf(organisationId).And(

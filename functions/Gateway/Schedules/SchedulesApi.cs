@@ -61,8 +61,8 @@ public static class SchedulesApi
             .Produces<DeletedResponse>().ProducesApiErrors(401, 403, 404, 409);
         app.MapFunction(Functions.ScheduleOrganisationList, ListAsync)
             .RequireAuthorization(Policies.PaymentAdministrator).WithTags("Payment schedules")
-            .WithSummary("An organisation's schedules, optionally those starting within from_date..to_date (dd-mm-yyyy).")
-            .Produces<List<ScheduleView>>().ProducesApiErrors(400, 401, 403, 404);
+            .WithSummary("An organisation's schedules, optionally those starting within from_date..to_date (dd-mm-yyyy); limit, page_token.")
+            .Produces<ScheduleView[]>().ProducesApiErrors(400, 401, 403, 404);
     }
 
     private static async Task<IResult> SaveAsync(HttpContext http, RequestForm form, Caller caller, ScheduleService schedules,
@@ -134,25 +134,21 @@ public static class SchedulesApi
         return TypedResults.Ok(new DeletedResponse(true, string.Create(CultureInfo.InvariantCulture, $"Payment schedule ID {scheduleId} successfully deleted")));
     }
 
-    /// <summary>Schedules whose start date lies within from_date..to_date (both included), in id order.</summary>
-    private static async Task<Ok<List<ScheduleView>>> ListAsync(string id, HttpRequest request, Caller caller, ScheduleStore store, CancellationToken cancellationToken)
+    /// <summary>Schedules whose start date lies within from_date..to_date (both included), in id order, a page at a time (see <see cref="Paging"/>).</summary>
+    private static async Task<Ok<ScheduleView[]>> ListAsync(string id, HttpContext http, Caller caller, ScheduleStore store, CancellationToken cancellationToken)
     {
         var organisationId = caller.ScopeOrganisation(id);
-        var from = Day(request, "from_date");
-        var to = Day(request, "to_date");
+        var from = Day(http.Request, "from_date");
+        var to = Day(http.Request, "to_date");
         if (from > to) throw ApiException.BadRequest("from_date", "must not be after to_date.");
-        var schedules = await store.ListAsync(organisationId, null, cancellationToken);
-        return TypedResults.Ok(schedules
-            .Where(s => ScheduleStates.IsShown(s.State) && (from is null || s.StartDate >= from) && (to is null || s.StartDate <= to))
-            .Select(s => ScheduleView.From(s, null, null)).ToList());
+        var paging = Paging.Read(http.Request);
+        return TypedResults.Ok(await paging.TakeAsync(http,
+            store.ShownAsync(organisationId, paging.AfterId, from, to, cancellationToken).Select(s => ScheduleView.From(s, null, null)), v => v.Id));
     }
 
     private static DateOnly? Day(HttpRequest request, string name)
     {
-        var values = request.Query[name];
-        if (values.Count > 1) throw ApiException.BadRequest(name, "must be given once.");
-        var text = values.Count == 1 ? values[0]?.Trim() : null;
-        if (string.IsNullOrEmpty(text)) return null;
+        if (Paging.Query(request, name) is not { } text) return null;
         return DateOnly.TryParseExact(text, ScheduleCalendar.DateFormat, CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)
             ? day : throw ApiException.BadRequest(name, "must be a date as dd-mm-yyyy, e.g. 01-01-2027.");
     }

@@ -52,6 +52,33 @@ public sealed class ScheduleApiTests(ScheduleApp app) : IClassFixture<ScheduleAp
     }
 
     [Fact]
+    public async Task TheOrganisationsListComesInPagesFollowingTheLinkHeader()
+    {
+        using var merchant = await app.MerchantAsync();
+        await merchant.ClockAsync("2027-04-01 10:00:00");
+        var card = await app.CardAsync(merchant, "paged");
+        var created = await merchant.ScheduleAsync(card, [.. Enumerable.Range(0, 5).SelectMany(n => ScheduleKit.Schedule(n, "weekly", $"{n + 1}.00", "05-04-2027", 2))]);
+        var ids = created.EnumerateArray().Select(s => s.Text("id")).ToList();
+
+        var seen = new List<string>();
+        var url = $"/api/v1/payment-schedule/{merchant.Id}/organisation?limit=2&from_date=01-04-2027";
+        for (var page = 0; url is not null; page++)
+        {
+            Assert.True(page < 3, "More pages than expected.");
+            var response = await merchant.Client.GetAsync(url);
+            var items = await response.JsonAsync(200);
+            seen.AddRange(items.EnumerateArray().Select(s => s.Text("id")));
+            url = response.Headers.TryGetValues("Link", out var link) ? link.Single().Split('<', '>')[1] : null;
+            if (url is not null) Assert.Equal(items[1].Text("id"), response.Headers.GetValues("X-Next-Page-Token").Single());
+        }
+        Assert.Equal(ids, seen);
+        foreach (var bad in new[] { "limit=0", "limit=1001", "limit=x", "page_token=-1", "page_token=abc" })
+        {
+            await (await merchant.Client.GetAsync($"/api/v1/payment-schedule/{merchant.Id}/organisation?{bad}")).ErrorAsync(400);
+        }
+    }
+
+    [Fact]
     public async Task JsonClientsSendTheSchedulesAsAnArray()
     {
         using var merchant = await app.MerchantAsync();
