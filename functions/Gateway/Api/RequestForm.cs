@@ -41,13 +41,22 @@ public sealed class RequestForm
     public FormSection Root { get; }
 
     /// <summary>
-    /// The parsed body as compact JSON, without the named top-level fields: equal for equal requests however they
-    /// were encoded (form or JSON).
+    /// The parsed body as compact JSON, without the <paramref name="without"/> top-level fields and with the
+    /// <paramref name="masked"/> ones cut as card numbers are shown (first six, last four): equal for equal requests
+    /// however they were encoded (form or JSON).
     /// </summary>
-    public string Canonical(params string[] without)
+    public string Canonical(string[] without, string[] masked)
     {
         var copy = (JsonObject)_root.DeepClone();
         foreach (var field in without) copy.Remove(field);
+        foreach (var field in masked)
+        {
+            if (copy[field] is JsonValue value && value.ToJsonString().Trim('"') is { Length: > 4 } text)
+            {
+                var start = Payments.CardDetails.VisibleStart(text.Length);
+                copy[field] = $"{text[..start]}*{text.Length}*{text[^4..]}";
+            }
+        }
         return copy.ToJsonString();
     }
 

@@ -8,6 +8,10 @@ public static class CardsSetup
             .BindConfiguration(VaultOptions.Section)
             .Validate(VaultOptions.IsValid,
                 "CardVault:Keys must map key ids (1-16 letters and digits) to base64 of 32 bytes, and CardVault:ActiveKey must name one of them (or neither is set).")
+            // The key derived from the storage account key is for local runs: deployed, storage access alone would
+            // open every card, and a routine rotation of the storage key would lose them all.
+            .Validate<IConfiguration>((o, configuration) => o.Keys.Count > 0 || !Hosting.HostingSetup.UnderFunctionsHost(configuration),
+                "CardVault:Keys and CardVault:ActiveKey must be configured (from a secret store) when running under the Functions host.")
             .ValidateOnStart();
         services.AddSingleton<CardCipher>();
         services.AddSingleton<CardVault>();

@@ -44,7 +44,7 @@ public sealed record StoredCard
     public DateTimeOffset? Deleted { get; init; }
     public string? ETag { get; init; }
 
-    public string Masked => Bin + new string('*', NumberLength - 10) + Last4;
+    public string Masked => Bin + new string('*', NumberLength - Bin.Length - 4) + Last4;
 
     /// <summary>"05-2023", as the documents show a token's expiry.</summary>
     public string ExpiryText => $"{ExpiryMonth:D2}-{ExpiryYear:D4}";

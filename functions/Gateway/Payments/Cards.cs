@@ -9,11 +9,18 @@ namespace Gateway.Payments;
 /// </summary>
 public sealed record CardDetails(string Number, int ExpiryMonth, int ExpiryYear, string Cvv, string? Holder)
 {
-    public string Bin => Number[..6];
+    /// <summary>
+    /// The first six digits, or fewer for a number under 15 digits: at least five digits always stay hidden, or the
+    /// shown ones and Luhn would leave only a few hundred candidates for the whole number.
+    /// </summary>
+    public string Bin => Number[..VisibleStart(Number.Length)];
     public string Last4 => Number[^4..];
 
-    /// <summary>"424242******4242": the form the API documents show.</summary>
-    public string Masked => Bin + new string('*', Number.Length - 10) + Last4;
+    /// <summary>"424242******4242": the form the API documents show (see <see cref="Bin"/> for short numbers).</summary>
+    public string Masked => Bin + new string('*', Number.Length - Bin.Length - 4) + Last4;
+
+    /// <summary>How many leading characters of a card number may be shown: six, leaving at least five hidden before the last four.</summary>
+    public static int VisibleStart(int length) => Math.Clamp(length - 9, 0, 6);
 
     public string Brand => Number[0] switch
     {

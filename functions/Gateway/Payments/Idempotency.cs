@@ -85,9 +85,11 @@ public sealed class Idempotency(GatewayTables tables, IdAllocator ids, PaymentSe
         var key = ReadKey(http);
         if (key is null) return (await operation(IdempotencyScope.None)).ToResult(replayed: false);
 
-        // The CVV is left out: a CVV may not be kept in any form, not even as a keyed hash that a holder of the key
-        // could brute-force. A retry differing only in its CVV is the same payment.
-        var fingerprint = secrets.Sign("idempotency", $"{http.Request.Method} {http.Request.Path}\n{form.Canonical("cvv")}");
+        // The CVV is left out and a card number cut to its first six and last four: neither may be kept in any form,
+        // not even as a keyed hash that a holder of the key could brute-force (the stored card shows the other digits
+        // but the middle six, and Luhn leaves about 10^5 candidates for those). A retry differing only in those digits
+        // is, for this check, the same request.
+        var fingerprint = secrets.Sign("idempotency", $"{http.Request.Method} {http.Request.Path}\n{form.Canonical(["cvv"], ["pan"])}");
         var (scope, replay) = await HoldAsync(organisationId, key, fingerprint, cancellationToken);
         if (replay is not null) return replay.ToResult(replayed: true);
 

@@ -38,6 +38,21 @@ public sealed class CardTokenTests(GatewayApp app) : IClassFixture<GatewayApp>
         Assert.Equal("api", row.GetString("Source"));
     }
 
+    [Theory]
+    [InlineData("4222222222222", "4222*****2222", "4222")] // 13 digits: at least five stay hidden, so fewer lead
+    [InlineData("378282246310005", "378282*****0005", "378282")] // American Express, 15 digits
+    public async Task ShortCardNumbersShowFewerLeadingDigitsEverywhere(string pan, string masked, string bin)
+    {
+        using var merchant = await app.MerchantAsync();
+        var created = await (await merchant.Client.PostFormAsync("/api/v1/customer-token/direct",
+            ("merchant_reference", "short-" + pan.Length), ("pan", pan), ("expiry", "1230"), ("cvv", "1234"))).JsonAsync(200);
+        var view = await (await merchant.Client.GetAsync(CardKit.Url(created.Text("guid")))).JsonAsync(200);
+        Assert.Equal((masked, bin), (view.Text("pan"), view.Text("card_bin")));
+        var paid = (await merchant.Client.PayAsync(pan: pan)).Transaction();
+        Assert.Equal(masked, paid.GetProperty("gateway_response_parameters").Text("card"));
+        Assert.Equal(bin, paid.GetProperty("gateway_response_parameters").Text("bin"));
+    }
+
     [Fact]
     public async Task DeletingRemovesTheCardAndFreesItsReference()
     {

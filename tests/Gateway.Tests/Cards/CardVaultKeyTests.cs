@@ -72,3 +72,14 @@ public sealed class CardVaultKeyTests(VaultBeforeRotationApp before, VaultAfterR
         Assert.ThrowsAny<CryptographicException>(() => vault.Open(mine with { SealedNumber = Convert.ToBase64String(bytes) }));
     }
 }
+
+/// <summary>Deployed (under the Functions host), the gateway will not start on the storage-derived vault key.</summary>
+public sealed class VaultKeyConfigurationTests
+{
+    [Fact]
+    public async Task UnderTheFunctionsHostAVaultKeyMustBeConfigured()
+    {
+        var error = await GatewayApp.StartUpFailureAsync(new() { [Gateway.Hosting.HostingSetup.CustomHandlerPortVariable] = "7999" });
+        Assert.Contains("CardVault:Keys and CardVault:ActiveKey must be configured", error.ToString());
+    }
+}

@@ -63,20 +63,6 @@ public sealed class NotificationOptionsTests
     [InlineData("Notifications:Sms:Provider", "carrier-pigeon")]
     [InlineData("Notifications:Sms:Provider", "http")]
     [InlineData("Notifications:Email:Provider", "smtp")]
-    public async Task BadSettingsStopStartUp(string setting, string value)
-    {
-        // WebApplicationFactory races a start-up that fails fast: it can reach for the app's services after the failed
-        // app has disposed them and throw that instead of the app's own error (seen on a loaded machine), so such a
-        // start-up is tried again, a few times, until the app's error shows.
-        Exception error;
-        var attempts = 0;
-        do
-        {
-            var app = new GatewayApp();
-            app.Settings[setting] = value;
-            error = await Assert.ThrowsAnyAsync<Exception>(() => ((IAsyncLifetime)app).InitializeAsync());
-        }
-        while (error is ObjectDisposedException && ++attempts < 5);
-        Assert.Contains("Notifications", error.ToString());
-    }
+    public async Task BadSettingsStopStartUp(string setting, string value) =>
+        Assert.Contains("Notifications", (await GatewayApp.StartUpFailureAsync(new() { [setting] = value })).ToString());
 }

@@ -32,6 +32,8 @@ public sealed class CustomHandlerProcessTests : IAsyncLifetime
         {
             ["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Storage__ConnectionString"] = _azurite.ConnectionString,
+            ["CardVault__Keys__test1"] = Convert.ToBase64String(new byte[32]),
+            ["CardVault__ActiveKey"] = "test1",
         });
         var root = $"http://127.0.0.1:{port}";
 

@@ -179,7 +179,11 @@ public class HostingApp : GatewayApp
 /// <summary>The app as the Functions host runs it (FUNCTIONS_CUSTOMHANDLER_PORT set), with only the production functions.</summary>
 public sealed class HostModeApp : GatewayApp
 {
-    public HostModeApp() => Settings[HostingSetup.CustomHandlerPortVariable] = "7999";
+    public HostModeApp()
+    {
+        Settings[HostingSetup.CustomHandlerPortVariable] = "7999";
+        foreach (var (key, value) in VaultKey) Settings[key] = value;
+    }
 }
 
 /// <summary>Under the Functions host, with two recording queue functions, a failing one and a timer.</summary>
@@ -188,6 +192,7 @@ public sealed class EnvelopeApp : HostingApp
     public EnvelopeApp()
     {
         Settings[HostingSetup.CustomHandlerPortVariable] = "7999";
+        foreach (var (key, value) in VaultKey) Settings[key] = value;
         QueueA = Add(new QueueFunction("TestQueueA", UniqueQueue("envelope-a"), typeof(RecordingQueue)));
         QueueB = Add(new QueueFunction("TestQueueB", UniqueQueue("envelope-b"), typeof(OtherQueue)));
         Failing = Add(new QueueFunction("TestQueueFailing", UniqueQueue("envelope-f"), typeof(ThrowingQueue)));

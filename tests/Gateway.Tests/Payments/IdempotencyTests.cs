@@ -41,6 +41,22 @@ public sealed class IdempotencyTests(GatewayApp app) : IClassFixture<GatewayApp>
         // ... and on another endpoint.
         var elsewhere = await merchant.Client.SendAsync(PaymentKit.FormRequest(HttpMethod.Post, "/api/v1/pay/auth", PaymentKit.Card()).WithKey(key));
         await elsewhere.ErrorAsync(422);
+        // Another card number is another request too, as far as its first six and last four (and length) tell.
+        var otherCard = await merchant.Client.SendAsync(PaymentKit.FormRequest(HttpMethod.Post, "/api/v1/pay/direct", PaymentKit.Card(pan: "5555555555554444")).WithKey(key));
+        await otherCard.ErrorAsync(422);
+    }
+
+    [Fact]
+    public async Task TheFingerprintKeepsNoMoreOfTheCardNumberThanItsMaskedForm()
+    {
+        // Its middle digits never reach the stored fingerprint (not even keyed-hashed): a retry that differs only
+        // there is, for the Idempotency-Key, the same request, and replays the first answer.
+        using var merchant = await app.MerchantAsync();
+        var key = Guid.NewGuid().ToString();
+        var first = await (await merchant.Client.SendAsync(PaymentKit.FormRequest(HttpMethod.Post, "/api/v1/pay/direct", PaymentKit.Card()).WithKey(key))).Content.ReadAsStringAsync();
+        var retry = await merchant.Client.SendAsync(PaymentKit.FormRequest(HttpMethod.Post, "/api/v1/pay/direct", PaymentKit.Card(pan: "4242420000004242")).WithKey(key));
+        Assert.Equal(first, await retry.Content.ReadAsStringAsync());
+        Assert.Equal("true", retry.Headers.GetValues("Idempotent-Replayed").Single());
     }
 
     [Fact]
