@@ -47,7 +47,7 @@ public sealed record Organisation(
     /// (schedules, expiry of keys, links and cards, date filters, <c>created</c> stamps) reads this; leases, locks
     /// and retention, which protect the platform rather than the merchant, stay on real time.
     /// </summary>
-    public DateTimeOffset Now(TimeProvider time) => TestClock ?? time.GetUtcNow();
+    public DateTimeOffset Now(TimeProvider time) => Mode == OrganisationModes.Test && TestClock is { } clock ? clock : time.GetUtcNow();
 
     public TableEntity ToEntity()
     {
