@@ -85,7 +85,7 @@ public sealed class HostedPayments(PaymentStore store, PaymentService payments, 
     /// <summary>The payer gave up: recorded as a failed attempt ("Cancelled by payer"); the key stays open.</summary>
     public Task<HostedOutcome> CancelAsync(HostedPayment key, string paymentType, CancellationToken cancellationToken) =>
         AttemptAsync(key, paymentType, paymentType == PaymentTypes.Eft ? "EFT" : "Credit Card", rememberCard: false, charge: null,
-            k => new JsonObject { ["amount"] = k.AmountMinor, ["currency"] = Money.NumericCode(k.Currency) }, cancellationToken);
+            k => Responses.ForAmount(k.AmountMinor, k.Currency), cancellationToken);
 
     private static AcquirerResult Cancelled(long id) =>
         new(AcquirerOutcome.Declined, "17", CancelledReason, "cancelled_by_payer", null, $"cancel-{id}");
@@ -165,13 +165,15 @@ public sealed class HostedPayments(PaymentStore store, PaymentService payments, 
     /// <summary>The 3-D Secure page's answer. A second answer for a decided transaction just shows where it went.</summary>
     public async Task<HostedOutcome> CompleteChallengeAsync(string session, long transactionId, bool passed, CancellationToken cancellationToken)
     {
+        DateTimeOffset? now = null; // the organisation's, read once however often the write is retried
         for (var attempt = 0; attempt < 20; attempt++)
         {
             var (current, key) = await FindChallengeAsync(session, transactionId, cancellationToken);
             if (current.Status != TransactionStatus.Pending) return new HostedOutcome(current, RedirectFor(key, current));
 
             var result = await PaymentService.CallAsync(() => acquirers.For(current.IsDemo).CompleteChallengeAsync(current.AcquirerReference!, passed, cancellationToken));
-            var next = current.Decide(result, await clock.NowAsync(current.OrganisationId, cancellationToken));
+            now ??= await clock.NowAsync(current.OrganisationId, cancellationToken);
+            var next = current.Decide(result, now.Value);
             TableOperation? release = null;
             if (key is { State: PaymentKeyStates.Processing } && key.TransactionId == transactionId)
             {

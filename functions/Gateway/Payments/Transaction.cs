@@ -274,19 +274,30 @@ public sealed record RefundInFlight(string Id, long AmountMinor, DateTimeOffset 
 public static class Responses
 {
     /// <summary>A card payment's parameters; a stored card's guid goes in as <c>card_token</c>, the token to re-use.</summary>
-    public static JsonObject ForCard(CardDetails card, long amountMinor, string currency, Guid? cardToken = null)
+    public static JsonObject ForCard(CardDetails card, long amountMinor, string currency, Guid? cardToken = null) =>
+        ForCard(card.Masked, card.Brand, card.Bin, amountMinor, currency, cardToken);
+
+    /// <summary>The same from a card's display parts (a stored card's, which need not be opened for this).</summary>
+    public static JsonObject ForCard(string masked, string brand, string bin, long amountMinor, string currency, Guid? cardToken)
     {
         var response = new JsonObject
         {
             ["amount"] = amountMinor,
-            ["card"] = card.Masked,
-            ["cardName"] = card.Brand,
+            ["card"] = masked,
+            ["cardName"] = brand,
             ["currency"] = Money.NumericCode(currency),
-            ["bin"] = card.Bin,
+            ["bin"] = bin,
         };
         if (cardToken is { } guid) response["card_token"] = guid.ToString();
         return response;
     }
+
+    /// <summary>Only what was asked: an attempt that never reached a card or an account.</summary>
+    public static JsonObject ForAmount(long amountMinor, string currency) => new()
+    {
+        ["amount"] = amountMinor,
+        ["currency"] = Money.NumericCode(currency),
+    };
 
     public static JsonObject ForEft(string bank, string account, long amountMinor, string currency) => new()
     {

@@ -64,7 +64,6 @@ public sealed record PaymentSchedule
     public required int Count { get; init; }
     public required string Reference { get; init; }
     public required string State { get; init; }
-    public string? StateReason { get; init; }
     public int Next { get; init; }
     public OccurrenceClaim? Claim { get; init; }
 
@@ -104,7 +103,6 @@ public sealed record PaymentSchedule
             ["Count"] = Count,
             ["Reference"] = Reference,
             ["State"] = State,
-            ["StateReason"] = StateReason,
             ["Next"] = Next,
             ["NextDate"] = NextDate is { } next ? ScheduleCalendar.Store(next) : null,
             ["Claim"] = Claim is null ? null : JsonSerializer.Serialize(Claim),
@@ -131,7 +129,6 @@ public sealed record PaymentSchedule
         Count = (int)(e.GetInt64("Count") ?? 1),
         Reference = e.GetString("Reference")!,
         State = e.GetString("State")!,
-        StateReason = e.GetString("StateReason"),
         Next = (int)(e.GetInt64("Next") ?? 0),
         Claim = e.GetString("Claim") is { } claim ? JsonSerializer.Deserialize<OccurrenceClaim>(claim) : null,
         CardDeleted = e.GetBoolean("CardDeleted") ?? false,

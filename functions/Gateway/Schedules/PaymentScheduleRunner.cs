@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Schedules;
 
 /// <summary>What one run did, for the log and the admin endpoint's callers.</summary>
-public sealed record ScheduleRunResult(int Organisations, int Occurrences, int Failures);
+public sealed record ScheduleRunResult(int Occurrences, int Failures);
 
 /// <summary>
 /// Timer function (every minute; on demand through the admin endpoint): charges every due occurrence of every
@@ -65,7 +65,7 @@ public sealed class PaymentScheduleRunner(
             logger.LogInformation("Schedule run {Runner}: {Occurrences} occurrences processed, {Failures} schedules left for a later run",
                 run.Id, run.Occurrences, run.Failures);
         }
-        return new ScheduleRunResult(organisations.Count, run.Occurrences, run.Failures);
+        return new ScheduleRunResult(run.Occurrences, run.Failures);
     }
 
     /// <summary>
@@ -190,7 +190,8 @@ public sealed class PaymentScheduleRunner(
             // Made from the occurrence, and indexed with an insert: a second transaction for it cannot be written.
             PaymentKey = secrets.Sign("schedule-payment-key", claimed.ChargeKey(index))[..32],
             Created = organisation.Now(time), IsDemo = organisation.Mode == OrganisationModes.Test, CardGuid = claimed.CardGuid,
-            Response = ResponseFor(card, claimed),
+            Response = card is null ? Responses.ForAmount(claimed.AmountMinor, claimed.Currency)
+                : Responses.ForCard(card.Masked, card.Brand, card.Bin, claimed.AmountMinor, claimed.Currency, card.Guid),
         };
         var transaction = await paymentService.WithOutcomeAsync(draft, result, cancellationToken);
         var stopped = claim.Decision == ChargeDecisions.CardDeleted;
@@ -200,7 +201,6 @@ public sealed class PaymentScheduleRunner(
             Next = index + 1,
             State = stopped ? ScheduleStates.Stopped
                 : index + 1 >= claimed.Count && claimed.State == ScheduleStates.Active ? ScheduleStates.Completed : claimed.State,
-            StateReason = stopped ? ChargeDecisions.CardDeleted : claimed.StateReason,
         };
         var paymentEvent = PaymentEvent.For(transaction);
         var occurrence = new Occurrence(claimed.Id, index, date, id, transaction.Status, transaction.Reason);
@@ -238,18 +238,6 @@ public sealed class PaymentScheduleRunner(
         return result.Outcome == AcquirerOutcome.ChallengeRequired
             ? PaymentService.DeclineChallenge(result, "The issuer asked for 3-D Secure, which a scheduled charge cannot pass")
             : result;
-    }
-
-    /// <summary>The masked card and its token (the documents' <c>card_token</c>), or only the amount once the card is gone.</summary>
-    private static System.Text.Json.Nodes.JsonObject ResponseFor(StoredCard? card, PaymentSchedule schedule)
-    {
-        var response = new System.Text.Json.Nodes.JsonObject { ["amount"] = schedule.AmountMinor, ["currency"] = Money.NumericCode(schedule.Currency) };
-        if (card is null) return response;
-        response["card"] = card.Masked;
-        response["cardName"] = card.Brand;
-        response["bin"] = card.Bin;
-        response["card_token"] = card.Guid.ToString();
-        return response;
     }
 
     private static AcquirerResult Refusal(string code, string text, string responseCode = "12") =>

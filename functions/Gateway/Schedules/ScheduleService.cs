@@ -60,35 +60,20 @@ public sealed class ScheduleService(ScheduleStore store, CardVault vault, Paymen
     public static ApiException ScheduleNotFound() => ApiException.NotFound("Payment schedule not found.");
 
     /// <summary>Adds schedules to a card (<c>POST</c>), or replaces its unprocessed ones (<c>PUT</c>) when <paramref name="replace"/>.</summary>
-    public async Task<StoredResponse> SaveAsync(Caller caller, Organisation organisation, StoredCard card, string? reference,
+    public async Task<StoredResponse> SaveAsync(Caller caller, Organisation organisation, Guid cardGuid, string? reference,
         IReadOnlyList<ScheduleRequest> requests, bool replace, IdempotencyScope scope, CancellationToken cancellationToken)
     {
-        var now = organisation.Now(time);
-        var created = new List<PaymentSchedule>();
-        foreach (var request in requests)
-        {
-            created.Add(new PaymentSchedule
-            {
-                Id = await ids.NextAsync(Sequence, cancellationToken), OrganisationId = organisation.Id, CardGuid = card.Guid,
-                Interval = request.Interval, AmountMinor = request.AmountMinor, Currency = organisation.Currency,
-                StartDate = request.StartDate, Count = request.Count, Reference = reference ?? card.MerchantReference,
-                State = ScheduleStates.Active, UserId = caller.User?.Id, Username = caller.User?.Username, Created = now,
-            });
-        }
-        var response = StoredResponse.Ok(created.Select(s => ScheduleView.From(s, null, null)).ToList());
-        // Registered first, so a runner never misses an organisation whose schedules exist.
-        await store.RegisterAsync(organisation.Id, cancellationToken);
-
+        (List<PaymentSchedule> Schedules, StoredResponse Response)? made = null;
         for (var attempt = 0; attempt < PaymentService.MaxAttempts; attempt++)
         {
-            var version = await store.CardVersionAsync(organisation.Id, card.Guid, cancellationToken);
-            // Read again after the version: a card deleted meanwhile (its delete advances the version too) is gone,
-            // which for a create is its guid field naming no card, and for an update the URL's card not found.
-            if (await vault.GetAsync(organisation.Id, card.Guid, cancellationToken) is null)
-            {
-                throw replace ? CardTokens.CardNotFound() : SchedulesApi.UnknownCardField();
-            }
-            var active = (await store.ListAsync(organisation.Id, card.Guid, cancellationToken)).Where(s => s.State == ScheduleStates.Active).ToList();
+            var version = await store.CardVersionAsync(organisation.Id, cardGuid, cancellationToken);
+            // Read after the version: a card deleted meanwhile (its delete advances the version too) is gone, which
+            // for a create is its guid field naming no card, and for an update the URL's card not found.
+            var card = await vault.GetAsync(organisation.Id, cardGuid, cancellationToken)
+                ?? throw (replace ? CardTokens.CardNotFound() : SchedulesApi.UnknownCardField());
+            made ??= await NewSchedulesAsync(caller, organisation, card, reference, requests, cancellationToken);
+            var (created, response) = made.Value;
+            var active = (await store.ListAsync(organisation.Id, cardGuid, cancellationToken)).Where(s => s.State == ScheduleStates.Active).ToList();
             var ending = replace ? active : [];
             if (active.Count - ending.Count + created.Count > ScheduleOptions.MaxActivePerCard)
             {
@@ -109,6 +94,29 @@ public sealed class ScheduleService(ScheduleStore store, CardVault vault, Paymen
             await PaymentService.Contended(attempt, cancellationToken);
         }
         throw IdentityStore.Busy();
+    }
+
+    /// <summary>
+    /// The new schedules with their ids and the answer listing them: made once, so every attempt writes (and answers)
+    /// the same ones. The organisation is registered for the runner here, before any schedule is written.
+    /// </summary>
+    private async Task<(List<PaymentSchedule> Schedules, StoredResponse Response)> NewSchedulesAsync(Caller caller, Organisation organisation, StoredCard card, string? reference,
+        IReadOnlyList<ScheduleRequest> requests, CancellationToken cancellationToken)
+    {
+        var now = organisation.Now(time);
+        var created = new List<PaymentSchedule>();
+        foreach (var request in requests)
+        {
+            created.Add(new PaymentSchedule
+            {
+                Id = await ids.NextAsync(Sequence, cancellationToken), OrganisationId = organisation.Id, CardGuid = card.Guid,
+                Interval = request.Interval, AmountMinor = request.AmountMinor, Currency = organisation.Currency,
+                StartDate = request.StartDate, Count = request.Count, Reference = reference ?? card.MerchantReference,
+                State = ScheduleStates.Active, UserId = caller.User?.Id, Username = caller.User?.Username, Created = now,
+            });
+        }
+        await store.RegisterAsync(organisation.Id, cancellationToken);
+        return (created, StoredResponse.Ok(created.Select(s => ScheduleView.From(s, null, null)).ToList()));
     }
 
     /// <summary>Deletes a card's unprocessed schedules; returns the card's merchant reference for the answer.</summary>

@@ -78,24 +78,11 @@ public static class SchedulesApi
         var guid = ParseGuid(guidText, routeGuid is null ? UnknownCardField() : Cards.CardTokens.CardNotFound());
         var reference = form.Root.Text("merchant_reference", PaymentFields.MaxReferenceLength);
         var requests = ScheduleRequest.ReadAll(form.Root, ScheduleCalendar.Today(organisation.Now(time), ApiTime.Zone(organisation.TimeZone)));
-        var card = await CardOrFieldErrorAsync(schedules, organisation, guid, routeGuid is null, cancellationToken);
         return await idempotency.RunAsync(http, organisation.Id, form,
-            scope => schedules.SaveAsync(caller, organisation, card, reference, requests, replace: routeGuid is not null, scope, cancellationToken), cancellationToken);
+            scope => schedules.SaveAsync(caller, organisation, guid, reference, requests, replace: routeGuid is not null, scope, cancellationToken), cancellationToken);
     }
 
     /// <summary>A guid in the body that names no card is a bad field (400); in the URL, a resource not found (404).</summary>
-    private static async Task<Cards.StoredCard> CardOrFieldErrorAsync(ScheduleService schedules, Organisation organisation, Guid guid, bool inBody, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await schedules.CardAsync(organisation.Id, guid, cancellationToken);
-        }
-        catch (ApiException) when (inBody)
-        {
-            throw UnknownCardField();
-        }
-    }
-
     public static ApiException UnknownCardField() => ApiException.BadRequest("guid", "does not name a stored card token.");
 
     private static async Task<Ok<List<ScheduleView>>> ViewAsync(string guid, Caller caller, ScheduleStore store, Cards.CardVault vault,

@@ -48,18 +48,12 @@ public sealed class FaultPlan
     }
 }
 
-/// <summary>The live acquirer of a runner app: dies before asking the ledger, or after it took the money.</summary>
-public sealed class CrashingAcquirer(AcquirerLedger ledger, FaultPlan faults) : IAcquirer
+/// <summary>An acquirer for the runner's tests: it charges cards, and nothing else is ever asked of it.</summary>
+public abstract class CardOnlyAcquirer : IAcquirer
 {
-    public string Name => "Ledger";
+    public abstract string Name { get; }
 
-    public Task<AcquirerResult> ChargeCardAsync(CardCharge charge, CancellationToken cancellationToken)
-    {
-        if (faults.Strike("before the acquirer")) throw new SimulatedCrash("before the acquirer was asked");
-        var result = ledger.Charge(charge);
-        if (faults.Strike("after the acquirer")) throw new SimulatedCrash("after the acquirer took the money");
-        return Task.FromResult(result);
-    }
+    public abstract Task<AcquirerResult> ChargeCardAsync(CardCharge charge, CancellationToken cancellationToken);
 
     public Task<AcquirerResult> CompleteChallengeAsync(string reference, bool passed, CancellationToken cancellationToken) => throw new NotSupportedException();
     public Task<AcquirerResult> CaptureAsync(string reference, long amountMinor, string idempotencyKey, CancellationToken cancellationToken) => throw new NotSupportedException();
@@ -67,6 +61,21 @@ public sealed class CrashingAcquirer(AcquirerLedger ledger, FaultPlan faults) : 
     public Task<AcquirerResult> RefundAsync(string reference, long amountMinor, string idempotencyKey, CancellationToken cancellationToken) => throw new NotSupportedException();
     public Task<AcquirerResult> ChargeEftAsync(EftCharge charge, CancellationToken cancellationToken) => throw new NotSupportedException();
     public Task<CardEnquiry> EnquireCardAsync(CardDetails card, CancellationToken cancellationToken) => throw new NotSupportedException();
+}
+
+/// <summary>The live acquirer of a runner app: dies before asking the ledger, or after it took the money.</summary>
+public sealed class CrashingAcquirer(AcquirerLedger ledger, FaultPlan faults) : CardOnlyAcquirer
+{
+    public override string Name => "Ledger";
+
+    public override Task<AcquirerResult> ChargeCardAsync(CardCharge charge, CancellationToken cancellationToken)
+    {
+        if (faults.Strike("before the acquirer")) throw new SimulatedCrash("before the acquirer was asked");
+        var result = ledger.Charge(charge);
+        if (faults.Strike("after the acquirer")) throw new SimulatedCrash("after the acquirer took the money");
+        return Task.FromResult(result);
+    }
+
 }
 
 /// <summary>

@@ -9,18 +9,18 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Gateway.Tests.Schedules;
 
 /// <summary>A live acquirer that takes the money and then "dies" once, when told to: the crash between charge and commit.</summary>
-public sealed class DyingAcquirer : IAcquirer
+public sealed class DyingAcquirer : CardOnlyAcquirer
 {
     private readonly SimulatedAcquirer _simulator = new();
     private int _dieAfterNext;
 
     public List<string> Keys { get; } = [];
 
-    public string Name => "Dying";
+    public override string Name => "Dying";
 
     public void DieAfterNextCharge() => Volatile.Write(ref _dieAfterNext, 1);
 
-    public async Task<AcquirerResult> ChargeCardAsync(CardCharge charge, CancellationToken cancellationToken)
+    public override async Task<AcquirerResult> ChargeCardAsync(CardCharge charge, CancellationToken cancellationToken)
     {
         lock (Keys) Keys.Add(charge.IdempotencyKey);
         var result = await _simulator.ChargeCardAsync(charge, cancellationToken);
@@ -28,12 +28,6 @@ public sealed class DyingAcquirer : IAcquirer
         return result;
     }
 
-    public Task<AcquirerResult> CompleteChallengeAsync(string reference, bool passed, CancellationToken cancellationToken) => throw new NotSupportedException();
-    public Task<AcquirerResult> CaptureAsync(string reference, long amountMinor, string idempotencyKey, CancellationToken cancellationToken) => throw new NotSupportedException();
-    public Task<AcquirerResult> VoidAsync(string reference, string idempotencyKey, CancellationToken cancellationToken) => throw new NotSupportedException();
-    public Task<AcquirerResult> RefundAsync(string reference, long amountMinor, string idempotencyKey, CancellationToken cancellationToken) => throw new NotSupportedException();
-    public Task<AcquirerResult> ChargeEftAsync(EftCharge charge, CancellationToken cancellationToken) => throw new NotSupportedException();
-    public Task<CardEnquiry> EnquireCardAsync(CardDetails card, CancellationToken cancellationToken) => throw new NotSupportedException();
 }
 
 public sealed class RecoveryApp : ScheduleApp
@@ -62,7 +56,7 @@ public sealed class RunnerRecoveryTests(RecoveryApp app) : IClassFixture<Recover
     {
         using var merchant = await app.MerchantAsync(mode: "live");
         var card = await app.CardAsync(merchant, "crash-then-outage");
-        await merchant.ScheduleAsync(card, ScheduleKit.Schedule(0, "daily", "6.00", Today(), 2));
+        await merchant.ScheduleAsync(card, ScheduleKit.Schedule(0, "daily", "6.00", ScheduleKit.Today(app.Clock!), 2));
 
         app.Acquirer.DieAfterNextCharge();
         Assert.Equal(1, (await app.RunSchedulesAsync()).Failures);
@@ -85,7 +79,7 @@ public sealed class RunnerRecoveryTests(RecoveryApp app) : IClassFixture<Recover
     {
         using var merchant = await app.MerchantAsync(mode: "live");
         var card = await app.CardAsync(merchant, "lost-stop");
-        var schedule = await merchant.ScheduleAsync(card, ScheduleKit.Schedule(0, "monthly", "30.00", Today(days: 10), 3));
+        var schedule = await merchant.ScheduleAsync(card, ScheduleKit.Schedule(0, "monthly", "30.00", ScheduleKit.Today(app.Clock!, days: 10), 3));
         var keysBefore = app.Acquirer.Keys.Count;
 
         // The stop's claim lands but its answer is lost: the delete moves on and leaves the claim to lapse.
@@ -102,7 +96,4 @@ public sealed class RunnerRecoveryTests(RecoveryApp app) : IClassFixture<Recover
         Assert.Null(await app.Service<Gateway.Cards.CardVault>().GetStoredAsync(merchant.Id, card, CancellationToken.None));
     }
 
-    /// <summary>A date in the organisations' zone (Africa/Johannesburg) on the app's clock, which the tests move forward.</summary>
-    private string Today(int days = 0) =>
-        DateOnly.FromDateTime(app.Clock!.GetUtcNow().ToOffset(TimeSpan.FromHours(2)).DateTime).AddDays(days).ToString("dd-MM-yyyy", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Gateway.Tests.Schedules;
 
 /// <summary>A live acquirer whose next call after <see cref="Arm"/> hangs until released: a runner caught mid-charge.</summary>
-public sealed class StallingAcquirer : IAcquirer
+public sealed class StallingAcquirer : CardOnlyAcquirer
 {
     private readonly SimulatedAcquirer _simulator = new();
     private int _armed;
@@ -16,7 +16,7 @@ public sealed class StallingAcquirer : IAcquirer
     public TaskCompletionSource Release { get; private set; } = new();
     public List<string> Keys { get; } = [];
 
-    public string Name => "Stalling";
+    public override string Name => "Stalling";
 
     public void Arm()
     {
@@ -26,7 +26,7 @@ public sealed class StallingAcquirer : IAcquirer
         Volatile.Write(ref _armed, 1);
     }
 
-    public async Task<AcquirerResult> ChargeCardAsync(CardCharge charge, CancellationToken cancellationToken)
+    public override async Task<AcquirerResult> ChargeCardAsync(CardCharge charge, CancellationToken cancellationToken)
     {
         lock (Keys) Keys.Add(charge.IdempotencyKey);
         if (Interlocked.Exchange(ref _armed, 0) == 1)
@@ -37,12 +37,6 @@ public sealed class StallingAcquirer : IAcquirer
         return await _simulator.ChargeCardAsync(charge, cancellationToken);
     }
 
-    public Task<AcquirerResult> CompleteChallengeAsync(string reference, bool passed, CancellationToken cancellationToken) => throw new NotSupportedException();
-    public Task<AcquirerResult> CaptureAsync(string reference, long amountMinor, string idempotencyKey, CancellationToken cancellationToken) => throw new NotSupportedException();
-    public Task<AcquirerResult> VoidAsync(string reference, string idempotencyKey, CancellationToken cancellationToken) => throw new NotSupportedException();
-    public Task<AcquirerResult> RefundAsync(string reference, long amountMinor, string idempotencyKey, CancellationToken cancellationToken) => throw new NotSupportedException();
-    public Task<AcquirerResult> ChargeEftAsync(EftCharge charge, CancellationToken cancellationToken) => throw new NotSupportedException();
-    public Task<CardEnquiry> EnquireCardAsync(CardDetails card, CancellationToken cancellationToken) => throw new NotSupportedException();
 }
 
 public sealed class StallingRunnerApp : ScheduleApp
@@ -65,7 +59,7 @@ public sealed class RunnerTakeoverTests(StallingRunnerApp app) : IClassFixture<S
     {
         using var merchant = await app.MerchantAsync(mode: "live");
         var card = await app.CardAsync(merchant, "slow");
-        await merchant.ScheduleAsync(card, ScheduleKit.Schedule(0, "once_off", "9.99", Today(), 1));
+        await merchant.ScheduleAsync(card, ScheduleKit.Schedule(0, "once_off", "9.99", ScheduleKit.Today(app.Clock!), 1));
 
         app.Acquirer.Arm();
         var slow = Task.Run(app.RunSchedulesAsync);
@@ -92,13 +86,13 @@ public sealed class RunnerTakeoverTests(StallingRunnerApp app) : IClassFixture<S
     {
         using var merchant = await app.MerchantAsync(mode: "live");
         var card = await app.CardAsync(merchant, "ended-" + change);
-        var created = await merchant.ScheduleAsync(card, ScheduleKit.Schedule(0, "daily", "4.00", Today(), 3));
+        var created = await merchant.ScheduleAsync(card, ScheduleKit.Schedule(0, "daily", "4.00", ScheduleKit.Today(app.Clock!), 3));
 
         app.Acquirer.Arm();
         var running = Task.Run(app.RunSchedulesAsync);
         await app.Acquirer.Stalled.Task;
         var ended = change == "PUT"
-            ? await merchant.Client.PutFormAsync($"/api/v1/payment-schedule/{card}", ScheduleKit.Schedule(0, "weekly", "8.00", Today(days: 20), 1))
+            ? await merchant.Client.PutFormAsync($"/api/v1/payment-schedule/{card}", ScheduleKit.Schedule(0, "weekly", "8.00", ScheduleKit.Today(app.Clock!, days: 20), 1))
             : await merchant.Client.DeleteAsync($"/api/v1/payment-schedule/id/{created[0].Text("id")}");
         await ended.JsonAsync(200);
         app.Acquirer.Release.SetResult();
@@ -118,7 +112,7 @@ public sealed class RunnerTakeoverTests(StallingRunnerApp app) : IClassFixture<S
     {
         using var merchant = await app.MerchantAsync(mode: "live");
         var card = await app.CardAsync(merchant, "deleted-mid-charge");
-        await merchant.ScheduleAsync(card, ScheduleKit.Schedule(0, "monthly", "11.00", Today(), 6));
+        await merchant.ScheduleAsync(card, ScheduleKit.Schedule(0, "monthly", "11.00", ScheduleKit.Today(app.Clock!), 6));
 
         app.Acquirer.Arm();
         var running = Task.Run(app.RunSchedulesAsync);
@@ -136,7 +130,4 @@ public sealed class RunnerTakeoverTests(StallingRunnerApp app) : IClassFixture<S
         Assert.Null(await app.Service<Gateway.Cards.CardVault>().GetStoredAsync(merchant.Id, card, CancellationToken.None));
     }
 
-    /// <summary>A date in the organisations' zone (Africa/Johannesburg) on the app's clock, which the tests move forward.</summary>
-    private string Today(int days = 0) =>
-        DateOnly.FromDateTime(app.Clock!.GetUtcNow().ToOffset(TimeSpan.FromHours(2)).DateTime).AddDays(days).ToString("dd-MM-yyyy", System.Globalization.CultureInfo.InvariantCulture);
 }

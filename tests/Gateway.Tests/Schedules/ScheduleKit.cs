@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Gateway.Payments;
 using Gateway.Schedules;
+using Gateway.Testing;
 using Gateway.Tests.Infrastructure;
 using Gateway.Tests.Payments;
 using Microsoft.Extensions.DependencyInjection;
@@ -70,4 +71,8 @@ public static class ScheduleKit
     }
 
     public static List<string> Strings(this JsonElement array) => [.. array.EnumerateArray().Select(e => e.GetString()!)];
+
+    /// <summary>A date (dd-MM-yyyy) in the default zone, Africa/Johannesburg (UTC+2), on an app's moved clock.</summary>
+    public static string Today(ManualClock clock, int days = 0) =>
+        DateOnly.FromDateTime(clock.GetUtcNow().ToOffset(TimeSpan.FromHours(2)).DateTime).AddDays(days).ToString("dd-MM-yyyy", CultureInfo.InvariantCulture);
 }
