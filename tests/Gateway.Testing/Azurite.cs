@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 
 namespace Gateway.Testing;
@@ -6,22 +7,29 @@ namespace Gateway.Testing;
 /// <summary>
 /// A real Azurite (the Azure Storage emulator, installed from npm by ./test.sh) running in memory on free
 /// ports. One instance serves a whole test process: tests isolate themselves by their own table names,
-/// queue names and tenants, the way tenants share one storage account in production.
+/// queue names and tenants, the way tenants share one storage account in production. Tests of storage outages
+/// start one of their own that keeps its data on disk, so it can be frozen, stopped and started again.
 /// </summary>
 public sealed partial class Azurite : IAsyncDisposable
 {
+    private const int SigInt = 2;
+    private const int SigCont = 18;
+    private const int SigStop = 19;
+
     /// <summary>The emulator's well-known development account (public, documented by Microsoft).</summary>
     public const string AccountName = "devstoreaccount1";
     public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
     private static readonly Lazy<Task<Azurite>> SharedInstance = new(() => StartAsync());
-    private readonly Process _process;
+    private readonly string? _location;
+    private Process _process;
 
-    private Azurite(Process process, int queuePort, int tablePort)
+    private Azurite(Process process, int queuePort, int tablePort, string? location)
     {
         _process = process;
         QueuePort = queuePort;
         TablePort = tablePort;
+        _location = location;
     }
 
     public int QueuePort { get; }
@@ -37,7 +45,50 @@ public sealed partial class Azurite : IAsyncDisposable
     /// <summary>The process-wide instance, started on first use and stopped when the process exits.</summary>
     public static Task<Azurite> SharedAsync() => SharedInstance.Value;
 
+    /// <summary>An Azurite of its own that keeps its data in <paramref name="location"/>, so a restart finds it.</summary>
+    public static async Task<Azurite> StartPersistentAsync(string location, CancellationToken cancellationToken = default)
+    {
+        Directory.CreateDirectory(location);
+        var (process, queuePort, tablePort) = await LaunchAsync(location, 0, 0, cancellationToken);
+        return new Azurite(process, queuePort, tablePort, location);
+    }
+
     public static async Task<Azurite> StartAsync(CancellationToken cancellationToken = default)
+    {
+        var (process, queuePort, tablePort) = await LaunchAsync(null, 0, 0, cancellationToken);
+        return new Azurite(process, queuePort, tablePort, null);
+    }
+
+    /// <summary>SIGSTOP: the process keeps its ports (connections are accepted by the kernel) and answers nothing.</summary>
+    public void Freeze() => Signal(SigStop);
+
+    public void Thaw() => Signal(SigCont);
+
+    /// <summary>Stops it as Ctrl+C would (SIGINT: it saves its data and exits); its ports then refuse connections.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        Signal(SigInt);
+        await _process.WaitForExitAsync(cancellationToken);
+    }
+
+    /// <summary>Starts it again on the same ports and data (persistent instances only).</summary>
+    public async Task RestartAsync(CancellationToken cancellationToken = default)
+    {
+        var location = _location ?? throw new InvalidOperationException("Only an Azurite that keeps its data can be restarted.");
+        _process.Dispose();
+        (_process, _, _) = await LaunchAsync(location, QueuePort, TablePort, cancellationToken);
+    }
+
+    private void Signal(int signal)
+    {
+        if (kill(_process.Id, signal) != 0) throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int kill(int pid, int signal);
+
+    private static async Task<(Process Process, int QueuePort, int TablePort)> LaunchAsync(string? location, int queuePort, int tablePort,
+        CancellationToken cancellationToken)
     {
         var root = RepositoryRoot();
         var script = Path.Combine(root, "node_modules", "azurite", "dist", "src", "azurite.js");
@@ -56,17 +107,17 @@ public sealed partial class Azurite : IAsyncDisposable
         };
         foreach (var argument in new[]
         {
-            script, "--inMemoryPersistence", "--silent", "--disableTelemetry", "--skipApiVersionCheck",
+            script, "--silent", "--disableTelemetry", "--skipApiVersionCheck",
             "--blobHost", "127.0.0.1", "--blobPort", "0",
-            "--queueHost", "127.0.0.1", "--queuePort", "0",
-            "--tableHost", "127.0.0.1", "--tablePort", "0",
-        })
+            "--queueHost", "127.0.0.1", "--queuePort", queuePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--tableHost", "127.0.0.1", "--tablePort", tablePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        }.Concat(location is null ? ["--inMemoryPersistence"] : ["--location", location]))
         {
             start.ArgumentList.Add(argument);
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node for Azurite.");
-        int? queuePort = null, tablePort = null;
+        int? listeningQueue = null, listeningTable = null;
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
         process.OutputDataReceived += (_, e) =>
@@ -82,9 +133,9 @@ public sealed partial class Azurite : IAsyncDisposable
             var port = int.Parse(match.Groups["port"].Value, System.Globalization.CultureInfo.InvariantCulture);
             lock (output)
             {
-                if (match.Groups["service"].Value == "Queue") queuePort = port;
-                if (match.Groups["service"].Value == "Table") tablePort = port;
-                if (queuePort is not null && tablePort is not null) ready.TrySetResult();
+                if (match.Groups["service"].Value == "Queue") listeningQueue = port;
+                if (match.Groups["service"].Value == "Table") listeningTable = port;
+                if (listeningQueue is not null && listeningTable is not null) ready.TrySetResult();
             }
         };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
@@ -103,9 +154,8 @@ public sealed partial class Azurite : IAsyncDisposable
             throw;
         }
 
-        var azurite = new Azurite(process, queuePort!.Value, tablePort!.Value);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Kill(process);
-        return azurite;
+        return (process, listeningQueue!.Value, listeningTable!.Value);
     }
 
     /// <summary>The checkout's root: the nearest ancestor of the test binaries that holds package.json.</summary>
@@ -123,6 +173,7 @@ public sealed partial class Azurite : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
+        if (_location is not null && !_process.HasExited) Signal(SigCont);
         Kill(_process);
         _process.Dispose();
         return ValueTask.CompletedTask;

@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Text.Json.Serialization;
+using Gateway.Platform;
 using Microsoft.AspNetCore.WebUtilities;
 
 namespace Gateway.Api;
@@ -29,6 +31,7 @@ public sealed record ApiError(
         415 => @"yii\web\UnsupportedMediaTypeHttpException",
         422 => @"yii\web\UnprocessableEntityHttpException",
         429 => @"yii\web\TooManyRequestsHttpException",
+        503 => @"yii\web\ServiceUnavailableHttpException",
         >= 500 => @"yii\web\ServerErrorHttpException",
         _ => @"yii\web\HttpException",
     };
@@ -61,14 +64,28 @@ public static class ErrorHandling
                 var (status, message) = error switch
                 {
                     ApiException api => (api.Status, api.Message),
+                    // Storage that does not answer within its deadline: the request may be retried once it is back.
+                    _ when StorageFaults.IsUnavailable(error) => (StatusCodes.Status503ServiceUnavailable,
+                        $"The service is briefly unavailable; retry in a few seconds. Quote request id {context.TraceIdentifier} to support if it persists."),
                     // Kestrel's own request limits and malformed requests (e.g. MaxRequestBodySize, bad chunking).
                     BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode == StatusCodes.Status413PayloadTooLarge
                         ? "The request body is too large." : "The request could not be read."),
                     _ => (StatusCodes.Status500InternalServerError,
                         $"An internal error occurred. Quote request id {context.TraceIdentifier} to support."),
                 };
-                if (status >= 500) logger.LogError(error, "Unhandled error");
+                if (status == StatusCodes.Status503ServiceUnavailable)
+                {
+                    logger.LogWarning("Storage did not answer: {Reason}", StorageFaults.Describe(error));
+                }
+                else if (status >= 500)
+                {
+                    logger.LogError(error, "Unhandled error");
+                }
                 context.Response.Clear();
+                if (status == StatusCodes.Status503ServiceUnavailable)
+                {
+                    context.Response.Headers.RetryAfter = ((int)StorageFaults.RetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+                }
                 await WriteAsync(context, status, message);
             }
         });

@@ -1,8 +1,8 @@
+using Azure.Data.Tables;
 using Gateway.Api;
 using Gateway.Identity;
 using Gateway.Payments;
 using Gateway.Platform;
-using Gateway.Storage;
 
 namespace Gateway.Cards;
 
@@ -14,7 +14,7 @@ public sealed record TokenPayment(long AmountMinor, string Reference, string? Pe
 /// deleting and charging it. Each change is one entity-group transaction in the organisation's partition, with the
 /// idempotency record of the request.
 /// </summary>
-public sealed class CardTokens(GatewayTables tables, CardVault vault, PaymentService payments, PaymentStore store, Schedules.ScheduleStore schedules, TimeProvider time)
+public sealed class CardTokens(CardVault vault, PaymentService payments, PaymentStore store, Schedules.ScheduleStore schedules, TimeProvider time)
 {
     /// <summary>Stores a posted card under <paramref name="reference"/>; the CVV was checked by the caller and is not kept.</summary>
     public Task<StoredResponse> CreateAsync(Organisation organisation, CardDetails card, string reference, IdempotencyScope scope, CancellationToken cancellationToken) =>
@@ -42,15 +42,14 @@ public sealed class CardTokens(GatewayTables tables, CardVault vault, PaymentSer
                 : "The payment that remembered this card did not go through, so the card cannot be tokenised.");
         }
         var card = vault.Seal(organisation.Id, vault.OpenCapture(organisation.Id, capture), reference, CardSources.HostedPage, organisation.Now(time));
-        return await StoreAsync(card, [TableOperation.Delete(capture.PartitionKey, capture.RowKey, capture.ETag!)], scope, cancellationToken);
+        return await StoreAsync(card, [CardVault.CaptureUsed(capture)], scope, cancellationToken);
     }
 
-    private async Task<StoredResponse> StoreAsync(StoredCard card, IEnumerable<TableOperation> with, IdempotencyScope scope, CancellationToken cancellationToken)
+    private async Task<StoredResponse> StoreAsync(StoredCard card, IEnumerable<TableTransactionAction> with, IdempotencyScope scope, CancellationToken cancellationToken)
     {
         var response = StoredResponse.Ok(new CardTokenCreated(card.MerchantReference, card.Token, card.Guid.ToString(), card.ExpiryText));
         // The merchant-reference row's insert is what makes a reference name one card: of racing creates, one commits.
-        var result = await tables.Payments.SubmitBatchAsync([.. CardVault.Inserts(card), .. with, .. new[] { scope.Complete(response) }.OfType<TableOperation>()], cancellationToken);
-        if (result.Succeeded || await vault.GetAsync(card.OrganisationId, card.Guid, cancellationToken) is not null) return response; // or our answer was lost
+        if (await store.CommitAsync([.. CardVault.Inserts(card), .. with, scope.Complete(response)], cancellationToken) || await vault.GetAsync(card.OrganisationId, card.Guid, cancellationToken) is not null) return response; // or our answer was lost
         if (await vault.FindAsync(card.OrganisationId, card.MerchantReference, cancellationToken) is not null)
         {
             throw ApiException.Conflict("merchant_reference: a card token already exists for this reference; delete it first to store another card.");
@@ -84,12 +83,12 @@ public sealed class CardTokens(GatewayTables tables, CardVault vault, PaymentSer
             var version = await schedules.CardVersionAsync(organisationId, card.Guid, cancellationToken);
             var scheduled = (await schedules.ListAsync(organisationId, card.Guid, cancellationToken))
                 .Where(s => s.State == Schedules.ScheduleStates.Active || s.Claim is not null).ToList();
-            var result = await tables.Payments.SubmitBatchAsync(
+            var committed = await store.CommitAsync(
                 [version, .. CardVault.Deletes(card, keep: scheduled.Count > 0, time.GetUtcNow()), .. scheduled.Select(Schedules.ScheduleStore.MarkCardDeleted)],
                 cancellationToken);
             // Refused: changed meanwhile (then try again; a card deleted meanwhile is a 404 from FindAsync), or this
             // very delete landed with its answer lost.
-            if (result.Succeeded || await vault.GetAsync(organisationId, card.Guid, cancellationToken) is null) return card;
+            if (committed || await vault.GetAsync(organisationId, card.Guid, cancellationToken) is null) return card;
             await PaymentService.Contended(attempt, cancellationToken);
         }
         throw IdentityStore.Busy();

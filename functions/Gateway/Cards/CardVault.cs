@@ -1,11 +1,12 @@
+using Azure;
+using Azure.Data.Tables;
 using Gateway.Payments;
 using Gateway.Platform;
-using Gateway.Storage;
 
 namespace Gateway.Cards;
 
 /// <summary>Stored cards: sealing a card into a token, finding it by guid or merchant reference, and opening it to charge.</summary>
-public sealed class CardVault(GatewayTables tables, CardCipher cipher)
+public sealed class CardVault(GatewayTables tables, PaymentStore payments, CardCipher cipher)
 {
     /// <summary>A card the merchant has (not deleted).</summary>
     public async Task<StoredCard?> GetAsync(long organisationId, Guid guid, CancellationToken cancellationToken) =>
@@ -14,13 +15,13 @@ public sealed class CardVault(GatewayTables tables, CardCipher cipher)
     /// <summary>The card's row, also while a deleted card is kept for a scheduled charge still in flight.</summary>
     public async Task<StoredCard?> GetStoredAsync(long organisationId, Guid guid, CancellationToken cancellationToken)
     {
-        var e = await tables.Payments.GetAsync(PaymentRows.Partition(organisationId), StoredCard.Row(guid), ct: cancellationToken);
+        var e = await tables.Payments.FindAsync(PaymentRows.Partition(organisationId), StoredCard.Row(guid), cancellationToken: cancellationToken);
         return e is null ? null : StoredCard.FromEntity(organisationId, e);
     }
 
     public async Task<StoredCard?> FindAsync(long organisationId, string merchantReference, CancellationToken cancellationToken)
     {
-        var index = await tables.Payments.GetAsync(PaymentRows.Partition(organisationId), StoredCard.ReferenceRow(merchantReference), ["CardGuid"], cancellationToken);
+        var index = await tables.Payments.FindAsync(PaymentRows.Partition(organisationId), StoredCard.ReferenceRow(merchantReference), ["CardGuid"], cancellationToken);
         return index?.GetGuid("CardGuid") is { } guid ? await GetAsync(organisationId, guid, cancellationToken) : null;
     }
 
@@ -40,10 +41,10 @@ public sealed class CardVault(GatewayTables tables, CardCipher cipher)
     }
 
     /// <summary>The card row and its merchant-reference row; the latter's insert fails (409) when the reference has a card.</summary>
-    public static IEnumerable<TableOperation> Inserts(StoredCard card) =>
+    public static IEnumerable<TableTransactionAction> Inserts(StoredCard card) =>
     [
-        TableOperation.Insert(card.ToEntity()),
-        TableOperation.Insert(new TableEntity(PaymentRows.Partition(card.OrganisationId), StoredCard.ReferenceRow(card.MerchantReference))
+        TableActions.Insert(card.ToEntity()),
+        TableActions.Insert(new TableEntity(PaymentRows.Partition(card.OrganisationId), StoredCard.ReferenceRow(card.MerchantReference))
         {
             ["Kind"] = "index", ["CardGuid"] = card.Guid,
         }),
@@ -53,11 +54,11 @@ public sealed class CardVault(GatewayTables tables, CardCipher cipher)
     /// Deletes the card and frees its merchant reference. With <paramref name="keep"/> (its schedules may have a charge
     /// in flight) the row stays, marked deleted, until the runner has finished with it; otherwise it goes at once.
     /// </summary>
-    public static IEnumerable<TableOperation> Deletes(StoredCard card, bool keep, DateTimeOffset now) =>
+    public static IEnumerable<TableTransactionAction> Deletes(StoredCard card, bool keep, DateTimeOffset now) =>
     [
-        keep ? TableOperation.Replace((card with { Deleted = now }).ToEntity(), card.ETag!)
-            : TableOperation.Delete(PaymentRows.Partition(card.OrganisationId), StoredCard.Row(card.Guid), card.ETag!),
-        TableOperation.Delete(PaymentRows.Partition(card.OrganisationId), StoredCard.ReferenceRow(card.MerchantReference)),
+        keep ? TableActions.Replace((card with { Deleted = now }).ToEntity(), card.ETag)
+            : TableActions.Delete(PaymentRows.Partition(card.OrganisationId), StoredCard.Row(card.Guid), card.ETag),
+        TableActions.Delete(PaymentRows.Partition(card.OrganisationId), StoredCard.ReferenceRow(card.MerchantReference), ETag.All),
     ];
 
     /// <summary>How long a remembered card waits for the merchant to tokenise it (<c>POST customer-token</c>).</summary>
@@ -67,11 +68,11 @@ public sealed class CardVault(GatewayTables tables, CardCipher cipher)
     /// The card of a hosted payment made with "Remember this card", sealed under its merchant reference, to be written
     /// with the payment's transaction; a later payment with the same reference replaces it. Never a CVV.
     /// </summary>
-    public TableOperation Capture(long organisationId, string merchantReference, CardDetails card, long transactionId, DateTimeOffset now)
+    public TableTransactionAction Capture(long organisationId, string merchantReference, CardDetails card, long transactionId, DateTimeOffset now)
     {
         var row = StoredCard.CaptureRow(merchantReference);
         var (keyId, sealedNumber) = cipher.Seal(card.Number, CaptureContext(organisationId, row));
-        return TableOperation.UpsertReplace(new TableEntity(PaymentRows.Partition(organisationId), row)
+        return TableActions.Upsert(new TableEntity(PaymentRows.Partition(organisationId), row)
         {
             ["Kind"] = "card-capture", ["KeyId"] = keyId, ["SealedNumber"] = sealedNumber,
             ["ExpiryMonth"] = card.ExpiryMonth, ["ExpiryYear"] = card.ExpiryYear, ["Holder"] = card.Holder,
@@ -80,12 +81,19 @@ public sealed class CardVault(GatewayTables tables, CardCipher cipher)
     }
 
     public Task<TableEntity?> GetCaptureAsync(long organisationId, string merchantReference, CancellationToken cancellationToken) =>
-        tables.Payments.GetAsync(PaymentRows.Partition(organisationId), StoredCard.CaptureRow(merchantReference), ct: cancellationToken);
+        tables.Payments.FindAsync(PaymentRows.Partition(organisationId), StoredCard.CaptureRow(merchantReference), cancellationToken: cancellationToken);
+
+    /// <summary>Once a remembered card is tokenised it goes, in the same write as the new card.</summary>
+    public static TableTransactionAction CaptureUsed(TableEntity capture) => TableActions.Delete(capture.PartitionKey, capture.RowKey, capture.ETag);
+
+    /// <summary>Remembered cards nobody tokenised within <see cref="CaptureLifetime"/>: sealed, but kept without purpose.</summary>
+    public Task<int> DeleteExpiredCapturesAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        payments.DeleteExpiredAsync(StoredCard.CapturePrefix, now, cancellationToken);
 
     /// <summary>The captured card, opened only to be sealed again as a stored card (its sealing is bound to the capture row).</summary>
     public CardDetails OpenCapture(long organisationId, TableEntity capture) =>
         new(cipher.Open(capture.GetString("KeyId")!, capture.GetString("SealedNumber")!, CaptureContext(organisationId, capture.RowKey)),
-            (int)(capture.GetInt64("ExpiryMonth") ?? 1), (int)(capture.GetInt64("ExpiryYear") ?? 2000), Cvv: "", capture.GetString("Holder"));
+            (capture.GetInt32("ExpiryMonth") ?? 1), (capture.GetInt32("ExpiryYear") ?? 2000), Cvv: "", capture.GetString("Holder"));
 
     private static string CaptureContext(long organisationId, string row) =>
         string.Create(System.Globalization.CultureInfo.InvariantCulture, $"capture|{organisationId}|{row}");
@@ -97,5 +105,5 @@ public sealed class CardVault(GatewayTables tables, CardCipher cipher)
 
     /// <summary>Removes a deleted card's row for good (ETag-checked: a card changed since it was read stays).</summary>
     public async Task PurgeAsync(StoredCard card, CancellationToken cancellationToken) =>
-        await tables.Payments.DeleteAsync(PaymentRows.Partition(card.OrganisationId), StoredCard.Row(card.Guid), card.ETag!, cancellationToken);
+        await tables.Payments.TryDeleteAsync(PaymentRows.Partition(card.OrganisationId), StoredCard.Row(card.Guid), card.ETag, cancellationToken);
 }

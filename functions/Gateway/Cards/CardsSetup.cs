@@ -12,6 +12,8 @@ public static class CardsSetup
             // open every card, and a routine rotation of the storage key would lose them all.
             .Validate<IConfiguration>((o, configuration) => o.Keys.Count > 0 || !Hosting.HostingSetup.UnderFunctionsHost(configuration),
                 "CardVault:Keys and CardVault:ActiveKey must be configured (from a secret store) when running under the Functions host.")
+            .Validate<Platform.StorageConnection>((o, storage) => o.Keys.Count > 0 || !storage.UsesIdentity,
+                "CardVault:Keys and CardVault:ActiveKey must be configured (from a secret store) when storage is reached by identity.")
             .ValidateOnStart();
         services.AddSingleton<CardCipher>();
         services.AddSingleton<CardVault>();

@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text;
+using Azure;
+using Azure.Data.Tables;
 using Gateway.Payments;
-using Gateway.Storage;
 
 namespace Gateway.Cards;
 
@@ -42,7 +43,7 @@ public sealed record StoredCard
     /// the sealed number) stays only while a scheduled charge made with it may still be in flight, then is purged.
     /// </summary>
     public DateTimeOffset? Deleted { get; init; }
-    public string? ETag { get; init; }
+    public ETag ETag { get; init; }
 
     public string Masked => Bin + new string('*', NumberLength - Bin.Length - 4) + Last4;
 
@@ -99,10 +100,10 @@ public sealed record StoredCard
         SealedNumber = e.GetString("SealedNumber")!,
         Bin = e.GetString("Bin")!,
         Last4 = e.GetString("Last4")!,
-        NumberLength = (int)(e.GetInt64("NumberLength") ?? 16),
+        NumberLength = (e.GetInt32("NumberLength") ?? 16),
         Brand = e.GetString("Brand")!,
-        ExpiryMonth = (int)(e.GetInt64("ExpiryMonth") ?? 1),
-        ExpiryYear = (int)(e.GetInt64("ExpiryYear") ?? 2000),
+        ExpiryMonth = (e.GetInt32("ExpiryMonth") ?? 1),
+        ExpiryYear = (e.GetInt32("ExpiryYear") ?? 2000),
         Holder = e.GetString("Holder"),
         Source = e.GetString("Source") ?? CardSources.Api,
         Created = e.GetDateTimeOffset("Created")!.Value,

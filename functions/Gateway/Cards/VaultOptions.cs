@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
-using Gateway.Storage;
+using Gateway.Platform;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Cards;
@@ -47,11 +47,15 @@ public sealed class CardCipher
     private const int TagSize = 16;
     private readonly Dictionary<string, byte[]> _keys;
 
-    public CardCipher(IOptions<VaultOptions> options, StorageAccount account)
+    public CardCipher(IOptions<VaultOptions> options, StorageConnection storage)
     {
         var o = options.Value;
         _keys = o.Keys.Count == 0
-            ? new() { [VaultOptions.DerivedKeyId] = HKDF.DeriveKey(HashAlgorithmName.SHA256, account.AccountKey, 32, info: "gateway-card-vault-v1"u8.ToArray()) }
+            ? new()
+            {
+                [VaultOptions.DerivedKeyId] = storage.DeriveLocalKey("gateway-card-vault-v1")
+                    ?? throw new InvalidOperationException("CardVault:Keys must be set: the storage connection has no account key to derive one from."),
+            }
             : o.Keys.ToDictionary(k => k.Key, k => Convert.FromBase64String(k.Value), StringComparer.Ordinal);
         ActiveKeyId = o.ActiveKey ?? VaultOptions.DerivedKeyId;
     }

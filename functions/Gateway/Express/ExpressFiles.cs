@@ -1,8 +1,9 @@
 using System.Text.RegularExpressions;
+using Azure;
+using Azure.Data.Tables;
 using Gateway.Api;
 using Gateway.Payments;
 using Gateway.Platform;
-using Gateway.Storage;
 
 namespace Gateway.Express;
 
@@ -66,6 +67,8 @@ public sealed class ExpressFileStore(GatewayTables tables)
 
     private static string Prefix(long expressId) => $"{expressId:D12}-";
 
+    private static string FilesOf(long organisationId, long expressId) => TableFilters.RowPrefix(PaymentRows.Partition(organisationId), Prefix(expressId));
+
     /// <summary>
     /// Written before the express row commits (a file is too big to share its transaction), as upserts so that a
     /// storage retry of a batch that did land changes nothing. Files of a create that then fails stay unreferenced.
@@ -76,20 +79,18 @@ public sealed class ExpressFileStore(GatewayTables tables)
         {
             var file = files[index];
             var chunks = file.Content.Chunk(ChunkBytes).ToArray();
-            var rows = chunks.Select((chunk, i) => TableOperation.UpsertReplace(new TableEntity(PaymentRows.Partition(organisationId), $"{Prefix(expressId)}{index}-{i:D3}")
+            var rows = chunks.Select((chunk, i) => TableActions.Upsert(new TableEntity(PaymentRows.Partition(organisationId), $"{Prefix(expressId)}{index}-{i:D3}")
             {
                 ["Name"] = file.Name, ["ContentType"] = file.ContentType, ["Size"] = file.Content.Length, ["Chunks"] = chunks.Length, ["Data"] = chunk,
             })).ToList();
-            var result = await tables.ExpressFiles.SubmitBatchAsync(rows, cancellationToken);
-            if (!result.Succeeded) throw new InvalidOperationException($"Attachment {index} of express transaction {expressId} was not stored.");
+            await tables.ExpressFiles.SubmitTransactionAsync(rows, cancellationToken);
         }
     }
 
     public async Task<IReadOnlyList<ExpressFile>> LoadAsync(long organisationId, long expressId, CancellationToken cancellationToken)
     {
-        var filter = TableFilter.PartitionKeyEquals(PaymentRows.Partition(organisationId)).And(TableFilter.RowKeyStartsWith(Prefix(expressId)));
         var rows = new List<TableEntity>();
-        await foreach (var e in tables.ExpressFiles.QueryAsync(new TableQuery(filter), cancellationToken)) rows.Add(e);
+        await foreach (var e in tables.ExpressFiles.QueryAsync<TableEntity>(FilesOf(organisationId, expressId), cancellationToken: cancellationToken)) rows.Add(e);
         return [.. rows.GroupBy(r => r.RowKey.Split('-')[1]).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g =>
         {
             var parts = g.OrderBy(r => r.RowKey, StringComparer.Ordinal).ToList();
@@ -102,13 +103,17 @@ public sealed class ExpressFileStore(GatewayTables tables)
     /// <summary>Once the e-mail is out the files have served their purpose; they are personal data, so they go.</summary>
     public async Task DeleteAsync(long organisationId, long expressId, CancellationToken cancellationToken)
     {
-        var filter = TableFilter.PartitionKeyEquals(PaymentRows.Partition(organisationId)).And(TableFilter.RowKeyStartsWith(Prefix(expressId)));
         var rows = new List<string>();
-        await foreach (var e in tables.ExpressFiles.QueryAsync(new TableQuery(filter, ["RowKey"]), cancellationToken)) rows.Add(e.RowKey);
-        // 100 operations is the most one entity-group transaction takes.
+        await foreach (var e in tables.ExpressFiles.QueryAsync<TableEntity>(FilesOf(organisationId, expressId), select: ["RowKey"],
+            cancellationToken: cancellationToken))
+        {
+            rows.Add(e.RowKey);
+        }
+        // 100 operations is the most one entity-group transaction takes; a row already gone (a retry) is no failure.
         foreach (var batch in rows.Chunk(100))
         {
-            await tables.ExpressFiles.SubmitBatchAsync([.. batch.Select(row => TableOperation.Delete(PaymentRows.Partition(organisationId), row))], cancellationToken);
+            await tables.ExpressFiles.TrySubmitAsync([.. batch.Select(row => TableActions.Delete(PaymentRows.Partition(organisationId), row, ETag.All))],
+                cancellationToken);
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.Text;
+using Azure;
+using Azure.Data.Tables;
 using Gateway.Payments;
-using Gateway.Storage;
 
 namespace Gateway.Express;
 
@@ -41,7 +42,7 @@ public sealed record ExpressLink
     /// <summary>Set once the notification went out; a redelivered queue message then sends nothing.</summary>
     public DateTimeOffset? Notified { get; init; }
 
-    public string? ETag { get; init; }
+    public ETag ETag { get; init; }
 
     public TableEntity ToEntity()
     {

@@ -83,7 +83,7 @@ public sealed class ExpressService(ExpressStore store, ExpressFileStore files, P
             }
             var cancelledKey = key with { State = PaymentKeyStates.Cancelled, HeldUntil = null, WriteId = Guid.NewGuid().ToString("N") };
             var cancelled = link with { Status = ExpressStatuses.Cancelled };
-            if (await payments.CommitAsync([Storage.TableOperation.Replace(cancelledKey.ToEntity(), key.ETag!), ExpressStore.Replace(cancelled)], cancellationToken))
+            if (await payments.CommitAsync([PaymentStore.KeyChange(cancelledKey, key.ETag), ExpressStore.Replace(cancelled)], cancellationToken))
             {
                 return cancelled;
             }

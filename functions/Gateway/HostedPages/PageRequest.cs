@@ -99,6 +99,7 @@ public sealed record PageRequest(HttpContext Http, HostedPayments Hosted, Paymen
             StatusCodes.Status409Conflict => "Payment not possible",
             StatusCodes.Status403Forbidden => "Request refused",
             StatusCodes.Status400BadRequest => "Payment not possible",
+            StatusCodes.Status503ServiceUnavailable => "Please try again shortly",
             _ => "Something went wrong",
         };
         var hint = status >= 500 ? Html.Of($"<p class=\"note\">Reference: {Http.TraceIdentifier}</p>") : Markup.Empty;
@@ -115,6 +116,15 @@ public sealed record PageRequest(HttpContext Http, HostedPayments Hosted, Paymen
         catch (ApiException problem)
         {
             return Error(problem.Status, problem.Message);
+        }
+        catch (Exception error) when (!Http.RequestAborted.IsCancellationRequested && Platform.StorageFaults.IsUnavailable(error))
+        {
+            // Nothing was taken: a payment commits in one write, which either landed or did not; the payer may retry.
+            Http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway.HostedPages")
+                .LogWarning("Storage did not answer: {Reason}", Platform.StorageFaults.Describe(error));
+            Http.Response.Headers.RetryAfter = ((int)Platform.StorageFaults.RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Error(StatusCodes.Status503ServiceUnavailable,
+                "The payment service is briefly unavailable. Please check with the merchant before you try to pay again.");
         }
         catch (Exception error) when (!Http.RequestAborted.IsCancellationRequested)
         {

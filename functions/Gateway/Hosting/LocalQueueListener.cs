@@ -1,4 +1,6 @@
-using Gateway.Storage;
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
+using Gateway.Platform;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Hosting;
@@ -49,11 +51,11 @@ public sealed class LocalQueueListener(
             {
                 if (!created)
                 {
-                    await queue.CreateIfNotExistsAsync(stoppingToken);
+                    await queue.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
                     created = true;
                 }
-                var messages = await queue.ReceiveAsync(settings.BatchSize, settings.ProcessingVisibility, stoppingToken);
-                if (messages.Count > 0)
+                QueueMessage[] messages = await queue.ReceiveMessagesAsync(settings.BatchSize, settings.ProcessingVisibility, stoppingToken);
+                if (messages.Length > 0)
                 {
                     delay = MinimumPollingInterval;
                     running.AddRange(messages.Select(m => ProcessAsync(function, queue, poison, m, stoppingToken)));
@@ -96,7 +98,7 @@ public sealed class LocalQueueListener(
     private async Task HandleAsync(QueueFunction function, QueueClient queue, QueueClient poison, QueueMessage message, CancellationToken stoppingToken)
     {
         var settings = options.Value;
-        if (message.Text is null || message.DequeueCount > settings.MaxDequeueCount)
+        if (Text(message) is not { } text || message.DequeueCount > settings.MaxDequeueCount)
         {
             logger.LogWarning("Message {MessageId} on {Queue} is undecodable or over its dequeue limit; moving it to poison",
                 message.MessageId, function.QueueName);
@@ -106,7 +108,7 @@ public sealed class LocalQueueListener(
 
         try
         {
-            await invoker.RunQueueAsync(function, new QueueTrigger(message.Text, message.MessageId, message.DequeueCount, message.InsertionTime), stoppingToken);
+            await invoker.RunQueueAsync(function, new QueueTrigger(text, message.MessageId, message.DequeueCount, message.InsertedOn ?? default), stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -121,23 +123,54 @@ public sealed class LocalQueueListener(
             }
             else
             {
-                await queue.UpdateVisibilityAsync(message.MessageId, message.PopReceipt!, settings.VisibilityTimeout, CancellationToken.None);
+                await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: settings.VisibilityTimeout,
+                    cancellationToken: CancellationToken.None);
             }
             return;
         }
 
         // Outside the handler's try: a failed delete is not a failed run. The message then reappears after its
         // processing visibility and runs again, which handlers tolerate (delivery is at least once).
-        await queue.DeleteAsync(message.MessageId, message.PopReceipt!, CancellationToken.None);
+        await DeleteAsync(queue, message, CancellationToken.None);
     }
 
-    /// <summary>Poison first, then delete: a crash in between leaves a duplicate in poison, never a lost message.</summary>
+    /// <summary>
+    /// Poison first, then delete: a crash in between leaves a duplicate in poison, never a lost message. The poison
+    /// copy holds the message's body as received, encoded as every message here is.
+    /// </summary>
     private static async Task MoveToPoisonAsync(QueueClient queue, QueueClient poison, QueueMessage message, CancellationToken cancellationToken)
     {
-        await poison.CreateIfNotExistsAsync(cancellationToken);
-        await poison.SendAsync(message.RawText, timeToLive: Timeout.InfiniteTimeSpan, encoding: QueueMessageEncoding.None, ct: cancellationToken);
-        await queue.DeleteAsync(message.MessageId, message.PopReceipt!, cancellationToken);
+        await poison.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        await poison.SendMessageAsync(message.Body, timeToLive: StorageSetup.NeverExpires, cancellationToken: cancellationToken);
+        await DeleteAsync(queue, message, cancellationToken);
     }
+
+    /// <summary>A message already gone, or received again by another listener since (a stale receipt), is no failure.</summary>
+    private static async Task DeleteAsync(QueueClient queue, QueueMessage message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
+        }
+        catch (Azure.RequestFailedException error) when (error.Status == 404 || error.ErrorCode == "PopReceiptMismatch")
+        {
+        }
+    }
+
+    /// <summary>The message as UTF-8 text, or null when it is not (the host moves such messages to poison without running).</summary>
+    private static string? Text(QueueMessage message)
+    {
+        try
+        {
+            return StrictUtf8.GetString(message.Body.ToMemory().Span);
+        }
+        catch (System.Text.DecoderFallbackException)
+        {
+            return null;
+        }
+    }
+
+    private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private static TimeSpan Jitter(TimeSpan delay) =>
         TimeSpan.FromTicks((long)(delay.Ticks * (0.8 + (Random.Shared.NextDouble() * 0.4))));

@@ -1,6 +1,7 @@
+using Azure;
+using Azure.Data.Tables;
 using Gateway.Api;
 using Gateway.Platform;
-using Gateway.Storage;
 
 namespace Gateway.Identity;
 
@@ -46,9 +47,9 @@ public sealed class ApiKeyService(GatewayTables tables, TimeProvider time)
 
     public async Task<IReadOnlyList<ApiKey>> ListAsync(long organisationId, CancellationToken cancellationToken)
     {
-        var filter = TableFilter.PartitionKeyEquals(IdentityKeys.Partition(organisationId)).And(TableFilter.RowKeyStartsWith(RowPrefix));
         var keys = new List<ApiKey>();
-        await foreach (var row in tables.Identity.QueryAsync(new TableQuery(filter), cancellationToken))
+        await foreach (var row in tables.Identity.QueryAsync<TableEntity>(TableFilters.RowPrefix(IdentityKeys.Partition(organisationId), RowPrefix),
+            cancellationToken: cancellationToken))
         {
             keys.Add(new ApiKey(row.RowKey[RowPrefix.Length..], row.GetString("Name"), row.GetString("Mode")!,
                 row.GetString("Prefix")!, row.GetDateTimeOffset("Created")!.Value));
@@ -64,10 +65,10 @@ public sealed class ApiKeyService(GatewayTables tables, TimeProvider time)
             return false;
         }
         var partition = IdentityKeys.Partition(organisationId);
-        var row = await tables.Identity.GetAsync(partition, RowPrefix + keyId, ct: cancellationToken);
+        var row = await tables.Identity.FindAsync(partition, RowPrefix + keyId, cancellationToken: cancellationToken);
         if (row is null) return false;
-        await tables.ApiKeys.DeleteAsync(row.GetString("Fingerprint")!, LookupRow, ct: cancellationToken);
-        await tables.Identity.DeleteAsync(partition, row.RowKey, ct: cancellationToken);
+        await tables.ApiKeys.DeleteEntityAsync(row.GetString("Fingerprint"), LookupRow, ETag.All, cancellationToken);
+        await tables.Identity.DeleteEntityAsync(partition, row.RowKey, ETag.All, cancellationToken);
         return true;
     }
 
@@ -75,7 +76,7 @@ public sealed class ApiKeyService(GatewayTables tables, TimeProvider time)
     public async Task<(long OrganisationId, string Mode)?> FindAsync(string secret, CancellationToken cancellationToken)
     {
         if (secret.Length is < 16 or > 64) return null;
-        var lookup = await tables.ApiKeys.GetAsync(Secrets.Fingerprint(secret), LookupRow, ct: cancellationToken);
+        var lookup = await tables.ApiKeys.FindAsync(Secrets.Fingerprint(secret), LookupRow, cancellationToken: cancellationToken);
         return lookup is null ? null : (lookup.GetInt64("OrganisationId")!.Value, lookup.GetString("Mode")!);
     }
 }

@@ -1,6 +1,6 @@
+using Azure.Data.Tables;
 using Gateway.Api;
 using Gateway.Platform;
-using Gateway.Storage;
 
 namespace Gateway.Identity;
 
@@ -20,23 +20,22 @@ public sealed class IdentityStore(GatewayTables tables, TimeProvider time)
 
     public async Task<Organisation?> GetOrganisationAsync(long id, CancellationToken cancellationToken)
     {
-        var entity = await tables.Identity.GetAsync(IdentityKeys.Partition(id), Organisation.RowKey, ct: cancellationToken);
+        var entity = await tables.Identity.FindAsync(IdentityKeys.Partition(id), Organisation.RowKey, cancellationToken: cancellationToken);
         return entity is null ? null : Organisation.FromEntity(id, entity);
     }
 
     public async Task<User?> GetUserAsync(long? organisationId, long userId, CancellationToken cancellationToken)
     {
-        var entity = await tables.Identity.GetAsync(IdentityKeys.Partition(organisationId), IdentityKeys.UserRow(userId), ct: cancellationToken);
+        var entity = await tables.Identity.FindAsync(IdentityKeys.Partition(organisationId), IdentityKeys.UserRow(userId), cancellationToken: cancellationToken);
         return entity is null ? null : User.FromEntity(organisationId, entity);
     }
 
     /// <summary>An organisation's users in id order, from its partition.</summary>
     public async Task<IReadOnlyList<User>> ListUsersAsync(long organisationId, CancellationToken cancellationToken)
     {
-        var filter = TableFilter.PartitionKeyEquals(IdentityKeys.Partition(organisationId))
-            .And(TableFilter.RowKeyStartsWith(IdentityKeys.UserRowPrefix));
+        var filter = TableFilters.RowPrefix(IdentityKeys.Partition(organisationId), IdentityKeys.UserRowPrefix);
         var users = new List<User>();
-        await foreach (var entity in tables.Identity.QueryAsync(new TableQuery(filter), cancellationToken))
+        await foreach (var entity in tables.Identity.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
             users.Add(User.FromEntity(organisationId, entity));
         }
@@ -45,7 +44,7 @@ public sealed class IdentityStore(GatewayTables tables, TimeProvider time)
 
     public async Task<Login?> GetLoginAsync(string username, CancellationToken cancellationToken)
     {
-        var entity = await tables.Logins.GetAsync(Login.Key(username), Login.RowKey, ct: cancellationToken);
+        var entity = await tables.Logins.FindAsync(Login.Key(username), Login.RowKey, cancellationToken: cancellationToken);
         return entity is null ? null : Login.FromEntity(entity);
     }
 
@@ -58,7 +57,7 @@ public sealed class IdentityStore(GatewayTables tables, TimeProvider time)
         var claim = new Login(user.Username, user.OrganisationId, user.Id, time.GetUtcNow());
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
-            if ((await tables.Logins.InsertAsync(claim.ToEntity(), cancellationToken)).IsSuccess) return true;
+            if (await tables.Logins.TryAddAsync(claim.ToEntity(), cancellationToken) is not null) return true;
 
             var existing = await GetLoginAsync(user.Username, cancellationToken);
             if (existing is null) continue;
@@ -69,7 +68,7 @@ public sealed class IdentityStore(GatewayTables tables, TimeProvider time)
             if (holder is not null && Login.Key(holder.Username) == Login.Key(user.Username)) return false;
             if (time.GetUtcNow() - existing.Claimed < ClaimLease) return false;
 
-            if ((await tables.Logins.ReplaceAsync(claim.ToEntity(), existing.ETag!, cancellationToken)).IsSuccess) return true;
+            if (await tables.Logins.TryReplaceAsync(claim.ToEntity(), existing.ETag, cancellationToken) is not null) return true;
         }
         throw Busy();
     }
@@ -80,7 +79,7 @@ public sealed class IdentityStore(GatewayTables tables, TimeProvider time)
         var existing = await GetLoginAsync(username, cancellationToken);
         if (existing is not null && existing.IsFor(user))
         {
-            await tables.Logins.DeleteAsync(Login.Key(username), Login.RowKey, existing.ETag!, cancellationToken);
+            await tables.Logins.TryDeleteAsync(Login.Key(username), Login.RowKey, existing.ETag, cancellationToken);
         }
     }
 
@@ -89,8 +88,8 @@ public sealed class IdentityStore(GatewayTables tables, TimeProvider time)
     /// insert already exists: the data changed since it was read (possibly by an earlier attempt of this very
     /// write whose answer was lost, which callers recognise by re-reading).
     /// </summary>
-    public async Task<bool> CommitAsync(IReadOnlyList<TableOperation> operations, CancellationToken cancellationToken) =>
-        (await tables.Identity.SubmitBatchAsync(operations, cancellationToken)).Succeeded;
+    public async Task<bool> CommitAsync(IReadOnlyList<TableTransactionAction> operations, CancellationToken cancellationToken) =>
+        await tables.Identity.TrySubmitAsync(operations, cancellationToken) is not null;
 
     /// <summary>
     /// Optimistic concurrency, once: runs <paramref name="attempt"/> (read, decide, commit) until one attempt

@@ -1,5 +1,5 @@
 using Gateway.Api;
-using Gateway.Storage;
+using Gateway.Platform;
 
 namespace Gateway.Identity;
 
@@ -27,7 +27,7 @@ public sealed class LicenceService(IdentityStore store)
                 licences[serviceId] = count;
             }
             var updated = organisation with { Licences = licences };
-            return await store.CommitAsync([TableOperation.Replace(updated.ToEntity(), organisation.ETag!)], cancellationToken) ? updated : null;
+            return await store.CommitAsync([TableActions.Replace(updated.ToEntity(), organisation.ETag)], cancellationToken) ? updated : null;
         });
 
     /// <summary>
@@ -65,8 +65,8 @@ public sealed class LicenceService(IdentityStore store)
             var updatedOrganisation = organisation with { LicencesInUse = inUse };
             return await store.CommitAsync(
                 [
-                    TableOperation.Replace(updatedOrganisation.ToEntity(), organisation.ETag!),
-                    TableOperation.Replace(updatedUser.ToEntity(), user.ETag!),
+                    TableActions.Replace(updatedOrganisation.ToEntity(), organisation.ETag),
+                    TableActions.Replace(updatedUser.ToEntity(), user.ETag),
                 ], cancellationToken)
                 ? updatedUser
                 : null;

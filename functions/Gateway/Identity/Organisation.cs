@@ -1,5 +1,6 @@
 using System.Text.Json;
-using Gateway.Storage;
+using Azure;
+using Azure.Data.Tables;
 
 namespace Gateway.Identity;
 
@@ -28,7 +29,7 @@ public sealed record Organisation(
     IReadOnlyDictionary<int, int> Licences,
     IReadOnlyDictionary<int, int> LicencesInUse,
     int Administrators,
-    string? ETag = null)
+    ETag ETag = default)
 {
     public const string RowKey = "organisation";
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using Gateway.Api;
 using Gateway.Platform;
-using Gateway.Storage;
 
 namespace Gateway.Identity;
 
@@ -31,7 +30,7 @@ public sealed class OrganisationClock(IdentityStore store, TimeProvider time)
                 throw ApiException.Conflict("Test clocks are only for test-mode organisations; a live organisation runs on real time.");
             }
             var updated = organisation with { TestClock = instant(organisation) };
-            return await store.CommitAsync([TableOperation.Replace(updated.ToEntity(), organisation.ETag!)], cancellationToken) ? updated : null;
+            return await store.CommitAsync([TableActions.Replace(updated.ToEntity(), organisation.ETag)], cancellationToken) ? updated : null;
         });
 
     /// <summary>

@@ -1,6 +1,5 @@
 using Gateway.Api;
 using Gateway.Platform;
-using Gateway.Storage;
 using Gateway.Webhooks;
 using Microsoft.Extensions.Options;
 
@@ -84,7 +83,7 @@ public sealed class OrganisationService(IdentityStore store, IdAllocator ids, Us
         await users.WriteClaimedAsync(user, async () =>
         {
             // Fresh ids: a refused insert can only be an earlier attempt of this one that landed unanswered.
-            if (!await store.CommitAsync([TableOperation.Insert(organisation.ToEntity()), TableOperation.Insert(user.ToEntity())], CancellationToken.None)
+            if (!await store.CommitAsync([TableActions.Insert(organisation.ToEntity()), TableActions.Insert(user.ToEntity())], CancellationToken.None)
                 && await store.GetOrganisationAsync(organisation.Id, CancellationToken.None) is null)
             {
                 throw new InvalidOperationException($"Organisation {organisation.Id} could not be written.");
@@ -118,7 +117,7 @@ public sealed class OrganisationService(IdentityStore store, IdAllocator ids, Us
             // A live organisation runs on real time: switching to live stops its test clock in the same write.
             if (updated.Mode == OrganisationModes.Live) updated = updated with { TestClock = null };
             updated = updated with { Webhooks = await WebhooksAsync(fields, updated, rotate, cancellationToken) };
-            return await store.CommitAsync([TableOperation.Replace(updated.ToEntity(), organisation.ETag!)], cancellationToken) ? updated : null;
+            return await store.CommitAsync([TableActions.Replace(updated.ToEntity(), organisation.ETag)], cancellationToken) ? updated : null;
         });
     }
 

@@ -1,6 +1,7 @@
+using Azure;
+using Azure.Data.Tables;
 using Gateway.Hosting;
 using Gateway.Platform;
-using Gateway.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Identity;
@@ -41,7 +42,7 @@ public sealed class TokenService(GatewayTables tables, IOptions<TokenOptions> op
     public async Task<TokenHolder?> FindAsync(string token, CancellationToken cancellationToken)
     {
         if (token.Length != 32 || !token.All(char.IsAsciiHexDigitLower)) return null;
-        var entity = await tables.Tokens.GetAsync(Secrets.Fingerprint(token), RowKey, ct: cancellationToken);
+        var entity = await tables.Tokens.FindAsync(Secrets.Fingerprint(token), RowKey, cancellationToken: cancellationToken);
         if (entity is null || entity.GetDateTimeOffset("Expires") <= time.GetUtcNow()) return null;
         return new TokenHolder(entity.GetInt64("OrganisationId"), entity.GetInt64("UserId")!.Value, entity.GetInt32("CredentialVersion") ?? 0);
     }
@@ -49,11 +50,11 @@ public sealed class TokenService(GatewayTables tables, IOptions<TokenOptions> op
     /// <summary>Deletes expired token rows; run hourly by <see cref="TokenSweep"/>.</summary>
     public async Task<int> DeleteExpiredAsync(CancellationToken cancellationToken)
     {
-        var expired = new TableQuery(TableFilter.LessThan("Expires", time.GetUtcNow()), Select: ["PartitionKey", "RowKey"]);
+        var expired = TableClient.CreateQueryFilter($"Expires lt {time.GetUtcNow()}");
         var deleted = 0;
-        await foreach (var row in tables.Tokens.QueryAsync(expired, cancellationToken))
+        await foreach (var row in tables.Tokens.QueryAsync<TableEntity>(expired, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
         {
-            if ((await tables.Tokens.DeleteAsync(row.PartitionKey, row.RowKey, ct: cancellationToken)).IsSuccess) deleted++;
+            if (await tables.Tokens.TryDeleteAsync(row.PartitionKey, row.RowKey, ETag.All, cancellationToken)) deleted++;
         }
         return deleted;
     }

@@ -1,4 +1,5 @@
-using Gateway.Storage;
+using Azure;
+using Azure.Data.Tables;
 
 namespace Gateway.Identity;
 
@@ -21,7 +22,7 @@ public sealed record User(
     IReadOnlyList<int> Services,
     int CredentialVersion,
     DateTimeOffset Created,
-    string? ETag = null)
+    ETag ETag = default)
 {
     public TableEntity ToEntity()
     {
@@ -65,7 +66,7 @@ public sealed record User(
 /// so uniqueness across the platform comes from the insert's 409, never from a check-then-insert. <see cref="Claimed"/>
 /// dates the claim, so a claim whose request died can be told from one still being written.
 /// </summary>
-public sealed record Login(string Username, long? OrganisationId, long UserId, DateTimeOffset Claimed, string? ETag = null)
+public sealed record Login(string Username, long? OrganisationId, long UserId, DateTimeOffset Claimed, ETag ETag = default)
 {
     public const string RowKey = "login";
 

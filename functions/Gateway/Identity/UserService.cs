@@ -1,6 +1,6 @@
+using Azure.Data.Tables;
 using Gateway.Api;
 using Gateway.Platform;
-using Gateway.Storage;
 
 namespace Gateway.Identity;
 
@@ -29,10 +29,10 @@ public sealed class UserService(IdentityStore store, IdAllocator ids, PasswordHa
         {
             await IdentityStore.UntilCommittedAsync(async () =>
             {
-                List<TableOperation> operations = [TableOperation.Insert(user.ToEntity())];
+                List<TableTransactionAction> operations = [TableActions.Insert(user.ToEntity())];
                 if (role == Roles.Administrator)
                 {
-                    operations.Add(TableOperation.Replace((organisation with { Administrators = organisation.Administrators + 1 }).ToEntity(), organisation.ETag!));
+                    operations.Add(TableActions.Replace((organisation with { Administrators = organisation.Administrators + 1 }).ToEntity(), organisation.ETag));
                 }
                 if (await store.CommitAsync(operations, CancellationToken.None) || await ExistsAsync(user)) return user;
                 organisation = await store.GetOrganisationAsync(organisation.Id, CancellationToken.None)
@@ -50,7 +50,7 @@ public sealed class UserService(IdentityStore store, IdAllocator ids, PasswordHa
         await ClaimAsync("username", user, cancellationToken);
         return await WriteClaimedAsync(user, async () =>
         {
-            if (!await store.CommitAsync([TableOperation.Insert(user.ToEntity())], CancellationToken.None) && !await ExistsAsync(user))
+            if (!await store.CommitAsync([TableActions.Insert(user.ToEntity())], CancellationToken.None) && !await ExistsAsync(user))
             {
                 throw new InvalidOperationException($"User {user.Id} could not be written.");
             }
@@ -114,7 +114,7 @@ public sealed class UserService(IdentityStore store, IdAllocator ids, PasswordHa
                 Extension = fields.Sent("extension") ? fields.Extension : user.Extension,
             };
 
-            List<TableOperation> operations = [TableOperation.Replace(updated.ToEntity(), user.ETag!)];
+            List<TableTransactionAction> operations = [TableActions.Replace(updated.ToEntity(), user.ETag)];
             var administratorsDelta = (updated.Role == Roles.Administrator ? 1 : 0) - (user.Role == Roles.Administrator ? 1 : 0);
             if (administratorsDelta != 0)
             {
@@ -123,7 +123,7 @@ public sealed class UserService(IdentityStore store, IdAllocator ids, PasswordHa
                 {
                     throw ApiException.Conflict("This is the organisation's last administrator; make another user an administrator first.");
                 }
-                operations.Add(TableOperation.Replace((organisation with { Administrators = organisation.Administrators + administratorsDelta }).ToEntity(), organisation.ETag!));
+                operations.Add(TableActions.Replace((organisation with { Administrators = organisation.Administrators + administratorsDelta }).ToEntity(), organisation.ETag));
             }
 
             var renamed = Login.Key(updated.Username) != Login.Key(user.Username);

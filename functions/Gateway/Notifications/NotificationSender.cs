@@ -1,11 +1,12 @@
 using System.Globalization;
 using System.Text.Json;
+using Azure;
+using Azure.Storage.Queues;
 using Gateway.Express;
 using Gateway.Hosting;
 using Gateway.Identity;
 using Gateway.Payments;
 using Gateway.Platform;
-using Gateway.Storage;
 
 namespace Gateway.Notifications;
 
@@ -23,7 +24,8 @@ public sealed class NotificationQueue(QueueServiceClient queues, FunctionRegistr
     public static readonly TimeSpan CommitGrace = TimeSpan.FromSeconds(1);
 
     public Task EnqueueAsync(long organisationId, long expressId, CancellationToken cancellationToken) =>
-        Queue.SendAsync(JsonSerializer.Serialize(new { organisation_id = organisationId, express_id = expressId }), visibilityDelay: CommitGrace, ct: cancellationToken);
+        Queue.SendMessageAsync(JsonSerializer.Serialize(new { organisation_id = organisationId, express_id = expressId }), CommitGrace,
+            cancellationToken: cancellationToken);
 
     public static (long OrganisationId, long ExpressId) Parse(string body)
     {
@@ -99,7 +101,7 @@ public sealed class NotificationSender(ExpressStore store, ExpressFileStore file
         {
             await files.DeleteAsync(link.OrganisationId, link.Id, CancellationToken.None);
         }
-        catch (Exception error) when (error is StorageException or HttpRequestException)
+        catch (Exception error) when (error is RequestFailedException || StorageFaults.IsUnavailable(error))
         {
             logger.LogWarning(error, "The attachments of express transaction {ExpressId} were sent but not deleted", link.Id);
         }

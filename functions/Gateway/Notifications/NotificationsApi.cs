@@ -1,10 +1,7 @@
-using System.Text.Json;
 using Gateway.Api;
 using Gateway.Hosting;
 using Gateway.Identity;
-using Gateway.Payments;
 using Gateway.Platform;
-using Gateway.Storage;
 
 namespace Gateway.Notifications;
 
@@ -27,20 +24,11 @@ public static class NotificationsApi
             .Produces<NotificationResponse[]>().ProducesApiErrors(401, 403, 404);
     }
 
-    private static async Task<IResult> ListAsync(string id, Caller caller, GatewayTables tables, IdentityStore identity, CancellationToken cancellationToken)
+    private static async Task<IResult> ListAsync(string id, Caller caller, LocalNotificationStore kept, IdentityStore identity, CancellationToken cancellationToken)
     {
         var organisationId = caller.ScopeOrganisation(id);
         var organisation = caller.Organisation?.Id == organisationId ? caller.Organisation
             : await identity.GetOrganisationAsync(organisationId, cancellationToken) ?? throw ApiException.NotFound("Organisation not found.");
-        var zone = ApiTime.Zone(organisation.TimeZone);
-        var rows = new List<TableEntity>();
-        await foreach (var e in tables.Notifications.QueryAsync(new TableQuery(TableFilter.PartitionKeyEquals(PaymentRows.Partition(organisationId))), cancellationToken))
-        {
-            rows.Add(e);
-        }
-        return TypedResults.Ok(rows.OrderByDescending(e => e.RowKey, StringComparer.Ordinal).Take(MaxListed).Select(e => new NotificationResponse(
-            e.GetString("Channel")!, e.GetString("To")!, e.GetString("Subject"), e.GetString("Text")!, e.GetInt64("ExpressId") ?? 0,
-            ApiTime.Show(e.GetDateTimeOffset("Sent")!.Value, zone),
-            JsonSerializer.Deserialize<AttachmentResponse[]>(e.GetString("Attachments") ?? "[]", ApiJson.Options)!)).ToArray());
+        return TypedResults.Ok(await kept.ListAsync(organisationId, MaxListed, ApiTime.Zone(organisation.TimeZone), cancellationToken));
     }
 }

@@ -36,7 +36,7 @@ public static class NotificationsSetup
     private sealed class QueueInitializer(NotificationQueue queue, IOptions<Platform.StorageOptions> storage) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken) =>
-            storage.Value.CreateTablesOnStartup ? queue.Queue.CreateIfNotExistsAsync(cancellationToken) : Task.CompletedTask;
+            storage.Value.CreateTablesOnStartup ? queue.Queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken) : Task.CompletedTask;
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }

@@ -3,10 +3,10 @@ using System.Net.Http.Headers;
 using System.Net.Mail;
 using System.Text;
 using System.Text.Json;
+using Azure.Data.Tables;
 using Gateway.Express;
 using Gateway.Payments;
 using Gateway.Platform;
-using Gateway.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Notifications;
@@ -44,11 +44,26 @@ public sealed class LocalNotificationStore(GatewayTables tables, TimeProvider ti
     /// <summary>Attachments are described (name, type, size), not kept: the API shows what would have been attached.</summary>
     private Task StoreAsync(long organisationId, long expressId, string channel, string to, string? subject, string text,
         IReadOnlyList<ExpressFile> attachments, CancellationToken cancellationToken) =>
-        tables.Notifications.UpsertReplaceAsync(new TableEntity(PaymentRows.Partition(organisationId), $"ntf-{expressId:D12}-{channel}")
+        tables.Notifications.UpsertEntityAsync(new TableEntity(PaymentRows.Partition(organisationId), $"ntf-{expressId:D12}-{channel}")
         {
             ["Channel"] = channel, ["To"] = to, ["Subject"] = subject, ["Text"] = text, ["ExpressId"] = expressId, ["Sent"] = time.GetUtcNow(),
             ["Attachments"] = JsonSerializer.Serialize(attachments.Select(a => new AttachmentResponse(a.Name, a.ContentType, a.Content.Length)), Api.ApiJson.Options),
-        }, cancellationToken);
+        }, TableUpdateMode.Replace, cancellationToken);
+
+    /// <summary>The organisation's kept messages, newest first, at most <paramref name="max"/>, with times in its zone.</summary>
+    public async Task<NotificationResponse[]> ListAsync(long organisationId, int max, TimeZoneInfo zone, CancellationToken cancellationToken)
+    {
+        var rows = new List<TableEntity>();
+        await foreach (var e in tables.Notifications.QueryAsync<TableEntity>(TableFilters.Partition(PaymentRows.Partition(organisationId)),
+            cancellationToken: cancellationToken))
+        {
+            rows.Add(e);
+        }
+        return [.. rows.OrderByDescending(e => e.RowKey, StringComparer.Ordinal).Take(max).Select(e => new NotificationResponse(
+            e.GetString("Channel"), e.GetString("To"), e.GetString("Subject"), e.GetString("Text"), e.GetInt64("ExpressId") ?? 0,
+            ApiTime.Show(e.GetDateTimeOffset("Sent")!.Value, zone),
+            JsonSerializer.Deserialize<AttachmentResponse[]>(e.GetString("Attachments") ?? "[]", Api.ApiJson.Options)!))];
+    }
 }
 
 /// <summary>

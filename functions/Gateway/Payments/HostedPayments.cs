@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Azure.Data.Tables;
 using Gateway.Api;
 using Gateway.Cards;
 using Gateway.Identity;
 using Gateway.Platform;
-using Gateway.Storage;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 
@@ -94,7 +94,7 @@ public sealed class HostedPayments(PaymentStore store, PaymentService payments, 
 
     private async Task<HostedOutcome> AttemptAsync(HostedPayment payment, string paymentType, string service, bool rememberCard,
         Func<IAcquirer, long, PaymentKey, Task<AcquirerResult>>? charge, Func<PaymentKey, JsonObject> response, CancellationToken cancellationToken,
-        Func<PaymentTransaction, TableOperation?>? with = null, Guid? cardGuid = null)
+        Func<PaymentTransaction, TableTransactionAction?>? with = null, Guid? cardGuid = null)
     {
         var (key, organisation) = payment;
         if (key.PaymentType is { } only && only != paymentType) throw ApiException.BadRequest($"This payment can only be made by {only}.");
@@ -103,7 +103,7 @@ public sealed class HostedPayments(PaymentStore store, PaymentService payments, 
 
         var id = await AttemptIdAsync(key, paymentType, reuse: charge is not null, cancellationToken);
         var held = key with { State = PaymentKeyStates.Processing, TransactionId = id, AttemptType = paymentType, HeldUntil = realNow + HoldTime };
-        held = await store.ReplaceKeyAsync(held, key.ETag!, cancellationToken) ?? throw InProgress();
+        held = await store.ReplaceKeyAsync(held, key.ETag, cancellationToken) ?? throw InProgress();
 
         // No answer from the acquirer (502) leaves the hold to lapse rather than releasing it: the payment may have
         // gone through, and the next attempt reuses this id so that the acquirer recognises it.
@@ -126,7 +126,7 @@ public sealed class HostedPayments(PaymentStore store, PaymentService payments, 
             TransactionStatus.Failed => held with { State = PaymentKeyStates.Open, HeldUntil = null },
             _ => held with { State = PaymentKeyStates.Paid, HeldUntil = null },
         };
-        await payments.CreateAsync(transaction, [TableOperation.Replace(after.ToEntity(), held.ETag!), with?.Invoke(transaction)], cancellationToken);
+        await payments.CreateAsync(transaction, [PaymentStore.KeyChange(after, held.ETag), with?.Invoke(transaction)], cancellationToken);
         return new HostedOutcome(transaction, RedirectFor(after, transaction));
     }
 
@@ -174,11 +174,11 @@ public sealed class HostedPayments(PaymentStore store, PaymentService payments, 
             var result = await PaymentService.CallAsync(() => acquirers.For(current.IsDemo).CompleteChallengeAsync(current.AcquirerReference!, passed, cancellationToken));
             now ??= await clock.NowAsync(current.OrganisationId, cancellationToken);
             var next = current.Decide(result, now.Value);
-            TableOperation? release = null;
+            TableTransactionAction? release = null;
             if (key is { State: PaymentKeyStates.Processing } && key.TransactionId == transactionId)
             {
                 key = key with { State = next.Status == TransactionStatus.Failed ? PaymentKeyStates.Open : PaymentKeyStates.Paid, HeldUntil = null };
-                release = TableOperation.Replace(key.ToEntity(), key.ETag!);
+                release = PaymentStore.KeyChange(key, key.ETag);
             }
             if (await payments.TryChangeAsync(current, next, [release], cancellationToken)) return new HostedOutcome(next, RedirectFor(key, next));
             if (result.Approved && (await store.GetAsync(current.OrganisationId, transactionId, cancellationToken))?.Status == TransactionStatus.Failed)

@@ -1,8 +1,8 @@
 using System.Text;
 using System.Text.Json;
+using Azure.Data.Tables;
 using Gateway.Api;
 using Gateway.Platform;
-using Gateway.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Payments;
@@ -37,32 +37,27 @@ public sealed record StoredResponse(int Status, string Json)
 public sealed class IdempotencyScope
 {
     public static readonly IdempotencyScope None = new(null);
-    private readonly TableEntity? _record;
+    private readonly IdempotencyRecord? _hold;
 
-    internal IdempotencyScope(TableEntity? record) => _record = record;
+    internal IdempotencyScope(IdempotencyRecord? hold) => _hold = hold;
 
     internal bool Completed { get; private set; }
 
     /// <summary>The transaction id this request uses; the same on a takeover, so the acquirer sees the same idempotency key.</summary>
-    public long? ReservedId => _record?.GetInt64("ReservedId");
+    public long? ReservedId => _hold?.ReservedId;
 
     /// <summary>
     /// Lets a retry take the key over at once. The record stays, with its reserved id: the retry then uses the same
     /// transaction or refund id, so an acquirer that did act on the first attempt recognises the second.
     /// </summary>
-    internal TableOperation Release(DateTimeOffset now)
-    {
-        var released = Idempotency.Copy(_record!);
-        released["LeaseUntil"] = now;
-        return TableOperation.Replace(released, _record!.ETag!);
-    }
+    internal TableTransactionAction Release(DateTimeOffset now) => PaymentStore.IdempotencyChange(_hold! with { LeaseUntil = now });
 
-    public TableOperation? Complete(StoredResponse response)
+    public TableTransactionAction? Complete(StoredResponse response)
     {
         Completed = true;
-        if (_record is null) return null;
-        var done = Idempotency.Record(_record, "done", response);
-        return TableOperation.Replace(done, _record.ETag!);
+        return _hold is null
+            ? null
+            : PaymentStore.IdempotencyChange(_hold with { State = "done", Holder = null, LeaseUntil = null, Status = response.Status, Body = response.Json });
     }
 }
 
@@ -73,7 +68,7 @@ public sealed class IdempotencyScope
 /// gets 422; while the first is still running, 409. 4xx answers other than 409 and 429 are kept like successes
 /// (they would be the same again); 409, 429 and failures release the key so the same request can be retried.
 /// </summary>
-public sealed class Idempotency(GatewayTables tables, IdAllocator ids, PaymentSecrets secrets, TimeProvider time, IOptions<PaymentOptions> options)
+public sealed class Idempotency(PaymentStore store, IdAllocator ids, PaymentSecrets secrets, TimeProvider time, IOptions<PaymentOptions> options)
 {
     public const string Header = "Idempotency-Key";
     public const string ReplayedHeader = "Idempotent-Replayed";
@@ -103,13 +98,13 @@ public sealed class Idempotency(GatewayTables tables, IdAllocator ids, PaymentSe
         catch (ApiException error) when (error.Status is >= 400 and < 500 and not 409 and not 429)
         {
             var response = new StoredResponse(error.Status, JsonSerializer.Serialize(ApiError.For(error.Status, error.Message), ApiJson.Options));
-            await tables.Payments.SubmitBatchAsync([scope!.Complete(response)!], CancellationToken.None);
+            await store.CommitAsync([scope!.Complete(response)], CancellationToken.None);
             throw;
         }
         catch (Exception)
         {
             // Let the client's retry run the request again. A lost release only means the retry waits out the lease.
-            await tables.Payments.SubmitBatchAsync([scope!.Release(time.GetUtcNow())], CancellationToken.None);
+            await store.CommitAsync([scope!.Release(time.GetUtcNow())], CancellationToken.None);
             throw;
         }
     }
@@ -130,25 +125,20 @@ public sealed class Idempotency(GatewayTables tables, IdAllocator ids, PaymentSe
     private async Task<(IdempotencyScope? Scope, StoredResponse? Replay)> HoldAsync(
         long organisationId, string key, string fingerprint, CancellationToken cancellationToken)
     {
-        var partition = PaymentRows.Partition(organisationId);
-        var row = PaymentRows.IdempotencyRow(key);
         for (var attempt = 0; attempt < 5; attempt++)
         {
             var now = time.GetUtcNow();
-            var existing = await tables.Payments.GetAsync(partition, row, ct: cancellationToken);
-            var expired = existing is not null && existing.GetDateTimeOffset("Expires") <= now;
+            var existing = await store.GetIdempotencyAsync(organisationId, key, cancellationToken);
+            var expired = existing is not null && existing.Expires <= now;
             if (existing is not null && !expired)
             {
-                if (existing.GetString("Fingerprint") != fingerprint)
+                if (existing.Fingerprint != fingerprint)
                 {
                     throw new ApiException(StatusCodes.Status422UnprocessableEntity,
                         $"This {Header} was already used for a different request; use a new key for a new request.");
                 }
-                if (existing.GetString("State") == "done")
-                {
-                    return (null, new StoredResponse(existing.GetInt32("Status")!.Value, existing.GetString("Body")!));
-                }
-                if (existing.GetDateTimeOffset("LeaseUntil") > now)
+                if (existing.State == "done") return (null, new StoredResponse(existing.Status!.Value, existing.Body!));
+                if (existing.LeaseUntil > now)
                 {
                     throw ApiException.Conflict($"A request with this {Header} is still being processed; retry after it finishes.");
                 }
@@ -156,49 +146,19 @@ public sealed class Idempotency(GatewayTables tables, IdAllocator ids, PaymentSe
 
             // New, expired, or abandoned by a crashed request: hold it. A takeover keeps the reserved id, so the
             // acquirer recognises the same payment.
-            var holder = Guid.NewGuid().ToString("N");
-            var record = new TableEntity(partition, row)
+            var hold = new IdempotencyRecord(organisationId, key, "running", Guid.NewGuid().ToString("N"), fingerprint,
+                now + options.Value.IdempotencyLease, now + options.Value.IdempotencyRetention,
+                existing is not null && !expired ? existing.ReservedId : await ids.NextAsync(PaymentService.TransactionSequence, cancellationToken));
+            var etag = await store.TryHoldAsync(hold, existing, cancellationToken);
+            if (etag is null)
             {
-                ["State"] = "running",
-                ["Holder"] = holder,
-                ["Fingerprint"] = fingerprint,
-                ["LeaseUntil"] = now + options.Value.IdempotencyLease,
-                ["Expires"] = now + options.Value.IdempotencyRetention,
-                ["ReservedId"] = existing is not null && !expired ? existing.GetInt64("ReservedId") : await ids.NextAsync(PaymentService.TransactionSequence, cancellationToken),
-            };
-            var result = existing is null
-                ? await tables.Payments.InsertAsync(record, cancellationToken)
-                : await tables.Payments.ReplaceAsync(record, existing.ETag!, cancellationToken);
-            if (!result.IsSuccess)
-            {
-                // A write whose answer was lost meets itself on the storage client's retry: recognise our own hold.
-                var mine = await tables.Payments.GetAsync(partition, row, ct: cancellationToken);
-                if (mine?.GetString("Holder") != holder) continue;
-                result = new TableWriteResult(TableStatus.Success, mine.ETag);
+                // A write whose answer was lost meets itself on the SDK's retry: recognise our own hold.
+                var mine = await store.GetIdempotencyAsync(organisationId, key, cancellationToken);
+                if (mine is null || mine.Holder != hold.Holder) continue;
+                etag = mine.ETag;
             }
-            record.ETag = result.ETag;
-            return (new IdempotencyScope(record), null);
+            return (new IdempotencyScope(hold with { ETag = etag.Value }), null);
         }
         throw ApiException.Conflict($"A request with this {Header} is still being processed; retry after it finishes.");
     }
-
-    internal static TableEntity Copy(TableEntity running) => new(running.PartitionKey, running.RowKey)
-    {
-        ["State"] = running.GetString("State"),
-        ["Holder"] = running.GetString("Holder"),
-        ["Fingerprint"] = running.GetString("Fingerprint"),
-        ["LeaseUntil"] = running.GetDateTimeOffset("LeaseUntil"),
-        ["Expires"] = running.GetDateTimeOffset("Expires"),
-        ["ReservedId"] = running.GetInt64("ReservedId"),
-    };
-
-    internal static TableEntity Record(TableEntity running, string state, StoredResponse response) => new(running.PartitionKey, running.RowKey)
-    {
-        ["State"] = state,
-        ["Fingerprint"] = running.GetString("Fingerprint"),
-        ["Expires"] = running.GetDateTimeOffset("Expires"),
-        ["ReservedId"] = running.GetInt64("ReservedId"),
-        ["Status"] = response.Status,
-        ["Body"] = response.Json,
-    };
 }

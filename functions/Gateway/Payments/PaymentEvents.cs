@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Gateway.Storage;
+using Azure;
+using Azure.Storage.Queues;
+using Gateway.Platform;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Payments;
@@ -46,20 +48,6 @@ public sealed record PaymentEvent(string EventId, long OrganisationId, long Tran
     public static PaymentEvent For(PaymentTransaction t) =>
         new(Guid.CreateVersion7().ToString(), t.OrganisationId, t.Id, t.Version, KindOf(t.Status), t.Status, PayloadOf(t));
 
-    public TableOperation ToInsert(DateTimeOffset now, string? notifyUrl) => TableOperation.Insert(new TableEntity(
-        PaymentRows.Partition(OrganisationId), PaymentRows.EventRow(TransactionId, Sequence))
-    {
-        ["EventId"] = EventId,
-        ["Kind"] = Kind,
-        ["Status"] = Status,
-        ["Payload"] = Payload.ToJsonString(),
-        ["NotifyUrl"] = notifyUrl,
-        ["Created"] = now,
-        // Delivery (a queue-triggered function, with the webhooks) marks events delivered or failed; the outbox
-        // sweep that comes with it re-enqueues pending ones whose enqueue was lost between the commit and the queue.
-        ["Delivery"] = "pending",
-    });
-
     public string QueueMessage() => JsonSerializer.Serialize(new
     {
         event_id = EventId,
@@ -82,9 +70,9 @@ public sealed class PaymentEvents(QueueServiceClient queues, IOptions<PaymentOpt
     {
         try
         {
-            await Queue.SendAsync(paymentEvent.QueueMessage(), ct: cancellationToken);
+            await Queue.SendMessageAsync(paymentEvent.QueueMessage(), cancellationToken);
         }
-        catch (Exception error) when (error is StorageException or HttpRequestException or OperationCanceledException)
+        catch (Exception error) when (error is RequestFailedException or OperationCanceledException || StorageFaults.IsUnavailable(error))
         {
             logger.LogWarning(error, "Event {EventId} of transaction {TransactionId} is committed but not yet enqueued",
                 paymentEvent.EventId, paymentEvent.TransactionId);

@@ -1,5 +1,6 @@
 using System.Text.Json;
-using Gateway.Storage;
+using Azure;
+using Azure.Data.Tables;
 
 namespace Gateway.Payments;
 
@@ -64,7 +65,7 @@ public sealed record PaymentKey
 
     /// <summary>Random per write, to recognise an own write whose answer was lost.</summary>
     public string? WriteId { get; init; }
-    public string? ETag { get; init; }
+    public ETag ETag { get; init; }
 
     public bool IsExpired(DateTimeOffset now) => now >= Expires;
 

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Gateway.Storage;
+using Gateway.Platform;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Payments;
@@ -57,11 +57,12 @@ public sealed class PaymentOptions
 }
 
 /// <summary>The HMAC key behind request fingerprints and form tokens (see <see cref="PaymentOptions.SecretKey"/>).</summary>
-public sealed class PaymentSecrets(IOptions<PaymentOptions> options, StorageAccount account)
+public sealed class PaymentSecrets(IOptions<PaymentOptions> options, StorageConnection storage)
 {
     private readonly byte[] _key = options.Value.SecretKey is { } configured
         ? Convert.FromBase64String(configured)
-        : HKDF.DeriveKey(HashAlgorithmName.SHA256, account.AccountKey, 32, info: "gateway-payments-v1"u8.ToArray());
+        : storage.DeriveLocalKey("gateway-payments-v1")
+          ?? throw new InvalidOperationException("Payments:SecretKey must be set: the storage connection has no account key to derive it from.");
 
     public string Sign(string purpose, string text) =>
         Convert.ToHexStringLower(HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes(purpose + "\n" + text)));

@@ -13,6 +13,8 @@ public static class PaymentRows
 {
     public static string Partition(long organisationId) => $"org-{organisationId:D10}";
 
+    public static long OrganisationOf(string partition) => long.Parse(partition.AsSpan("org-".Length), CultureInfo.InvariantCulture);
+
     public const string TransactionPrefix = "txn-";
     public static string TransactionRow(long id) => $"{TransactionPrefix}{id:D12}";
     public static long TransactionId(string row) => long.Parse(row.AsSpan(TransactionPrefix.Length), CultureInfo.InvariantCulture);
@@ -35,7 +37,8 @@ public static class PaymentRows
     public static string RefundRow(long transactionId, string refundId) => $"rfd-{transactionId:D12}-{refundId}";
 
     /// <summary>Idempotency keys are the client's text: stored by fingerprint, scoped to the organisation by the partition.</summary>
-    public static string IdempotencyRow(string key) => "idem-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+    public const string IdempotencyPrefix = "idem-";
+    public static string IdempotencyRow(string key) => IdempotencyPrefix + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
     /// <summary>Lookups table: unguessable secrets (payment keys, 3-D Secure sessions) to the organisation holding them.</summary>
     public static string KeyLookup(string key) => "key-" + key;

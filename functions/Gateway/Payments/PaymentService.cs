@@ -1,7 +1,7 @@
+using Azure.Data.Tables;
 using Gateway.Api;
 using Gateway.Identity;
 using Gateway.Platform;
-using Gateway.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Payments;
@@ -73,7 +73,7 @@ public sealed class PaymentService(
         var response = transaction.Status == TransactionStatus.Pending
             ? StoredResponse.Ok(new ThreeDsRedirect("3ds_redirect", ThreeDsUrl(transaction), id.ToString(System.Globalization.CultureInfo.InvariantCulture)))
             : decided(transaction, zone);
-        await CreateAsync(transaction, [scope.Complete(response), PaymentStore.IndexRow(organisation.Id, PaymentRows.PaymentKeyRow(transaction.PaymentKey), id)], cancellationToken);
+        await CreateAsync(transaction, [scope.Complete(response)], cancellationToken, indexPaymentKey: true);
         return response;
     }
 
@@ -105,18 +105,15 @@ public sealed class PaymentService(
     public string ThreeDsUrl(PaymentTransaction t) =>
         new Uri(options.Value.BaseUri, $"gatewaytransactions/3ds/?transactionID={t.Id}&session={t.ThreeDsSession}").ToString();
 
-    /// <summary>Writes a new transaction with its index rows and first event, plus the caller's extra rows, at once.</summary>
-    public async Task CreateAsync(PaymentTransaction t, IEnumerable<TableOperation?> extra, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes a new transaction with its index rows and first event, plus the caller's extra rows, at once. A payment
+    /// made without a payment key (<paramref name="indexPaymentKey"/>) gets an index row for the key it was given.
+    /// </summary>
+    public async Task CreateAsync(PaymentTransaction t, IEnumerable<TableTransactionAction?> extra, CancellationToken cancellationToken,
+        bool indexPaymentKey = false)
     {
         var paymentEvent = PaymentEvent.For(t);
-        var committed = await store.CommitAsync(
-        [
-            TableOperation.Insert(t.ToEntity()),
-            PaymentStore.IndexRow(t.OrganisationId, PaymentRows.GatewayReferenceRow(t.GatewayReference), t.Id),
-            PaymentStore.IndexRow(t.OrganisationId, PaymentRows.MerchantReferenceRow(t.MerchantReference, t.Id), t.Id),
-            paymentEvent.ToInsert(time.GetUtcNow(), t.NotifyUrl),
-            .. extra,
-        ], cancellationToken);
+        var committed = await store.CommitAsync([.. PaymentStore.NewTransaction(t, paymentEvent, time.GetUtcNow(), indexPaymentKey), .. extra], cancellationToken);
         // A refused commit is fine only if it is this very write, landed earlier with its answer lost.
         if (!committed && (await store.GetAsync(t.OrganisationId, t.Id, cancellationToken))?.GatewayReference != t.GatewayReference)
         {
@@ -126,7 +123,7 @@ public sealed class PaymentService(
     }
 
     /// <summary>Commits a change of an existing transaction (ETag-checked) with its event; false when it changed meanwhile.</summary>
-    public async Task<bool> TryChangeAsync(PaymentTransaction before, PaymentTransaction after, IEnumerable<TableOperation?> extra, CancellationToken cancellationToken) =>
+    public async Task<bool> TryChangeAsync(PaymentTransaction before, PaymentTransaction after, IEnumerable<TableTransactionAction?> extra, CancellationToken cancellationToken) =>
         await TryWriteAsync(before, after, withEvent: true, extra, cancellationToken) is not null;
 
     /// <summary>
@@ -136,13 +133,12 @@ public sealed class PaymentService(
     /// retry then meets a changed ETag) is recognised by its write id.
     /// </summary>
     public async Task<PaymentTransaction?> TryWriteAsync(PaymentTransaction before, PaymentTransaction after, bool withEvent,
-        IEnumerable<TableOperation?> extra, CancellationToken cancellationToken)
+        IEnumerable<TableTransactionAction?> extra, CancellationToken cancellationToken)
     {
         after = after with { WriteId = Guid.NewGuid().ToString("N") };
         var paymentEvent = withEvent ? PaymentEvent.For(after) : null;
-        var result = await store.SubmitAsync(
-            [TableOperation.Replace(after.ToEntity(), before.ETag!), paymentEvent?.ToInsert(time.GetUtcNow(), after.NotifyUrl), .. extra], cancellationToken);
-        var written = result is { Succeeded: true, ETags: [{ } etag, ..] } ? after with { ETag = etag }
+        var etags = await store.SubmitAsync([.. PaymentStore.ChangedTransaction(before, after, paymentEvent, time.GetUtcNow()), .. extra], cancellationToken);
+        var written = etags is [var etag, ..] ? after with { ETag = etag }
             : await store.GetAsync(after.OrganisationId, after.Id, cancellationToken) is { } current && current.WriteId == after.WriteId ? current : null;
         if (written is not null && paymentEvent is not null) await events.PublishAsync(paymentEvent, cancellationToken);
         return written;

@@ -1,6 +1,4 @@
 using Gateway.Hosting;
-using Gateway.Platform;
-using Gateway.Storage;
 
 namespace Gateway.Payments;
 
@@ -12,8 +10,8 @@ namespace Gateway.Payments;
 /// runs are harmless. All of it runs on real time, never an organisation's test clock: these limits protect the
 /// platform and the payer, not the merchant's view of time.
 /// </summary>
-public sealed class PaymentSweep(GatewayTables tables, PaymentService payments, RefundService refunds, AuthorisationService authorisations,
-    TimeProvider time, ILogger<PaymentSweep> logger) : ITimerFunction
+public sealed class PaymentSweep(PaymentStore store, PaymentService payments, RefundService refunds, AuthorisationService authorisations,
+    Cards.CardVault vault, TimeProvider time, ILogger<PaymentSweep> logger) : ITimerFunction
 {
     /// <summary>Far longer than any acquirer call: a refund this old is not still being made by its request.</summary>
     public static readonly TimeSpan RefundGrace = TimeSpan.FromMinutes(5);
@@ -21,21 +19,17 @@ public sealed class PaymentSweep(GatewayTables tables, PaymentService payments, 
     public async Task RunAsync(TimerTrigger timer, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var transactions = TableFilter.GreaterThanOrEqual("RowKey", PaymentRows.TransactionPrefix).And(TableFilter.LessThan("RowKey", "txn."));
 
         var abandoned = 0;
-        var pending = transactions.And(TableFilter.Equal("Status", TransactionStatus.Pending)).And(TableFilter.LessThan("ChallengeStarted", now - HostedPayments.ChallengeTime));
-        await foreach (var row in tables.Payments.QueryAsync(new TableQuery(pending), cancellationToken))
+        await foreach (var pending in store.OpenChallengesAsync(now - HostedPayments.ChallengeTime, cancellationToken))
         {
-            await payments.AbandonChallengeAsync(PaymentTransaction.FromEntity(OrganisationOf(row), row), cancellationToken);
+            await payments.AbandonChallengeAsync(pending, cancellationToken);
             abandoned++;
         }
 
         var resolved = 0;
-        var refunding = transactions.And(TableFilter.GreaterThanOrEqual("RefundsInFlight", "["));
-        await foreach (var row in tables.Payments.QueryAsync(new TableQuery(refunding), cancellationToken))
+        await foreach (var transaction in store.RefundsInFlightAsync(cancellationToken))
         {
-            var transaction = PaymentTransaction.FromEntity(OrganisationOf(row), row);
             foreach (var refund in transaction.RefundsInFlight.Where(r => r.Since < now - RefundGrace))
             {
                 try
@@ -50,10 +44,8 @@ public sealed class PaymentSweep(GatewayTables tables, PaymentService payments, 
             }
         }
 
-        var changing = transactions.And(TableFilter.GreaterThanOrEqual("Changing", "{"));
-        await foreach (var row in tables.Payments.QueryAsync(new TableQuery(changing), cancellationToken))
+        await foreach (var transaction in store.ChangesInFlightAsync(cancellationToken))
         {
-            var transaction = PaymentTransaction.FromEntity(OrganisationOf(row), row);
             if (transaction.Changing!.Since >= now - RefundGrace) continue;
             try
             {
@@ -68,20 +60,8 @@ public sealed class PaymentSweep(GatewayTables tables, PaymentService payments, 
 
         // Idempotency records past their retention, and remembered cards nobody tokenised within a day (sealed,
         // but a card number kept without purpose is still one too many).
-        var expired = 0;
-        foreach (var prefix in new[] { "idem-", Cards.StoredCard.CapturePrefix })
-        {
-            var records = TableFilter.GreaterThanOrEqual("RowKey", prefix).And(TableFilter.LessThan("RowKey", prefix[..^1] + "."))
-                .And(TableFilter.LessThan("Expires", now));
-            await foreach (var row in tables.Payments.QueryAsync(new TableQuery(records, ["PartitionKey", "RowKey", "Expires"]), cancellationToken))
-            {
-                // If-Match: a request that took the key over (or a newer capture) since the query must keep its row.
-                if ((await tables.Payments.DeleteAsync(row.PartitionKey, row.RowKey, row.ETag!, cancellationToken)).IsSuccess) expired++;
-            }
-        }
+        var expired = await store.DeleteExpiredIdempotencyAsync(now, cancellationToken) + await vault.DeleteExpiredCapturesAsync(now, cancellationToken);
         logger.LogInformation("Payment sweep: {Abandoned} abandoned challenges failed, {Resolved} refunds, settles and reversals resolved, {Expired} idempotency records and remembered cards deleted",
             abandoned, resolved, expired);
     }
-
-    private static long OrganisationOf(TableEntity row) => long.Parse(row.PartitionKey.AsSpan("org-".Length), System.Globalization.CultureInfo.InvariantCulture);
 }

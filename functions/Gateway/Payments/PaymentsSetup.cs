@@ -15,6 +15,8 @@ public static class PaymentsSetup
             .Validate(o => o.IdempotencyRetention >= TimeSpan.FromDays(1) && o.IdempotencyLease >= TimeSpan.FromSeconds(5),
                 "Payments:IdempotencyRetention must be at least a day and Payments:IdempotencyLease at least 5 seconds.")
             .Validate(o => PaymentOptions.IsValidSecret(o.SecretKey), "Payments:SecretKey must be base64 of at least 32 bytes.")
+            .Validate<Platform.StorageConnection>((o, storage) => o.SecretKey is not null || !storage.UsesIdentity,
+                "Payments:SecretKey must be set (from a secret store) when storage is reached by identity: there is no account key to derive it from.")
             .Validate(o => System.Text.RegularExpressions.Regex.IsMatch(o.EventQueue, "^[a-z0-9](?!.*--)[a-z0-9-]{1,46}[a-z0-9]$"),
                 "Payments:EventQueue must be a queue name of 3 to 48 lower-case letters, digits and single dashes.")
             .ValidateOnStart();
@@ -39,7 +41,7 @@ public static class PaymentsSetup
     private sealed class EventQueueInitializer(PaymentEvents events, Microsoft.Extensions.Options.IOptions<Platform.StorageOptions> storage) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken) =>
-            storage.Value.CreateTablesOnStartup ? events.Queue.CreateIfNotExistsAsync(cancellationToken) : Task.CompletedTask;
+            storage.Value.CreateTablesOnStartup ? events.Queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken) : Task.CompletedTask;
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }

@@ -1,6 +1,6 @@
 using System.Globalization;
+using Azure.Data.Tables;
 using Gateway.Identity;
-using Gateway.Storage;
 
 namespace Gateway.Payments;
 
@@ -73,7 +73,7 @@ public sealed class RefundService(PaymentStore store, PaymentService payments, A
                 return;
             }
             var booked = current.RefundsInFlight.Single(r => r.Id == refundId);
-            TableOperation? ledger = approved ? PaymentStore.RefundRow(current, booked, now) : null;
+            TableTransactionAction? ledger = approved ? PaymentStore.RefundRow(current, booked, now) : null;
             if (await payments.TryWriteAsync(current, next, withEvent: approved, [ledger, answer is null ? null : scope.Complete(answer)], cancellationToken) is not null) return;
             await PaymentService.Contended(attempt, cancellationToken);
         }

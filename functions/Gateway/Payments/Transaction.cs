@@ -1,7 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Azure;
+using Azure.Data.Tables;
 using Gateway.Api;
-using Gateway.Storage;
 
 namespace Gateway.Payments;
 
@@ -84,7 +85,7 @@ public sealed record PaymentTransaction
     /// <summary>Random per write: how a writer whose answer was lost recognises its own write when it reads again.</summary>
     public string? WriteId { get; init; }
 
-    public string? ETag { get; init; }
+    public ETag ETag { get; init; }
 
     public bool Successful => TransactionStatus.IsSuccessful(Status);
 

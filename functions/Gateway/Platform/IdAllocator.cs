@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Gateway.Storage;
+using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Platform;
@@ -49,13 +49,13 @@ public sealed class IdAllocator(GatewayTables tables, IOptions<IdOptions> option
     {
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
-            var counter = await tables.Counters.GetAsync(sequence, RowKey, ct: cancellationToken);
+            var counter = await tables.Counters.FindAsync(sequence, RowKey, cancellationToken: cancellationToken);
             var start = counter?.GetInt64("Next") ?? 1;
             var advanced = new TableEntity(sequence, RowKey) { ["Next"] = start + size };
-            var result = counter is null
-                ? await tables.Counters.InsertAsync(advanced, cancellationToken)
-                : await tables.Counters.ReplaceAsync(advanced, counter.ETag!, cancellationToken);
-            if (result.IsSuccess) return (start, start + size);
+            var written = counter is null
+                ? await tables.Counters.TryAddAsync(advanced, cancellationToken)
+                : await tables.Counters.TryReplaceAsync(advanced, counter.ETag, cancellationToken);
+            if (written is not null) return (start, start + size);
         }
         throw new InvalidOperationException($"Could not reserve ids for '{sequence}' after {MaxAttempts} attempts: the counter is too contended.");
     }

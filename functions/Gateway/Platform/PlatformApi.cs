@@ -1,7 +1,9 @@
+using Azure;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
 using Gateway.Api;
 using Gateway.Hosting;
 using Gateway.Identity;
-using Gateway.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Gateway.Platform;
@@ -28,11 +30,16 @@ public static class PlatformApi
         app.MapOpenApi("/" + Functions.OpenApiDocument.Route).WithFunction(Functions.OpenApiDocument);
     }
 
-    /// <summary>One cheap authenticated call per service, in parallel; the storage error code is shown, never the account.</summary>
+    /// <summary>
+    /// One cheap authenticated call per service, in parallel, each held to the storage call's deadline
+    /// (<c>Storage:Retry:OperationTimeout</c>); the storage error code is shown, never the account.
+    /// </summary>
     private static async Task<Results<Ok<HealthResponse>, JsonHttpResult<HealthResponse>>> HealthAsync(
         TableServiceClient tables, QueueServiceClient queues, CancellationToken cancellationToken)
     {
-        var checks = await Task.WhenAll(Check("tables", tables.CheckAsync(cancellationToken)), Check("queues", queues.CheckAsync(cancellationToken)));
+        var checks = await Task.WhenAll(
+            Check("tables", FirstPageAsync(tables.QueryAsync(maxPerPage: 1, cancellationToken: cancellationToken))),
+            Check("queues", FirstPageAsync(queues.GetQueuesAsync(cancellationToken: cancellationToken))));
         var storage = checks.ToDictionary(c => c.Name, c => c.Result);
         var healthy = checks.All(c => c.Result == "ok");
         var response = new HealthResponse(healthy ? "healthy" : "unhealthy", storage);
@@ -45,10 +52,17 @@ public static class PlatformApi
                 await check;
                 return (name, "ok");
             }
-            catch (StorageException ex)
+            catch (Exception error) when (StorageFaults.IsUnavailable(error) || error is RequestFailedException)
             {
-                return (name, $"failed: {(ex.Status == 0 ? "unreachable" : ex.ErrorCode ?? ex.Status.ToString(System.Globalization.CultureInfo.InvariantCulture))}");
+                return (name, $"failed: {StorageFaults.Describe(error)}");
             }
+        }
+
+        // Listing one table (or queue) is the cheapest call each service authenticates.
+        static async Task FirstPageAsync<T>(AsyncPageable<T> items) where T : notnull
+        {
+            await using var pages = items.AsPages(pageSizeHint: 1).GetAsyncEnumerator();
+            await pages.MoveNextAsync();
         }
     }
 }

@@ -1,17 +1,18 @@
-using Gateway.Storage;
+using Azure.Core;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Specialized;
+using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Platform;
 
-/// <summary>Where the gateway keeps its data. The Functions host's own storage setting is the default.</summary>
+/// <summary>How the gateway keeps its data (<c>Storage</c>); the account itself is <see cref="StorageConnection"/>.</summary>
 public sealed class StorageOptions
 {
     public const string Section = "Storage";
 
-    /// <summary>Falls back to <c>AzureWebJobsStorage</c>, the setting the Functions host itself uses.</summary>
-    public string? ConnectionString { get; set; }
-
-    /// <summary>Create the gateway's tables at start-up (idempotent). Off when infrastructure provisions them.</summary>
+    /// <summary>Create the gateway's tables and queues at start-up (idempotent). Off when infrastructure provisions them.</summary>
     public bool CreateTablesOnStartup { get; set; } = true;
 
     /// <summary>
@@ -23,82 +24,114 @@ public sealed class StorageOptions
     public StorageRetryOptions Retry { get; set; } = new();
 }
 
-/// <summary>The gateway's tables, by name. Each feature's storage code takes the ones it needs from here.</summary>
-public sealed class GatewayTables(TableServiceClient service, string prefix = "")
+/// <summary>
+/// The gateway's tables, by name. Each table is read and written only by the store that owns it (see the README's
+/// storage section), which takes it from here.
+/// </summary>
+public sealed class GatewayTables(TableServiceClient service, IOptions<StorageOptions> options)
 {
-    public TableClient Identity { get; } = service.GetTableClient(prefix + "Identity");
-    public TableClient Logins { get; } = service.GetTableClient(prefix + "Logins");
-    public TableClient Tokens { get; } = service.GetTableClient(prefix + "Tokens");
-    public TableClient ApiKeys { get; } = service.GetTableClient(prefix + "ApiKeys");
-    public TableClient Counters { get; } = service.GetTableClient(prefix + "Counters");
+    public TableClient Identity { get; } = service.GetTableClient(options.Value.TablePrefix + "Identity");
+    public TableClient Logins { get; } = service.GetTableClient(options.Value.TablePrefix + "Logins");
+    public TableClient Tokens { get; } = service.GetTableClient(options.Value.TablePrefix + "Tokens");
+    public TableClient ApiKeys { get; } = service.GetTableClient(options.Value.TablePrefix + "ApiKeys");
+    public TableClient Counters { get; } = service.GetTableClient(options.Value.TablePrefix + "Counters");
 
-    /// <summary>Transactions, payment keys, their index rows, outbox events and idempotency records, by organisation.</summary>
-    public TableClient Payments { get; } = service.GetTableClient(prefix + "Payments");
+    /// <summary>
+    /// Each organisation's ledger, one partition per organisation: transactions, payment keys, their index rows,
+    /// outbox events and idempotency records, and the cards, schedules and express links committed with them.
+    /// </summary>
+    public TableClient Payments { get; } = service.GetTableClient(options.Value.TablePrefix + "Payments");
 
-    /// <summary>Payment keys and 3-D Secure sessions to their organisation, for the pages payers use without credentials.</summary>
-    public TableClient Lookups { get; } = service.GetTableClient(prefix + "Lookups");
+    /// <summary>Payment keys, 3-D Secure sessions and express codes to their organisation, for pages payers use without credentials.</summary>
+    public TableClient Lookups { get; } = service.GetTableClient(options.Value.TablePrefix + "Lookups");
+
+    /// <summary>Every webhook delivery attempt, by organisation.</summary>
+    public TableClient WebhookAttempts { get; } = service.GetTableClient(options.Value.TablePrefix + "WebhookAttempts");
 
     /// <summary>What the local SMS and e-mail senders kept instead of sending, by organisation.</summary>
-    public TableClient Notifications { get; } = service.GetTableClient(prefix + "Notifications");
+    public TableClient Notifications { get; } = service.GetTableClient(options.Value.TablePrefix + "Notifications");
 
     /// <summary>Express e-mail attachments, in 64 KB rows, until their e-mail is sent.</summary>
-    public TableClient ExpressFiles { get; } = service.GetTableClient(prefix + "ExpressFiles");
+    public TableClient ExpressFiles { get; } = service.GetTableClient(options.Value.TablePrefix + "ExpressFiles");
 
-    public IEnumerable<TableClient> All => [Identity, Logins, Tokens, ApiKeys, Counters, Payments, Lookups, Notifications, ExpressFiles];
+    public IEnumerable<TableClient> All => [Identity, Logins, Tokens, ApiKeys, Counters, Payments, Lookups, WebhookAttempts, Notifications, ExpressFiles];
 }
 
 public static class StorageSetup
 {
-    public const string HttpClientName = "storage";
+    /// <summary>A queue message time-to-live of "never" (the service's -1 seconds; its default is 7 days).</summary>
+    public static readonly TimeSpan NeverExpires = TimeSpan.FromSeconds(-1);
 
     public static IServiceCollection AddGatewayStorage(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<StorageOptions>()
             .BindConfiguration(StorageOptions.Section)
-            .PostConfigure(o => o.ConnectionString ??= configuration["AzureWebJobsStorage"])
-            .Validate(o => TryParse(o.ConnectionString) is not null,
-                "Storage:ConnectionString (or AzureWebJobsStorage) must be a valid storage connection string, e.g. UseDevelopmentStorage=true.")
             .Validate(o => o.TablePrefix.Length == 0 || System.Text.RegularExpressions.Regex.IsMatch(o.TablePrefix, "^[A-Za-z][A-Za-z0-9]{0,31}$"),
                 "Storage:TablePrefix must be up to 32 letters and digits, starting with a letter.")
+            .Validate(o => o.Retry.MaxRetries is >= 0 and <= 10 && o.Retry.Delay >= TimeSpan.Zero && o.Retry.MaxDelay >= o.Retry.Delay,
+                "Storage:Retry needs MaxRetries 0-10 and 0 <= Delay <= MaxDelay.")
+            .Validate(o => o.Retry.AttemptTimeout > TimeSpan.Zero && o.Retry.OperationTimeout >= o.Retry.AttemptTimeout
+                    && o.Retry.OperationTimeout <= TimeSpan.FromMinutes(5),
+                "Storage:Retry needs 0 < AttemptTimeout <= OperationTimeout <= 5 minutes.")
             .ValidateOnStart();
 
-        services.AddHttpClient(HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
-        services.AddSingleton(sp => StorageAccount.Parse(sp.GetRequiredService<IOptions<StorageOptions>>().Value.ConnectionString!));
-        services.AddSingleton(sp => new TableServiceClient(
-            sp.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName),
-            sp.GetRequiredService<StorageAccount>(),
-            sp.GetRequiredService<IOptions<StorageOptions>>().Value.Retry,
-            sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new QueueServiceClient(
-            sp.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName),
-            sp.GetRequiredService<StorageAccount>(),
-            sp.GetRequiredService<IOptions<StorageOptions>>().Value.Retry,
-            sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new GatewayTables(sp.GetRequiredService<TableServiceClient>(),
-            sp.GetRequiredService<IOptions<StorageOptions>>().Value.TablePrefix));
+        // Read once, at start-up (TableInitializer resolves it first), so a bad setting stops the app at once.
+        services.AddSingleton(_ => StorageConnection.From(configuration));
+        services.AddAzureClients(clients =>
+        {
+            clients.AddClient<TableServiceClient, TableClientOptions>((options, provider) =>
+            {
+                var connection = Configure(options, provider);
+                return connection.UsesIdentity
+                    ? new TableServiceClient(connection.TableServiceUri, connection.Credential(provider.GetRequiredService<AzureComponentFactory>()), options)
+                    : new TableServiceClient(connection.ConnectionString, options);
+            });
+            clients.AddClient<QueueServiceClient, QueueClientOptions>((options, provider) =>
+            {
+                // What the Functions queue trigger expects by default (host.json messageEncoding "base64").
+                options.MessageEncoding = QueueMessageEncoding.Base64;
+                options.MessageDecodingFailed += PoisonUndecodableAsync;
+                var connection = Configure(options, provider);
+                return connection.UsesIdentity
+                    ? new QueueServiceClient(connection.QueueServiceUri, connection.Credential(provider.GetRequiredService<AzureComponentFactory>()), options)
+                    : new QueueServiceClient(connection.ConnectionString, options);
+            });
+        });
+        services.AddSingleton<GatewayTables>();
         services.AddHostedService<TableInitializer>();
         return services;
     }
 
-    private static StorageAccount? TryParse(string? connectionString)
+    /// <summary>
+    /// A received message that is not base64 can never be run: like the Functions host, move it to the queue's poison
+    /// queue (its text encoded, so the copy decodes to exactly what was sent) and delete it, instead of failing the receive.
+    /// </summary>
+    private static async Task PoisonUndecodableAsync(QueueMessageDecodingFailedEventArgs args)
     {
-        if (string.IsNullOrWhiteSpace(connectionString)) return null;
-        try
-        {
-            return StorageAccount.Parse(connectionString);
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
+        if (args.ReceivedMessage is not { } message) return;
+        var poison = args.Queue.GetParentQueueServiceClient().GetQueueClient(args.Queue.Name + "-poison");
+        await poison.CreateIfNotExistsAsync(cancellationToken: args.CancellationToken);
+        await poison.SendMessageAsync(message.Body, timeToLive: StorageSetup.NeverExpires, cancellationToken: args.CancellationToken);
+        await args.Queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, args.CancellationToken);
+    }
+
+    private static StorageConnection Configure(ClientOptions options, IServiceProvider provider)
+    {
+        options.RetryPolicy = new StorageRetryPolicy(provider.GetRequiredService<IOptions<StorageOptions>>().Value.Retry);
+        return provider.GetRequiredService<StorageConnection>();
     }
 
     /// <summary>Creates the tables before the app takes traffic, all at once so start-up pays one round trip of latency.</summary>
-    private sealed class TableInitializer(GatewayTables tables, IOptions<StorageOptions> options) : IHostedService
+    private sealed class TableInitializer(StorageConnection connection, GatewayTables tables, IOptions<StorageOptions> options,
+        ILogger<TableInitializer> logger) : IHostedService
     {
-        public Task StartAsync(CancellationToken cancellationToken) => options.Value.CreateTablesOnStartup
-            ? Task.WhenAll(tables.All.Select(t => t.CreateIfNotExistsAsync(cancellationToken)))
-            : Task.CompletedTask;
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            logger.LogInformation("Storage: {Connection}", connection.Describe());
+            return options.Value.CreateTablesOnStartup
+                ? Task.WhenAll(tables.All.Select(t => t.CreateIfNotExistsAsync(cancellationToken)))
+                : Task.CompletedTask;
+        }
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }

@@ -1,6 +1,7 @@
 using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
 using Gateway.Payments;
-using Gateway.Storage;
 
 namespace Gateway.Schedules;
 
@@ -76,7 +77,7 @@ public sealed record PaymentSchedule
     public long? UserId { get; init; }
     public string? Username { get; init; }
     public required DateTimeOffset Created { get; init; }
-    public string? ETag { get; init; }
+    public ETag ETag { get; init; }
 
     public DateOnly DateOf(int index) => ScheduleCalendar.DateOf(Interval, StartDate, index);
 
@@ -126,10 +127,10 @@ public sealed record PaymentSchedule
         AmountMinor = e.GetInt64("AmountMinor") ?? 0,
         Currency = e.GetString("Currency")!,
         StartDate = ScheduleCalendar.Parse(e.GetString("StartDate")!),
-        Count = (int)(e.GetInt64("Count") ?? 1),
+        Count = (e.GetInt32("Count") ?? 1),
         Reference = e.GetString("Reference")!,
         State = e.GetString("State")!,
-        Next = (int)(e.GetInt64("Next") ?? 0),
+        Next = (e.GetInt32("Next") ?? 0),
         Claim = e.GetString("Claim") is { } claim ? JsonSerializer.Deserialize<OccurrenceClaim>(claim) : null,
         CardDeleted = e.GetBoolean("CardDeleted") ?? false,
         UserId = e.GetInt64("UserId"),
@@ -156,6 +157,6 @@ public sealed record Occurrence(long ScheduleId, int Index, DateOnly Date, long 
         };
 
     public static Occurrence FromEntity(TableEntity e) => new(
-        e.GetInt64("ScheduleId") ?? 0, (int)(e.GetInt64("Index") ?? 0), ScheduleCalendar.Parse(e.GetString("Date")!),
+        e.GetInt64("ScheduleId") ?? 0, (e.GetInt32("Index") ?? 0), ScheduleCalendar.Parse(e.GetString("Date")!),
         e.GetInt64("TransactionId") ?? 0, e.GetString("Status")!, e.GetString("Reason"));
 }

@@ -204,18 +204,13 @@ public sealed class PaymentScheduleRunner(
         };
         var paymentEvent = PaymentEvent.For(transaction);
         var occurrence = new Occurrence(claimed.Id, index, date, id, transaction.Status, transaction.Reason);
+        var now = time.GetUtcNow();
+        // The schedule's advance is the last row, so its new ETag is the last.
         var commit = await payments.SubmitAsync(
-        [
-            Storage.TableOperation.Insert(transaction.ToEntity()),
-            PaymentStore.IndexRow(organisation.Id, PaymentRows.GatewayReferenceRow(transaction.GatewayReference), id),
-            PaymentStore.IndexRow(organisation.Id, PaymentRows.MerchantReferenceRow(transaction.MerchantReference, id), id),
-            PaymentStore.IndexRow(organisation.Id, PaymentRows.PaymentKeyRow(transaction.PaymentKey), id),
-            paymentEvent.ToInsert(time.GetUtcNow(), null),
-            Storage.TableOperation.Insert(occurrence.ToEntity(organisation.Id, time.GetUtcNow())),
-            Storage.TableOperation.Replace(advanced.ToEntity(), claimed.ETag!),
-        ], cancellationToken);
+            [.. PaymentStore.NewTransaction(transaction, paymentEvent, now, indexPaymentKey: true), .. ScheduleStore.Booked(occurrence, advanced, claimed.ETag, now)],
+            cancellationToken);
 
-        PaymentSchedule? written = commit.Succeeded ? advanced with { ETag = commit.ETags[6] } : null;
+        PaymentSchedule? written = commit is [.., var etag] ? advanced with { ETag = etag } : null;
         // Refused: another runner committed this occurrence first, or this commit landed and only its answer was lost.
         if (written is null && (await payments.GetAsync(organisation.Id, id, cancellationToken)) is null) return null;
         await events.PublishAsync(paymentEvent, cancellationToken);

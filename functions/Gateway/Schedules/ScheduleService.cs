@@ -4,7 +4,6 @@ using Gateway.Cards;
 using Gateway.Identity;
 using Gateway.Payments;
 using Gateway.Platform;
-using Gateway.Storage;
 
 namespace Gateway.Schedules;
 
@@ -82,8 +81,7 @@ public sealed class ScheduleService(ScheduleStore store, CardVault vault, Paymen
             if (await payments.CommitAsync(
                 [
                     version,
-                    .. ending.Select(s => TableOperation.Replace((s with { State = ScheduleStates.Replaced }).ToEntity(), s.ETag!)),
-                    .. created.Select(s => TableOperation.Insert(s.ToEntity())),
+                    .. ScheduleStore.Changes(created, ending, ScheduleStates.Replaced),
                     scope.Complete(response),
                 ], cancellationToken))
             {
@@ -128,7 +126,7 @@ public sealed class ScheduleService(ScheduleStore store, CardVault vault, Paymen
             var version = await store.CardVersionAsync(organisation.Id, guid, cancellationToken);
             var active = (await store.ListAsync(organisation.Id, guid, cancellationToken)).Where(s => s.State == ScheduleStates.Active).ToList();
             if (active.Count == 0 || await payments.CommitAsync(
-                    [version, .. active.Select(s => TableOperation.Replace((s with { State = ScheduleStates.Deleted }).ToEntity(), s.ETag!))], cancellationToken))
+                    [version, .. ScheduleStore.Changes([], active, ScheduleStates.Deleted)], cancellationToken))
             {
                 return card.MerchantReference;
             }

@@ -7,7 +7,6 @@ using Gateway.Hosting;
 using Gateway.Identity;
 using Gateway.Payments;
 using Gateway.Platform;
-using Gateway.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Webhooks;
@@ -20,7 +19,7 @@ namespace Gateway.Webhooks;
 /// from the at-least-once queue are mostly absorbed; an overlapping duplicate may still post, with the same event id.
 /// </summary>
 public sealed class WebhookDelivery(
-    GatewayTables tables,
+    PaymentStore payments,
     IdentityStore identity,
     WebhookLog log,
     PaymentEvents events,
@@ -34,18 +33,18 @@ public sealed class WebhookDelivery(
     public async Task RunAsync(QueueTrigger trigger, CancellationToken cancellationToken)
     {
         var message = WebhookMessage.Parse(trigger.Body) ?? throw new InvalidDataException("Not a webhook delivery message.");
-        var row = await tables.Payments.GetAsync(PaymentRows.Partition(message.OrganisationId), PaymentRows.EventRow(message.TransactionId, message.Sequence), ct: cancellationToken);
-        if (row is null || row.GetString("EventId") != message.EventId)
+        var row = await payments.GetEventAsync(message.OrganisationId, message.TransactionId, message.Sequence, cancellationToken);
+        if (row is null || row.EventId != message.EventId)
         {
             logger.LogWarning("Webhook message for event {EventId} names no outbox event; dropped", message.EventId);
             return;
         }
         var automatic = message.ChainName == WebhookMessage.AutomaticChain;
-        if (automatic && WebhookDeliveryStates.IsFinal(row.GetString("Delivery"))) return;
+        if (automatic && WebhookDeliveryStates.IsFinal(row.Delivery)) return;
 
         var organisation = await identity.GetOrganisationAsync(message.OrganisationId, cancellationToken);
-        var kind = row.GetString("Kind")!;
-        var url = message.Url ?? row.GetString("NotifyUrl") ?? organisation?.Webhooks.UrlFor(kind);
+        var kind = row.Kind;
+        var url = message.Url ?? row.NotifyUrl ?? organisation?.Webhooks.UrlFor(kind);
         if (organisation is null || url is null || (kind == "pending" && message.Url is null))
         {
             if (message.MarksEvent) await MarkAsync(row, WebhookDeliveryStates.Skipped, null, cancellationToken);
@@ -64,7 +63,8 @@ public sealed class WebhookDelivery(
         if (message.Attempt <= delays.Count)
         {
             var next = message with { Attempt = message.Attempt + 1 };
-            await events.Queue.SendAsync(next.ToJson(), Jitter(delays[message.Attempt - 1]), Timeout.InfiniteTimeSpan, ct: cancellationToken);
+            await events.Queue.SendMessageAsync(next.ToJson(), Jitter(delays[message.Attempt - 1]), timeToLive: StorageSetup.NeverExpires,
+                cancellationToken);
             if (message.MarksEvent && automatic) await MarkAsync(row, WebhookDeliveryStates.Retrying, message.Attempt, cancellationToken);
         }
         else
@@ -109,10 +109,10 @@ public sealed class WebhookDelivery(
             .Concat(secrets.Select(s => "v1=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(s), signed)))));
     }
 
-    private async Task<WebhookAttempt> AttemptAsync(WebhookMessage message, Organisation organisation, TableEntity row, string url, CancellationToken cancellationToken)
+    private async Task<WebhookAttempt> AttemptAsync(WebhookMessage message, Organisation organisation, OutboxEvent row, string url, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var body = FormBody(JsonNode.Parse(row.GetString("Payload")!)!.AsObject(), row.GetString("Kind")!);
+        var body = FormBody(JsonNode.Parse(row.Payload)!.AsObject(), row.Kind);
         var timestamp = now.ToUnixTimeSeconds();
         int? status = null;
         string? error = null;
@@ -175,14 +175,13 @@ public sealed class WebhookDelivery(
     }
 
     /// <summary>Writes the event's delivery state with If-Match; on a lost race re-reads, and never moves a delivered event back.</summary>
-    private async Task MarkAsync(TableEntity row, string state, int? attempts, CancellationToken cancellationToken)
+    private async Task MarkAsync(OutboxEvent row, string state, int? attempts, CancellationToken cancellationToken)
     {
         for (var current = row; current is not null;)
         {
-            if (current.GetString("Delivery") == WebhookDeliveryStates.Delivered && state != WebhookDeliveryStates.Delivered) return;
-            var update = new TableEntity(current.PartitionKey, current.RowKey) { ["Delivery"] = state, ["Attempts"] = attempts };
-            if ((await tables.Payments.MergeAsync(update, current.ETag!, cancellationToken)).IsSuccess) return;
-            current = await tables.Payments.GetAsync(current.PartitionKey, current.RowKey, ct: cancellationToken);
+            if (current.Delivery == WebhookDeliveryStates.Delivered && state != WebhookDeliveryStates.Delivered) return;
+            if (await payments.TryMarkEventAsync(current, state, attempts, cancellationToken) is not null) return;
+            current = await payments.GetEventAsync(current.OrganisationId, current.TransactionId, current.Sequence, cancellationToken);
         }
     }
 

@@ -27,6 +27,9 @@ public sealed record WebhookMessage(
 
     public string ToJson() => JsonSerializer.Serialize(this);
 
+    /// <summary>The outbox's own message for an event (its first delivery, or the start of a resend).</summary>
+    public static WebhookMessage For(Payments.OutboxEvent e) => new(e.EventId, e.OrganisationId, e.TransactionId, e.Sequence);
+
     /// <summary>The message, or null when it is not one (it then goes to poison after the host's retries).</summary>
     public static WebhookMessage? Parse(string body)
     {

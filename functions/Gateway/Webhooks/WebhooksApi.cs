@@ -4,7 +4,6 @@ using Gateway.Hosting;
 using Gateway.Identity;
 using Gateway.Payments;
 using Gateway.Platform;
-using Gateway.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Gateway.Webhooks;
@@ -47,38 +46,40 @@ public static class WebhooksApi
         var url = form.Root.Text("url", WebhookUrls.MaxLength + 1) ?? throw ApiException.BadRequest("url", "is required.");
         await urls.CheckAsync("url", url, organisation, cancellationToken);
         _ = await payments.GetAsync(organisation.Id, transactionId, cancellationToken) ?? throw PaymentService.TransactionNotFound();
-        var latest = await log.LatestEventAsync(organisation.Id, transactionId, cancellationToken)
+        var latest = await payments.LatestEventAsync(organisation.Id, transactionId, cancellationToken)
             ?? throw ApiException.NotFound("The transaction has no webhook event yet.");
-        var message = WebhookSweep.MessageFor(latest) with { Chain = NewChain(time), Url = url };
-        await events.Queue.SendAsync(message.ToJson(), ct: cancellationToken);
+        var message = WebhookMessage.For(latest) with { Chain = NewChain(time), Url = url };
+        await events.Queue.SendMessageAsync(message.ToJson(), cancellationToken);
         return TypedResults.Ok(new WebhookQueuedResponse(true, QueuedMessage));
     }
 
-    private static async Task<Ok<WebhookEventView>> ByEventAsync(string id, Caller caller, WebhookLog log, CancellationToken cancellationToken)
-    {
-        var organisation = caller.RequireOrganisation();
-        var row = await log.FindEventAsync(organisation.Id, id, cancellationToken) ?? throw EventNotFound();
-        var attempts = await log.ByEventAsync(organisation.Id, row, cancellationToken);
-        return TypedResults.Ok(WebhookEventView.From(row, attempts, organisation.TimeZone));
-    }
-
-    private static async Task<Accepted<WebhookQueuedResponse>> RedeliverAsync(string id, Caller caller, WebhookLog log, PaymentEvents events, TimeProvider time,
+    private static async Task<Ok<WebhookEventView>> ByEventAsync(string id, Caller caller, PaymentStore payments, WebhookLog log,
         CancellationToken cancellationToken)
     {
         var organisation = caller.RequireOrganisation();
-        var row = await log.FindEventAsync(organisation.Id, id, cancellationToken) ?? throw EventNotFound();
-        var message = WebhookSweep.MessageFor(row) with { Chain = NewChain(time) };
-        await events.Queue.SendAsync(message.ToJson(), ct: cancellationToken);
+        var outboxEvent = await payments.FindEventAsync(organisation.Id, id, cancellationToken) ?? throw EventNotFound();
+        var attempts = await log.ByEventAsync(outboxEvent, cancellationToken);
+        return TypedResults.Ok(WebhookEventView.From(outboxEvent, attempts, organisation.TimeZone));
+    }
+
+    private static async Task<Accepted<WebhookQueuedResponse>> RedeliverAsync(string id, Caller caller, PaymentStore payments, PaymentEvents events,
+        TimeProvider time, CancellationToken cancellationToken)
+    {
+        var organisation = caller.RequireOrganisation();
+        var outboxEvent = await payments.FindEventAsync(organisation.Id, id, cancellationToken) ?? throw EventNotFound();
+        var message = WebhookMessage.For(outboxEvent) with { Chain = NewChain(time) };
+        await events.Queue.SendMessageAsync(message.ToJson(), cancellationToken);
         return TypedResults.Accepted($"/api/v1/webhook-event/{message.EventId}", new WebhookQueuedResponse(true, QueuedMessage));
     }
 
-    private static async Task<Ok<WebhookEventView[]>> FailedAsync(string id, Caller caller, WebhookLog log, CancellationToken cancellationToken)
+    private static async Task<Ok<WebhookEventView[]>> FailedAsync(string id, Caller caller, PaymentStore payments, WebhookLog log,
+        CancellationToken cancellationToken)
     {
         caller.ScopeOrganisation(id);
         var organisation = caller.RequireOrganisation();
-        var rows = await log.FailedEventsAsync(organisation.Id, cancellationToken);
-        var views = new List<WebhookEventView>(rows.Count);
-        foreach (var row in rows) views.Add(WebhookEventView.From(row, await log.ByEventAsync(organisation.Id, row, cancellationToken), organisation.TimeZone));
+        var failed = await payments.FailedEventsAsync(organisation.Id, cancellationToken);
+        var views = new List<WebhookEventView>(failed.Count);
+        foreach (var e in failed) views.Add(WebhookEventView.From(e, await log.ByEventAsync(e, cancellationToken), organisation.TimeZone));
         return TypedResults.Ok(views.ToArray());
     }
 
@@ -106,11 +107,7 @@ public sealed record WebhookAttemptView(
 public sealed record WebhookEventView(
     string EventId, long TransactionId, int Sequence, string Kind, string Status, string Delivery, string Created, WebhookAttemptView[] Attempts)
 {
-    public static WebhookEventView From(TableEntity row, IEnumerable<WebhookAttempt> attempts, string zone)
-    {
-        var message = WebhookSweep.MessageFor(row);
-        return new(message.EventId, message.TransactionId, message.Sequence, row.GetString("Kind")!, row.GetString("Status")!,
-            row.GetString("Delivery")!, ApiTime.Show(row.GetDateTimeOffset("Created")!.Value, zone),
+    public static WebhookEventView From(OutboxEvent e, IEnumerable<WebhookAttempt> attempts, string zone) =>
+        new(e.EventId, e.TransactionId, e.Sequence, e.Kind, e.Status, e.Delivery, ApiTime.Show(e.Created, zone),
             [.. attempts.Select(a => WebhookAttemptView.From(a, zone))]);
-    }
 }

@@ -1,6 +1,6 @@
 using System.Text.Json;
+using Azure.Data.Tables;
 using Gateway.Platform;
-using Gateway.Storage;
 using Gateway.Tests.Infrastructure;
 using Gateway.Tests.Payments;
 
@@ -33,9 +33,8 @@ public static class CardKit
     /// <summary>The organisation's Payments rows whose key starts with <paramref name="prefix"/>.</summary>
     public static async Task<List<TableEntity>> RowsAsync(this GatewayApp app, long organisationId, string prefix)
     {
-        var filter = TableFilter.PartitionKeyEquals($"org-{organisationId:D10}").And(TableFilter.RowKeyStartsWith(prefix));
         var rows = new List<TableEntity>();
-        await foreach (var e in app.Service<GatewayTables>().Payments.QueryAsync(new TableQuery(filter))) rows.Add(e);
+        await foreach (var e in app.Service<GatewayTables>().Payments.QueryAsync<TableEntity>(TableFilters.RowPrefix($"org-{organisationId:D10}", prefix))) rows.Add(e);
         return rows;
     }
 }

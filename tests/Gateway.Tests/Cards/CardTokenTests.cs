@@ -31,8 +31,8 @@ public sealed class CardTokenTests(GatewayApp app) : IClassFixture<GatewayApp>
 
         // The stored row: sealed number with its key id, masked parts, and no CVV in any form.
         var row = Assert.Single(await app.RowsAsync(merchant.Id, "card-"));
-        Assert.DoesNotContain(row.Properties.Keys, k => k.Contains("cvv", StringComparison.OrdinalIgnoreCase) || k.Contains("cvc", StringComparison.OrdinalIgnoreCase));
-        Assert.DoesNotContain(PaymentKit.Approved, string.Join("|", row.Properties.Values));
+        Assert.DoesNotContain(row.Keys, k => k.Contains("cvv", StringComparison.OrdinalIgnoreCase) || k.Contains("cvc", StringComparison.OrdinalIgnoreCase));
+        Assert.DoesNotContain(PaymentKit.Approved, string.Join("|", row.Select(p => p.Value)));
         Assert.False(string.IsNullOrEmpty(row.GetString("KeyId")));
         Assert.Equal("4242", row.GetString("Last4"));
         Assert.Equal("api", row.GetString("Source"));

@@ -1,6 +1,5 @@
 using Gateway.Cards;
 using Gateway.Payments;
-using Gateway.Platform;
 using Gateway.Tests.HostedPages;
 using Gateway.Tests.Infrastructure;
 using Gateway.Tests.Payments;
@@ -143,7 +142,7 @@ public sealed class TokenPaymentTests(GatewayApp app) : IClassFixture<GatewayApp
         // Cards are stored while valid; this one has since expired (written as the vault would have, back then).
         var vault = app.Service<CardVault>();
         var card = vault.Seal(merchant.Id, new CardDetails(PaymentKit.Approved, 1, 2024, "", null), "old-card", CardSources.Api, DateTimeOffset.UtcNow.AddYears(-3));
-        Assert.True((await app.Service<GatewayTables>().Payments.SubmitBatchAsync([.. CardVault.Inserts(card)])).Succeeded);
+        Assert.True(await app.Service<PaymentStore>().CommitAsync(CardVault.Inserts(card), CancellationToken.None));
 
         var refused = await (await merchant.Client.PayTokenAsync(card.Guid.ToString())).ErrorAsync(409);
         Assert.Contains("expired in 01-2024", refused);

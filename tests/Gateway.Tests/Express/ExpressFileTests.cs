@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Net.Http.Headers;
+using Azure.Data.Tables;
 using Gateway.Notifications;
 using Gateway.Platform;
-using Gateway.Storage;
 using Gateway.Tests.Infrastructure;
 using Gateway.Tests.Payments;
 using Microsoft.Extensions.DependencyInjection;
@@ -85,8 +85,8 @@ public sealed class ExpressFileTests(ExpressFileApp app) : IClassFixture<Express
         Assert.Equal([("invoice.pdf", "application/pdf", big.Length), ("logo.png", "image/png", Png.Length), ("photo.jpeg", "image/jpeg", Jpeg.Length)],
             kept.GetProperty("attachments").EnumerateArray().Select(a => (a.Text("name"), a.Text("content_type"), a.GetProperty("size").GetInt32())));
 
-        var filter = TableFilter.PartitionKeyEquals($"org-{merchant.Id:D10}");
-        await Eventually.HoldsAsync(async () => !await app.Service<GatewayTables>().ExpressFiles.QueryAsync(new TableQuery(filter)).AnyAsync(),
+        var filter = TableFilters.Partition($"org-{merchant.Id:D10}");
+        await Eventually.HoldsAsync(async () => !await app.Service<GatewayTables>().ExpressFiles.QueryAsync<TableEntity>(filter).AnyAsync(),
             "the stored files are deleted");
     }
 

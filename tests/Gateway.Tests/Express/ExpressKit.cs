@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using Azure.Storage.Queues;
 using Gateway.Hosting;
 using Gateway.Notifications;
-using Gateway.Storage;
 using Gateway.Testing;
 using Gateway.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;

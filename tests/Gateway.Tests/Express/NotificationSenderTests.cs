@@ -45,7 +45,7 @@ public sealed class FailingSenderTests(FailingSenderApp app) : IClassFixture<Fai
         var poisoned = new List<string>();
         await Eventually.HoldsAsync(async () =>
         {
-            poisoned = [.. (await app.Poison.PeekAsync(32)).Select(m => m.Text!)];
+            poisoned = [.. (await app.Poison.PeekMessagesAsync(32)).Value.Select(m => m.Body.ToString())];
             return poisoned.Count > 0;
         }, "the message reaches the poison queue");
         var message = JsonDocument.Parse(Assert.Single(poisoned)).RootElement;

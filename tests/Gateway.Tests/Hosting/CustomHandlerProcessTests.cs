@@ -31,7 +31,7 @@ public sealed class CustomHandlerProcessTests : IAsyncLifetime
         await using var process = GatewayProcess.Start(new Dictionary<string, string?>
         {
             ["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Storage__ConnectionString"] = _azurite.ConnectionString,
+            ["AzureWebJobsStorage"] = _azurite.ConnectionString,
             ["CardVault__Keys__test1"] = Convert.ToBase64String(new byte[32]),
             ["CardVault__ActiveKey"] = "test1",
         });
@@ -59,7 +59,7 @@ public sealed class CustomHandlerProcessTests : IAsyncLifetime
         await using var process = GatewayProcess.Start(new Dictionary<string, string?>
         {
             ["GATEWAY_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Storage__ConnectionString"] = _azurite.ConnectionString,
+            ["AzureWebJobsStorage"] = _azurite.ConnectionString,
             ["Functions__AdminKey"] = AdminKey,
             // A queue of its own: the local poller would otherwise deliver the webhooks of every test app's events.
             ["Payments__EventQueue"] = "process-" + Guid.NewGuid().ToString("N")[..10],

@@ -131,13 +131,13 @@ public sealed class InvocationEnvelopeTests(EnvelopeApp app) : IClassFixture<Env
         Assert.True(hosted.OfType<LocalQueueListener>().Single().ExecuteTask!.IsCompletedSuccessfully, "The queue poller is running.");
         Assert.True(hosted.OfType<LocalTimerScheduler>().Single().ExecuteTask!.IsCompletedSuccessfully, "The timer scheduler is running.");
 
-        var queue = app.Service<Gateway.Storage.QueueServiceClient>().GetQueueClient(app.QueueA.QueueName);
+        var queue = app.Service<Azure.Storage.Queues.QueueServiceClient>().GetQueueClient(app.QueueA.QueueName);
         await queue.CreateIfNotExistsAsync();
-        await queue.SendAsync("left for the host");
+        await queue.SendMessageAsync("left for the host");
         await AssertEnvelopeAsync(await PostAsync("/TestQueueA", QueueEnvelope), 200);
 
-        var message = Assert.Single(await queue.PeekAsync(32));
-        Assert.Equal("left for the host", message.Text);
+        var message = Assert.Single((await queue.PeekMessagesAsync(32)).Value);
+        Assert.Equal("left for the host", message.Body.ToString());
         Assert.Equal(0, message.DequeueCount);
         Assert.Empty(app.Recorder.WithBody("left for the host"));
     }

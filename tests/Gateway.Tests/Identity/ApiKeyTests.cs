@@ -1,6 +1,6 @@
+using Azure.Data.Tables;
 using Gateway.Identity;
 using Gateway.Platform;
-using Gateway.Storage;
 using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Identity;
@@ -117,12 +117,12 @@ public sealed class ApiKeyTests(GatewayApp app) : IClassFixture<GatewayApp>
 
         foreach (var table in new[] { tables.ApiKeys, tables.Identity })
         {
-            await foreach (var row in table.QueryAsync(new TableQuery()))
+            await foreach (var row in table.QueryAsync<TableEntity>())
             {
-                Assert.DoesNotContain(key, row.PartitionKey + row.RowKey + string.Join(' ', row.Properties.Values));
+                Assert.DoesNotContain(key, string.Join(' ', row.Select(p => p.Value)));
             }
         }
-        Assert.NotNull(await tables.ApiKeys.GetAsync(Secrets.Fingerprint(key), "apikey"));
+        Assert.NotNull(await tables.ApiKeys.FindAsync(Secrets.Fingerprint(key), "apikey"));
     }
 
     [Theory]

@@ -1,64 +1,18 @@
-using System.Net;
-using Gateway.Platform;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Tests.Identity;
 
 /// <summary>
-/// Storage's answer to a write can be lost after the write landed (a timeout, a dropped connection); the storage
-/// client then retries and meets its own write as a 409 or 412. Here a handler in front of Azurite lets chosen
-/// writes through and then answers 503 instead of the real response, so every create must still come out whole.
+/// Storage's answer to a write can be lost after the write landed (a timeout, a dropped connection); the SDK then
+/// retries and meets its own write as a 409 or 412. Here the SDK pipeline lets chosen writes through to Azurite and
+/// then drops the connection, so every create must still come out whole.
 /// </summary>
 public sealed class LostAnswerApp : GatewayApp
 {
-    public LostAnswers Losses { get; } = new();
+    public StorageFaultPolicy Losses { get; } = new();
 
-    protected override void ConfigureServices(IServiceCollection services) =>
-        services.AddHttpClient(StorageSetup.HttpClientName).AddHttpMessageHandler(() => new LostAnswerHandler(Losses));
-}
-
-/// <summary>Which writes to lose: the next N requests whose method and path match.</summary>
-public sealed class LostAnswers
-{
-    private readonly Lock _lock = new();
-    private (string Method, string PathSuffix, int Remaining)? _rule;
-
-    public void LoseNext(string method, string pathSuffix, int count = 1)
-    {
-        lock (_lock) _rule = (method, pathSuffix, count);
-    }
-
-    public bool ShouldLose(HttpRequestMessage request)
-    {
-        lock (_lock)
-        {
-            if (_rule is not { } rule || rule.Remaining == 0 || request.Method.Method != rule.Method
-                || !Uri.UnescapeDataString(request.RequestUri!.AbsolutePath).EndsWith(rule.PathSuffix, StringComparison.Ordinal))
-            {
-                return false;
-            }
-            _rule = rule with { Remaining = rule.Remaining - 1 };
-            return true;
-        }
-    }
-
-    public int Remaining
-    {
-        get { lock (_lock) return _rule?.Remaining ?? 0; }
-    }
-}
-
-internal sealed class LostAnswerHandler(LostAnswers losses) : DelegatingHandler
-{
-    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        var lose = losses.ShouldLose(request);
-        var response = await base.SendAsync(request, cancellationToken);
-        if (!lose) return response;
-        response.Dispose();
-        return new HttpResponseMessage(HttpStatusCode.ServiceUnavailable) { RequestMessage = request };
-    }
+    protected override void ConfigureServices(IServiceCollection services) => Losses.AddTo(services);
 }
 
 public sealed class LostAnswerTests(LostAnswerApp app) : IClassFixture<LostAnswerApp>

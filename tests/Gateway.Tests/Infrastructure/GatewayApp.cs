@@ -51,7 +51,7 @@ public class GatewayApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Azurite = await Azurite.SharedAsync();
+        Azurite = await StartAzuriteAsync();
         // Start the app now, so a test's first request doesn't pay for it. StartServer rather than Server: the latter
         // is the in-memory TestServer, which does not exist when a subclass serves over Kestrel (BrowserGateway).
         StartServer();
@@ -59,10 +59,13 @@ public class GatewayApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
 
+    /// <summary>The process-wide Azurite every test class shares; outage tests start one of their own.</summary>
+    protected virtual Task<Azurite> StartAzuriteAsync() => Azurite.SharedAsync();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseSetting("Storage:ConnectionString", Azurite.ConnectionString);
-        builder.UseSetting("Storage:Retry:BaseDelay", "00:00:00.010");
+        builder.UseSetting("AzureWebJobsStorage", Azurite.ConnectionString);
+        builder.UseSetting("Storage:Retry:Delay", "00:00:00.010");
         builder.UseSetting("Functions:AdminKey", FunctionsAdminKey);
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
         builder.ConfigureLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Debug));

@@ -1,4 +1,6 @@
 using System.Text.RegularExpressions;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
 using Gateway.Payments;
 using Gateway.Platform;
 using Gateway.Tests.Infrastructure;
@@ -65,33 +67,33 @@ public sealed class CardDataTests(CardDataApp app) : IClassFixture<CardDataApp>
         var scanned = 0;
         foreach (var table in tables.All)
         {
-            await foreach (var row in table.QueryAsync(new Storage.TableQuery()))
+            await foreach (var row in table.QueryAsync<TableEntity>())
             {
                 scanned++;
-                var text = string.Join("|", row.Properties.Select(p => $"{p.Key}={p.Value}")) + row.PartitionKey + row.RowKey;
+                var text = string.Join("|", row.Select(p => $"{p.Key}={p.Value}"));
                 Assert.False(forbidden.IsMatch(text), $"{table.Name} row {row.PartitionKey}/{row.RowKey} holds card data: {forbidden.Match(text).Value}");
             }
         }
         Assert.True(scanned > cards.Count * 3, "the scan saw the payments it made");
-        Assert.True(await tables.Payments.GetAsync($"org-{merchant.Id:D10}", $"card-{Guid.Parse(stored.Text("guid")):N}") is not null, "the scan saw the stored cards");
+        Assert.True(await tables.Payments.FindAsync($"org-{merchant.Id:D10}", $"card-{Guid.Parse(stored.Text("guid")):N}") is not null, "the scan saw the stored cards");
 
         var queue = app.Service<PaymentEvents>().Queue;
         var messages = 0;
-        for (var batch = await queue.ReceiveAsync(32, TimeSpan.FromSeconds(30)); batch.Count > 0; batch = await queue.ReceiveAsync(32, TimeSpan.FromSeconds(30)))
+        for (var batch = await ReceiveAsync(queue); batch.Length > 0; batch = await ReceiveAsync(queue))
         {
             foreach (var message in batch)
             {
                 messages++;
-                Assert.False(forbidden.IsMatch(message.Text!), $"queue message {message.MessageId} holds card data");
+                Assert.False(forbidden.IsMatch(message.Body.ToString()), $"queue message {message.MessageId} holds card data");
             }
         }
         Assert.True(messages > cards.Count, "the scan saw the events it made");
         // The queue the other test classes share is only peeked: draining it would hide their messages.
-        var shared = app.Service<Storage.QueueServiceClient>().GetQueueClient(new PaymentOptions().EventQueue);
+        var shared = app.Service<QueueServiceClient>().GetQueueClient(new PaymentOptions().EventQueue);
         await shared.CreateIfNotExistsAsync(); // when this class runs alone, nobody else has made it
-        foreach (var message in await shared.PeekAsync(32))
+        foreach (var message in (await shared.PeekMessagesAsync(32)).Value)
         {
-            Assert.False(forbidden.IsMatch(message.Text!), $"queue message {message.MessageId} holds card data");
+            Assert.False(forbidden.IsMatch(message.Body.ToString()), $"queue message {message.MessageId} holds card data");
         }
 
         foreach (var line in app.Logs.Lines)
@@ -99,4 +101,7 @@ public sealed class CardDataTests(CardDataApp app) : IClassFixture<CardDataApp>
             Assert.False(forbidden.IsMatch(line.Message + line.Exception), $"a log line holds card data: {line.Message}");
         }
     }
+
+    private static async Task<Azure.Storage.Queues.Models.QueueMessage[]> ReceiveAsync(QueueClient queue) =>
+        (await queue.ReceiveMessagesAsync(32, TimeSpan.FromSeconds(30))).Value;
 }

@@ -105,9 +105,9 @@ public sealed class OutboxAndAcquirerTests(LiveAcquirerGatewayApp app) : IClassF
         var found = new HashSet<string>();
         await Eventually.HoldsAsync(async () =>
         {
-            foreach (var message in await queue.PeekAsync(32))
+            foreach (var message in (await queue.PeekMessagesAsync(32)).Value)
             {
-                var body = JsonDocument.Parse(message.Text!).RootElement;
+                var body = JsonDocument.Parse(message.Body.ToString()).RootElement;
                 if (ids.Contains(body.Text("event_id"))) found.Add(body.Text("event_id"));
             }
             return found.Count == ids.Count;

@@ -1,7 +1,7 @@
+using Azure.Data.Tables;
 using Gateway.Api;
 using Gateway.Payments;
 using Gateway.Platform;
-using Gateway.Storage;
 using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Payments;
@@ -90,10 +90,10 @@ public sealed class PaymentKeyUseTests(CalendarGatewayApp app) : IClassFixture<C
         // A finished request gives the fingerprint of this body; a crashed one left a running hold on another key.
         await (await merchant.Client.SendAsync(PaymentKit.FormRequest(HttpMethod.Post, "/api/v1/pay/direct", body).WithKey("finished"))).JsonAsync(200);
         var tables = app.Service<GatewayTables>();
-        var finished = await tables.Payments.GetAsync($"org-{merchant.Id:D10}", PaymentRows.IdempotencyRow("finished"));
+        var finished = await tables.Payments.FindAsync($"org-{merchant.Id:D10}", PaymentRows.IdempotencyRow("finished"));
         var reserved = await app.Service<IdAllocator>().NextAsync(PaymentService.TransactionSequence, CancellationToken.None);
         var now = app.Clock!.GetUtcNow();
-        await tables.Payments.InsertAsync(new TableEntity($"org-{merchant.Id:D10}", PaymentRows.IdempotencyRow("crashed"))
+        await tables.Payments.AddEntityAsync(new TableEntity($"org-{merchant.Id:D10}", PaymentRows.IdempotencyRow("crashed"))
         {
             ["State"] = "running", ["Fingerprint"] = finished!.GetString("Fingerprint"), ["LeaseUntil"] = now + TimeSpan.FromMinutes(5),
             ["Expires"] = now + TimeSpan.FromDays(31), ["ReservedId"] = reserved,

@@ -1,8 +1,8 @@
 using System.Text.Json;
+using Azure.Data.Tables;
 using Gateway.Api;
 using Gateway.Payments;
 using Gateway.Platform;
-using Gateway.Storage;
 using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Payments;
@@ -61,9 +61,9 @@ public static class PaymentKit
     /// <summary>The outbox: every event row of a transaction, in sequence.</summary>
     public static async Task<List<TableEntity>> EventsAsync(this GatewayApp app, long organisationId, long transactionId)
     {
-        var filter = TableFilter.PartitionKeyEquals($"org-{organisationId:D10}").And(TableFilter.RowKeyStartsWith($"evt-{transactionId:D12}-"));
         var events = new List<TableEntity>();
-        await foreach (var e in app.Service<GatewayTables>().Payments.QueryAsync(new TableQuery(filter))) events.Add(e);
+        var filter = TableFilters.RowPrefix($"org-{organisationId:D10}", $"evt-{transactionId:D12}-");
+        await foreach (var e in app.Service<GatewayTables>().Payments.QueryAsync<TableEntity>(filter)) events.Add(e);
         return events;
     }
 

@@ -113,7 +113,7 @@ public sealed class PaymentSweepTests(SweepGatewayApp app) : IClassFixture<Sweep
 
         app.Clock.Advance(TimeSpan.FromDays(2));
         await SweepAsync();
-        var row = await app.Service<GatewayTables>().Payments.GetAsync($"org-{merchant.Id:D10}", PaymentRows.IdempotencyRow(key));
+        var row = await app.Service<GatewayTables>().Payments.FindAsync($"org-{merchant.Id:D10}", PaymentRows.IdempotencyRow(key));
         Assert.Null(row);
         var later = await send();
         Assert.False(later.Headers.Contains("Idempotent-Replayed"));

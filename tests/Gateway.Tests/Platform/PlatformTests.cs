@@ -96,16 +96,13 @@ public sealed class PlatformTests(GatewayApp app) : IClassFixture<GatewayApp>
     /// <summary>The app pointed at a port where nothing listens, with no retries, to see how it reports that.</summary>
     private sealed class UnreachableStorageApp : GatewayApp
     {
-        protected override void ConfigureServices(IServiceCollection services)
+        public UnreachableStorageApp()
         {
             var port = FreePort();
-            services.PostConfigure<StorageOptions>(o =>
-            {
-                o.ConnectionString = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={Testing.Azurite.AccountKey};" +
-                    $"TableEndpoint=http://127.0.0.1:{port}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{port}/devstoreaccount1;";
-                o.CreateTablesOnStartup = false;
-                o.Retry.MaxRetries = 0;
-            });
+            Settings["AzureWebJobsStorage"] = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={Testing.Azurite.AccountKey};" +
+                $"TableEndpoint=http://127.0.0.1:{port}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{port}/devstoreaccount1;";
+            Settings["Storage:CreateTablesOnStartup"] = "false";
+            Settings["Storage:Retry:MaxRetries"] = "0";
         }
 
         private static int FreePort()

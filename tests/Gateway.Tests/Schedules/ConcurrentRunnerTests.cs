@@ -1,7 +1,7 @@
+using Azure.Data.Tables;
 using Gateway.Payments;
 using Gateway.Platform;
 using Gateway.Schedules;
-using Gateway.Storage;
 using Gateway.Testing;
 using Gateway.Tests.Infrastructure;
 using Gateway.Tests.Payments;
@@ -19,8 +19,6 @@ public sealed class RunnerApp : GatewayApp
         Ledger = ledger;
         Settings["Storage:TablePrefix"] = prefix;
         Settings["Payments:EventQueue"] = prefix.ToLowerInvariant();
-        // On a manual clock a storage retry's back-off would wait for the clock to move: retry at once instead.
-        Settings["Storage:Retry:BaseDelay"] = "00:00:00";
         Settings["Schedules:CatchUpWindow"] = "30.00:00:00";
     }
 
@@ -30,7 +28,7 @@ public sealed class RunnerApp : GatewayApp
     protected override void ConfigureServices(IServiceCollection services)
     {
         services.AddSingleton<IAcquirer>(new CrashingAcquirer(Ledger, Faults));
-        services.AddHttpClient(StorageSetup.HttpClientName).AddHttpMessageHandler(() => new CrashingStorageHandler(Faults));
+        new CrashingStorage(Faults).AddTo(services);
     }
 }
 
@@ -120,9 +118,9 @@ public sealed class ConcurrentRunnerTests(RunnerCluster cluster) : IClassFixture
 
     private static async Task<int> CountAsync(GatewayApp app, long organisationId, string rowPrefix)
     {
-        var filter = TableFilter.PartitionKeyEquals(PaymentRows.Partition(organisationId)).And(TableFilter.RowKeyStartsWith(rowPrefix));
+        var filter = TableFilters.RowPrefix(PaymentRows.Partition(organisationId), rowPrefix);
         var count = 0;
-        await foreach (var _ in app.Service<GatewayTables>().Payments.QueryAsync(new TableQuery(filter, ["RowKey"]))) count++;
+        await foreach (var _ in app.Service<GatewayTables>().Payments.QueryAsync<TableEntity>(filter, select: ["RowKey"])) count++;
         return count;
     }
 }

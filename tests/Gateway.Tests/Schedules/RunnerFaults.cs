@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
-using System.Net;
+using Azure.Core;
 using Gateway.Payments;
+using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Schedules;
 
@@ -79,21 +80,17 @@ public sealed class CrashingAcquirer(AcquirerLedger ledger, FaultPlan faults) : 
 }
 
 /// <summary>
-/// In front of Azurite: a write either dies before it is sent (the process crashed there) or lands and loses its
-/// answer (the storage client retries and meets its own write); a queue send dies after the commit it follows.
+/// In the SDK pipeline, in front of Azurite: a write either dies before it is sent (the process crashed there) or
+/// lands and loses its answer (the SDK retries and meets its own write); a queue send dies after the commit it follows.
 /// </summary>
-public sealed class CrashingStorageHandler(FaultPlan faults) : DelegatingHandler
+public sealed class CrashingStorage(FaultPlan faults) : StorageFaultPolicy
 {
-    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    protected override StorageFault? Choose(Request request)
     {
-        var path = request.RequestUri!.AbsolutePath;
-        var write = request.Method != HttpMethod.Get;
+        var path = request.Uri.Path;
+        var write = request.Method != RequestMethod.Get;
         var kind = path.EndsWith("/messages", StringComparison.Ordinal) ? "queue send" : path.EndsWith("$batch", StringComparison.Ordinal) ? "commit" : "write";
         if (write && faults.Strike($"{kind} crash")) throw new SimulatedCrash($"before a {kind}");
-        var lose = write && kind != "queue send" && faults.Strike($"{kind} answer lost");
-        var response = await base.SendAsync(request, cancellationToken);
-        if (!lose) return response;
-        response.Dispose();
-        return new HttpResponseMessage(HttpStatusCode.ServiceUnavailable) { RequestMessage = request };
+        return write && kind != "queue send" && faults.Strike($"{kind} answer lost") ? StorageFault.LoseAnswer : null;
     }
 }

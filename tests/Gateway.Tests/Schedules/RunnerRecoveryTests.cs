@@ -1,7 +1,5 @@
 using Gateway.Payments;
-using Gateway.Platform;
 using Gateway.Testing;
-using Gateway.Tests.Identity;
 using Gateway.Tests.Infrastructure;
 using Gateway.Tests.Payments;
 using Microsoft.Extensions.DependencyInjection;
@@ -35,16 +33,15 @@ public sealed class RecoveryApp : ScheduleApp
     public RecoveryApp()
     {
         Clock = new ManualClock(new DateTimeOffset(2027, 9, 1, 8, 0, 0, TimeSpan.Zero));
-        Settings["Storage:Retry:BaseDelay"] = "00:00:00";
     }
 
     public DyingAcquirer Acquirer { get; } = new();
-    public LostAnswers Losses { get; } = new();
+    public StorageFaultPolicy Losses { get; } = new();
 
     protected override void ConfigureServices(IServiceCollection services)
     {
         services.AddSingleton<IAcquirer>(Acquirer);
-        services.AddHttpClient(StorageSetup.HttpClientName).AddHttpMessageHandler(() => new LostAnswerHandler(Losses));
+        Losses.AddTo(services);
     }
 }
 

@@ -150,10 +150,10 @@ public sealed class WebhookDeliveryTests(WebhookGatewayApp app) : IClassFixture<
         await WebhookKit.UntilAsync(async () => await app.DeliveryAsync(merchant.Id, t.Id()) == "delivered", "the event is delivered");
 
         // The queue delivers at least once: the same message again is absorbed by the delivered mark.
-        var row = (await app.EventsAsync(merchant.Id, t.Id())).Single();
+        var row = await app.Service<PaymentStore>().LatestEventAsync(merchant.Id, t.Id(), CancellationToken.None);
         using (var scope = app.Services.CreateScope())
         {
-            var duplicate = WebhookSweep.MessageFor(row).ToJson();
+            var duplicate = WebhookMessage.For(row!).ToJson();
             await scope.ServiceProvider.GetRequiredService<WebhookDelivery>().RunAsync(new QueueTrigger(duplicate, null, 1, null), CancellationToken.None);
         }
         Assert.Single(receiver.Requests);
@@ -172,7 +172,7 @@ public sealed class WebhookDeliveryTests(WebhookGatewayApp app) : IClassFixture<
         var stored = await app.Service<PaymentStore>().GetAsync(merchant.Id, t.Id(), CancellationToken.None);
         var lost = PaymentEvent.For(stored!) with { Sequence = 7 };
         var written = DateTimeOffset.UtcNow - TimeSpan.FromMinutes(11);
-        Assert.True((await app.Service<Gateway.Platform.GatewayTables>().Payments.SubmitBatchAsync([lost.ToInsert(written, null)])).Succeeded);
+        Assert.True(await app.Service<PaymentStore>().CommitAsync([PaymentStore.EventInsert(lost, written, null)], CancellationToken.None));
 
         using (var scope = app.Services.CreateScope())
         {

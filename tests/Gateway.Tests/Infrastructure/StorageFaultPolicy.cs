@@ -1,0 +1,159 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Net.Sockets;
+using Azure;
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Microsoft.Extensions.Azure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Gateway.Tests.Infrastructure;
+
+/// <summary>How a storage call fails.</summary>
+public enum StorageFault
+{
+    /// <summary>The request reaches storage and is applied, then the connection drops before the answer: the SDK retries and meets its own write.</summary>
+    LoseAnswer,
+
+    /// <summary>Storage answers 503 ServerBusy without doing anything.</summary>
+    ServerBusy,
+
+    /// <summary>Storage answers 500 OperationTimedOut without doing anything.</summary>
+    OperationTimedOut,
+
+    /// <summary>Nothing listens: the connection is refused before anything is sent.</summary>
+    Refuse,
+
+    /// <summary>Storage accepts the connection and never answers, until the SDK's per-try timeout gives up.</summary>
+    Hang,
+}
+
+/// <summary>
+/// A policy in the Azure SDK's own pipeline, just before the transport, that fails chosen storage calls the way
+/// storage and networks fail. Rules match a request by HTTP method and the end of its path (unescaped), e.g.
+/// <c>("POST", "$batch")</c> for an entity-group transaction or <c>("POST", "/messages")</c> for a queue send.
+/// </summary>
+public class StorageFaultPolicy : HttpPipelinePolicy
+{
+    private readonly Lock _lock = new();
+    private readonly List<Rule> _rules = [];
+    private int _injected;
+
+    /// <summary>Faults injected so far.</summary>
+    public int Injected => Volatile.Read(ref _injected);
+
+    /// <summary>Faults still waiting to strike, of rules with a count.</summary>
+    public int Remaining
+    {
+        get { lock (_lock) return _rules.Sum(r => Math.Max(r.Remaining, 0)); }
+    }
+
+    /// <summary>Fails the next <paramref name="count"/> calls that match.</summary>
+    public void Next(StorageFault fault, string method, string pathSuffix, int count = 1)
+    {
+        lock (_lock) _rules.Add(new Rule(fault, r => Matches(r, method, pathSuffix), count));
+    }
+
+    /// <summary>The next <paramref name="count"/> matching writes land and lose their answer.</summary>
+    public void LoseNext(string method, string pathSuffix, int count = 1) => Next(StorageFault.LoseAnswer, method, pathSuffix, count);
+
+    /// <summary>Fails every call (that matches, when given) until <see cref="Clear"/>: an outage.</summary>
+    public void Always(StorageFault fault, Func<Request, bool>? when = null)
+    {
+        lock (_lock) _rules.Add(new Rule(fault, when ?? (_ => true), -1));
+    }
+
+    public void Clear()
+    {
+        lock (_lock) _rules.Clear();
+    }
+
+    /// <summary>Adds the policy to every Azure client the app builds (its table and queue service clients).</summary>
+    public void AddTo(IServiceCollection services) =>
+        services.AddAzureClients(clients => clients.ConfigureDefaults(options => options.AddPolicy(this, HttpPipelinePosition.BeforeTransport)));
+
+    /// <summary>The fault for this request, if any; a subclass may choose faults its own way.</summary>
+    protected virtual StorageFault? Choose(Request request)
+    {
+        lock (_lock)
+        {
+            for (var i = 0; i < _rules.Count; i++)
+            {
+                var rule = _rules[i];
+                if (rule.Remaining == 0 || !rule.When(request)) continue;
+                if (rule.Remaining > 0) _rules[i] = rule with { Remaining = rule.Remaining - 1 };
+                return rule.Fault;
+            }
+            return null;
+        }
+    }
+
+    /// <summary>Whether the request is <paramref name="method"/> to a path ending with <paramref name="pathSuffix"/>.</summary>
+    public static bool Matches(Request request, string method, string pathSuffix) =>
+        request.Method.Method == method && Uri.UnescapeDataString(request.Uri.Path).EndsWith(pathSuffix, StringComparison.Ordinal);
+
+    public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+    {
+        var fault = Choose(message.Request);
+        if (fault is null)
+        {
+            await ProcessNextAsync(message, pipeline);
+            return;
+        }
+        Interlocked.Increment(ref _injected);
+        switch (fault)
+        {
+            case StorageFault.LoseAnswer:
+                await ProcessNextAsync(message, pipeline);
+                throw new IOException("Simulated: the connection dropped after the request was applied.");
+            case StorageFault.ServerBusy:
+                message.Response = new FaultResponse(503, "ServerBusy", message.Request.ClientRequestId);
+                return;
+            case StorageFault.OperationTimedOut:
+                message.Response = new FaultResponse(500, "OperationTimedOut", message.Request.ClientRequestId);
+                return;
+            case StorageFault.Refuse:
+                throw new RequestFailedException(0, "Simulated: connection refused.",
+                    new HttpRequestException("Connection refused", new SocketException((int)SocketError.ConnectionRefused)));
+            case StorageFault.Hang:
+                // The SDK's per-try timeout cancels this token, as it would a request storage never answers.
+                await Task.Delay(Timeout.InfiniteTimeSpan, message.CancellationToken);
+                return;
+        }
+    }
+
+    [DoesNotReturn]
+    public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) =>
+        throw new NotSupportedException("The gateway calls storage asynchronously only.");
+
+    private sealed record Rule(StorageFault Fault, Func<Request, bool> When, int Remaining);
+
+    /// <summary>A storage error answer, as the service sends it (status, x-ms-error-code, JSON error body).</summary>
+    private sealed class FaultResponse(int status, string code, string clientRequestId) : Response
+    {
+        private readonly Dictionary<string, string> _headers = new(StringComparer.OrdinalIgnoreCase)
+        {
+            ["x-ms-error-code"] = code,
+            ["Content-Type"] = "application/json",
+        };
+
+        public override int Status => status;
+        public override string ReasonPhrase => code;
+        public override Stream? ContentStream { get; set; } = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(
+            "{\"odata.error\":{\"code\":\"" + code + "\",\"message\":{\"lang\":\"en-US\",\"value\":\"Simulated " + code + ".\"}}}"));
+        public override string ClientRequestId { get; set; } = clientRequestId;
+
+        public override void Dispose() => ContentStream?.Dispose();
+
+        protected override bool ContainsHeader(string name) => _headers.ContainsKey(name);
+
+        protected override IEnumerable<HttpHeader> EnumerateHeaders() => _headers.Select(h => new HttpHeader(h.Key, h.Value));
+
+        protected override bool TryGetHeader(string name, [NotNullWhen(true)] out string? value) => _headers.TryGetValue(name, out value);
+
+        protected override bool TryGetHeaderValues(string name, [NotNullWhen(true)] out IEnumerable<string>? values)
+        {
+            values = _headers.TryGetValue(name, out var value) ? [value] : null;
+            return values is not null;
+        }
+    }
+}
