@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 
 namespace Gateway.Testing;
@@ -12,9 +11,6 @@ namespace Gateway.Testing;
 /// </summary>
 public sealed partial class Azurite : IAsyncDisposable
 {
-    private const int SigInt = 2;
-    private const int SigCont = 18;
-    private const int SigStop = 19;
 
     /// <summary>The emulator's well-known development account (public, documented by Microsoft).</summary>
     public const string AccountName = "devstoreaccount1";
@@ -60,14 +56,14 @@ public sealed partial class Azurite : IAsyncDisposable
     }
 
     /// <summary>SIGSTOP: the process keeps its ports (connections are accepted by the kernel) and answers nothing.</summary>
-    public void Freeze() => Signal(SigStop);
+    public void Freeze() => Signals.Send(_process.Id, Signals.Stop);
 
-    public void Thaw() => Signal(SigCont);
+    public void Thaw() => Signals.Send(_process.Id, Signals.Continue);
 
     /// <summary>Stops it as Ctrl+C would (SIGINT: it saves its data and exits); its ports then refuse connections.</summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
-        Signal(SigInt);
+        Signals.Send(_process.Id, Signals.Interrupt);
         await _process.WaitForExitAsync(cancellationToken);
     }
 
@@ -78,14 +74,6 @@ public sealed partial class Azurite : IAsyncDisposable
         _process.Dispose();
         (_process, _, _) = await LaunchAsync(location, QueuePort, TablePort, cancellationToken);
     }
-
-    private void Signal(int signal)
-    {
-        if (kill(_process.Id, signal) != 0) throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
-    }
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int kill(int pid, int signal);
 
     private static async Task<(Process Process, int QueuePort, int TablePort)> LaunchAsync(string? location, int queuePort, int tablePort,
         CancellationToken cancellationToken)
@@ -173,7 +161,7 @@ public sealed partial class Azurite : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
-        if (_location is not null && !_process.HasExited) Signal(SigCont);
+        if (_location is not null && !_process.HasExited) Signals.Send(_process.Id, Signals.Continue);
         Kill(_process);
         _process.Dispose();
         return ValueTask.CompletedTask;

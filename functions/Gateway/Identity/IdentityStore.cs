@@ -1,3 +1,4 @@
+using Azure;
 using Azure.Data.Tables;
 using Gateway.Api;
 using Gateway.Platform;
@@ -5,11 +6,13 @@ using Gateway.Platform;
 namespace Gateway.Identity;
 
 /// <summary>
-/// Reads and writes of organisations, users and logins. Rules live in the services; this is only where rows
-/// are and how they are written together.
+/// Reads and writes of organisations, users, logins and API keys (the Identity, Logins and ApiKeys tables). Rules
+/// live in the services; this is only where rows are and how they are written together.
 /// </summary>
 public sealed class IdentityStore(GatewayTables tables, TimeProvider time)
 {
+    private const string ApiKeyLookupRow = "apikey";
+    private const string ApiKeyRowPrefix = "apikey-";
     private const int MaxAttempts = 10;
 
     /// <summary>
@@ -102,6 +105,52 @@ public sealed class IdentityStore(GatewayTables tables, TimeProvider time)
             if (await attempt() is { } committed) return committed;
         }
         throw Busy();
+    }
+
+    /// <summary>
+    /// Keeps an API key's SHA-256 twice over: on the key's row in the organisation's partition (for listing and
+    /// revoking) and in the ApiKeys table (fingerprint to organisation, so authenticating takes one read). The listed
+    /// row goes first: if the second write never happens, the key is visible (and revocable) but unusable, never
+    /// usable but invisible.
+    /// </summary>
+    public async Task AddApiKeyAsync(long organisationId, ApiKey key, string fingerprint, CancellationToken cancellationToken)
+    {
+        await tables.Identity.InsertFreshAsync(new TableEntity(IdentityKeys.Partition(organisationId), ApiKeyRowPrefix + key.Id)
+        {
+            ["Name"] = key.Name, ["Mode"] = key.Mode, ["Prefix"] = key.Prefix, ["Created"] = key.Created, ["Fingerprint"] = fingerprint,
+        }, cancellationToken);
+        await tables.ApiKeys.InsertFreshAsync(
+            new TableEntity(fingerprint, ApiKeyLookupRow) { ["OrganisationId"] = organisationId, ["Mode"] = key.Mode }, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<ApiKey>> ListApiKeysAsync(long organisationId, CancellationToken cancellationToken)
+    {
+        var keys = new List<ApiKey>();
+        var filter = TableFilters.RowPrefix(IdentityKeys.Partition(organisationId), ApiKeyRowPrefix);
+        await foreach (var row in tables.Identity.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        {
+            keys.Add(new ApiKey(row.RowKey[ApiKeyRowPrefix.Length..], row.GetString("Name"), row.GetString("Mode"),
+                row.GetString("Prefix"), row.GetDateTimeOffset("Created")!.Value));
+        }
+        return keys;
+    }
+
+    /// <summary>Revokes a key: the lookup row first, so it stops working before it stops being listed. False if unknown.</summary>
+    public async Task<bool> RevokeApiKeyAsync(long organisationId, string keyId, CancellationToken cancellationToken)
+    {
+        var partition = IdentityKeys.Partition(organisationId);
+        var row = await tables.Identity.FindAsync(partition, ApiKeyRowPrefix + keyId, cancellationToken: cancellationToken);
+        if (row is null) return false;
+        await tables.ApiKeys.DeleteEntityAsync(row.GetString("Fingerprint"), ApiKeyLookupRow, ETag.All, cancellationToken);
+        await tables.Identity.DeleteEntityAsync(partition, row.RowKey, ETag.All, cancellationToken);
+        return true;
+    }
+
+    /// <summary>The organisation and mode of the key with this fingerprint, or null when it is unknown or revoked.</summary>
+    public async Task<(long OrganisationId, string Mode)?> FindApiKeyAsync(string fingerprint, CancellationToken cancellationToken)
+    {
+        var lookup = await tables.ApiKeys.FindAsync(fingerprint, ApiKeyLookupRow, cancellationToken: cancellationToken);
+        return lookup is null ? null : (lookup.GetInt64("OrganisationId")!.Value, lookup.GetString("Mode"));
     }
 
     public static ApiException Busy() =>

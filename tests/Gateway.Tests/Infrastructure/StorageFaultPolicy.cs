@@ -104,7 +104,9 @@ public class StorageFaultPolicy : HttpPipelinePolicy
         {
             case StorageFault.LoseAnswer:
                 await ProcessNextAsync(message, pipeline);
-                throw new IOException("Simulated: the connection dropped after the request was applied.");
+                // As the SDK's transport reports a connection that broke while reading the answer.
+                throw new RequestFailedException(0, "Simulated: the connection dropped after the request was applied.",
+                    new HttpRequestException("The response ended prematurely.", new IOException("Connection reset by peer")));
             case StorageFault.ServerBusy:
                 message.Response = new FaultResponse(503, "ServerBusy", message.Request.ClientRequestId);
                 return;
@@ -137,6 +139,9 @@ public class StorageFaultPolicy : HttpPipelinePolicy
         };
 
         public override int Status => status;
+
+        // The pipeline classifies responses as the transport returns them; one made here skips that, so it says so itself.
+        public override bool IsError => true;
         public override string ReasonPhrase => code;
         public override Stream? ContentStream { get; set; } = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(
             "{\"odata.error\":{\"code\":\"" + code + "\",\"message\":{\"lang\":\"en-US\",\"value\":\"Simulated " + code + ".\"}}}"));

@@ -96,6 +96,7 @@ public sealed class StorageConnectionTests
             ["AzureWebJobsStorage:accountName"] = "gatewayprod01",
             ["AzureWebJobsStorage:credential"] = "managedidentity",
             ["AzureWebJobsStorage:clientId"] = ClientId,
+            ["Storage:Retry:MaxRetries"] = "0",
         }, services =>
         {
             services.AddSingleton(components.Object);
@@ -136,20 +137,22 @@ public sealed class StorageConnectionTests
         Assert.Contains("AzureWebJobsStorage__accountName", error.Message);
     }
 
-    [Fact]
-    public async Task WithAnIdentityBasedConnectionTheSecretsALocalRunDerivesMustBeConfigured()
+    [Theory]
+    [InlineData("Payments:SecretKey", "Payments:SecretKey must be set")]
+    [InlineData("CardVault:ActiveKey", "CardVault:Keys and CardVault:ActiveKey must be configured")]
+    public async Task WithAnIdentityBasedConnectionTheSecretsALocalRunDerivesMustBeConfigured(string missing, string message)
     {
-        var identity = new Dictionary<string, string?>
+        var identity = new Dictionary<string, string?>(GatewayApp.VaultKey)
         {
             ["AzureWebJobsStorage"] = "",
             ["AzureWebJobsStorage:accountName"] = "gatewayprod01",
             ["Storage:CreateTablesOnStartup"] = "false",
+            ["Payments:SecretKey"] = Convert.ToBase64String(new byte[32]),
         };
+        identity.Remove(missing);
+        if (missing == "CardVault:ActiveKey") identity.Remove("CardVault:Keys:test1");
 
-        var error = (await GatewayApp.StartUpFailureAsync(identity)).ToString();
-
-        Assert.Contains("Payments:SecretKey must be set", error);
-        Assert.Contains("CardVault:Keys and CardVault:ActiveKey must be configured", error);
+        Assert.Contains(message, (await GatewayApp.StartUpFailureAsync(identity)).ToString());
     }
 
     private static IConfiguration Configuration(Dictionary<string, string?> settings) =>
@@ -173,7 +176,7 @@ public sealed class StorageConnectionTests
 
         protected override StorageFault? Choose(Request request)
         {
-            lock (Requests) Requests.Add((request.Uri.Host, request.Headers.TryGetValue("Authorization", out var value) ? value : null));
+            lock (Requests) Requests.Add((request.Uri.Host ?? "", request.Headers.TryGetValue("Authorization", out var value) ? value : null));
             return StorageFault.ServerBusy;
         }
     }
