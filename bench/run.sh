@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Benchmarks (figures, not tests): storage round trips per request, cold start against an empty ASP.NET Core app
 # measured in the same run, payments (pay/direct, transaction view) under load against the storage floor, and webhook
-# delivery (drain of a backlog) against the queue floor with event-to-first-attempt latency, and payment schedules (a
-# backlog of due occurrences charged by the runner) against the storage floor.
+# delivery (drain of a backlog) against the queue floor with event-to-first-attempt latency, payment schedules (a
+# backlog of due occurrences charged by the runner) against the storage floor, and storage outages (status and latency).
 # Usage: bench/run.sh [runs]
 #   BENCH_ONLY=payments    only the payments part (round trips and load)
 #   BENCH_ONLY=webhooks    only the webhooks part (delivery throughput against the queue floor, event-to-attempt latency)
 #   BENCH_WEBHOOK_EVENTS=2000  the backlog drained;  BENCH_WEBHOOK_RATE=20  events/s of the latency runs (for BENCH_SECONDS)
 #   BENCH_ONLY=schedules   only the schedules part (due occurrences charged per second against the storage floor)
 #   BENCH_SCHEDULE_OCCURRENCES=10000  due occurrences per figure;  BENCH_SCHEDULE_PARALLELISM=8  the runner's Schedules:Parallelism
+#   BENCH_ONLY=outage      only the storage outage part (503s and their latency while Azurite is stopped and frozen)
 #   BENCH_SECONDS=15       seconds per load figure;  BENCH_CONCURRENCY=8,32  connections per load figure
 set -euo pipefail
 cd "$(dirname "$0")/.."

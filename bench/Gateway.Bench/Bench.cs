@@ -8,7 +8,8 @@ namespace Gateway.Bench;
 /// (default 8,32) shape the payments load runs; BENCH_WEBHOOK_EVENTS (default 2000) is the webhooks backlog,
 /// BENCH_WEBHOOK_RATE (default 20/s, for BENCH_SECONDS) the rate of its latency runs. BENCH_ONLY=schedules runs only
 /// the payment schedules part: BENCH_SCHEDULE_OCCURRENCES (default 10000) due occurrences per figure, charged at
-/// BENCH_SCHEDULE_PARALLELISM (default 8, the runner's Schedules:Parallelism default).
+/// BENCH_SCHEDULE_PARALLELISM (default 8, the runner's Schedules:Parallelism default). BENCH_ONLY=outage runs only the
+/// storage outage part (statuses and latencies while an Azurite of its own is stopped and frozen).
 /// </summary>
 public static class Bench
 {
@@ -24,13 +25,15 @@ public static class Bench
         var webhookRate = int.Parse(Environment.GetEnvironmentVariable("BENCH_WEBHOOK_RATE") ?? "20", System.Globalization.CultureInfo.InvariantCulture);
         var scheduleOccurrences = int.Parse(Environment.GetEnvironmentVariable("BENCH_SCHEDULE_OCCURRENCES") ?? "10000", System.Globalization.CultureInfo.InvariantCulture);
         var scheduleParallelism = int.Parse(Environment.GetEnvironmentVariable("BENCH_SCHEDULE_PARALLELISM") ?? "8", System.Globalization.CultureInfo.InvariantCulture);
-        if (only is not (null or "" or "payments" or "webhooks" or "schedules"))
+        if (only is not (null or "" or "payments" or "webhooks" or "schedules" or "outage"))
         {
-            throw new ArgumentException($"BENCH_ONLY={only}: the parts that run alone are 'payments', 'webhooks' and 'schedules'.");
+            throw new ArgumentException($"BENCH_ONLY={only}: the parts that run alone are 'payments', 'webhooks', 'schedules' and 'outage'.");
         }
 
-        await using var azurite = await Azurite.StartAsync();
-        Console.WriteLine($"Azurite in memory on table port {azurite.TablePort}, queue port {azurite.QueuePort}; {Environment.ProcessorCount} cores.");
+        // Queues apart from tables: Azurite's queue garbage collection stalls its process for seconds at a time.
+        await using var azurite = await Azurite.StartSplitAsync();
+        Console.WriteLine($"Azurite in memory, tables (port {azurite.TablePort}) and queues (port {azurite.QueuePort}) in " +
+            $"processes of their own; {Environment.ProcessorCount} cores.");
         Console.WriteLine();
         if (only is null or "")
         {
@@ -50,6 +53,10 @@ public static class Bench
         if (only is null or "" or "schedules")
         {
             await SchedulesLoad.MeasureAsync(azurite, scheduleOccurrences, scheduleParallelism);
+        }
+        if (only is null or "" or "outage")
+        {
+            await OutageLoad.MeasureAsync(configuration);
         }
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
+using Gateway.Platform;
 using Gateway.Testing;
 
 namespace Gateway.Bench;
@@ -55,7 +56,8 @@ public static class ColdStart
     internal static (string, string)[] GatewayEnvironment(Azurite azurite, int port) =>
     [
         ("GATEWAY_PORT", port.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-        ("Storage__ConnectionString", azurite.ConnectionString),
+        (StorageConnection.SettingName, azurite.ConnectionString),
+        .. RoundTrips.RetrySettings("__"),
         ("Logging__LogLevel__Default", "Warning"),
     ];
 

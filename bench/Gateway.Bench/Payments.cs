@@ -1,10 +1,12 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Azure;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
 using Gateway.Identity;
 using Gateway.Payments;
 using Gateway.Platform;
-using Gateway.Storage;
 using Gateway.Testing;
 using Microsoft.Extensions.Options;
 
@@ -37,14 +39,15 @@ public static class PaymentsLoad
     {
         var command = GatewayCommand(configuration);
         var scripts = Directory.CreateTempSubdirectory("gateway-bench-");
-        using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
-        var account = StorageAccount.Parse(azurite.ConnectionString);
-        var tables = new GatewayTables(new TableServiceClient(http, account));
-        var queue = new QueueServiceClient(http, account).GetQueueClient(new PaymentOptions().EventQueue);
+        var tables = RoundTrips.GatewayTables(RoundTrips.Tables(azurite));
+        var queue = RoundTrips.Queues(azurite).GetQueueClient(new PaymentOptions().EventQueue);
         var ids = new IdAllocator(tables, Options.Create(new IdOptions()));
         var port = ColdStart.FreePort();
         using var self = Process.GetCurrentProcess();
-        using var gateway = StartGateway(command, ColdStart.GatewayEnvironment(azurite, port));
+        // As on Azure, where the host runs queue and timer functions apart from the HTTP ones, the process serves
+        // requests only: its local queue listener would otherwise deliver the run's events (the floor's too) on the
+        // same storage while the requests are measured.
+        using var gateway = StartGateway(command, [.. ColdStart.GatewayEnvironment(azurite, port), .. RequestsOnly(port)]);
         try
         {
             await WaitUntilUpAsync(port, gateway);
@@ -90,6 +93,15 @@ public static class PaymentsLoad
         }
     }
 
+    /// <summary>Settings that make the gateway process serve HTTP only, as under the Functions host on <paramref name="port"/>.</summary>
+    internal static (string, string)[] RequestsOnly(int port) =>
+    [
+        (Hosting.HostingSetup.CustomHandlerPortVariable, port.ToString(CultureInfo.InvariantCulture)),
+        // Under the host the card vault needs its own key; the benchmark's is fixed and throwaway.
+        ("CardVault__Keys__bench1", Convert.ToBase64String(new byte[32])),
+        ("CardVault__ActiveKey", "bench1"),
+    ];
+
     /// <summary>The published deployment build when bench/run.sh made it, else the build's dll.</summary>
     internal static string[] GatewayCommand(string configuration)
     {
@@ -116,19 +128,18 @@ public static class PaymentsLoad
             if (gateway.Failed + floor.Failed > 0) Console.WriteLine($"    failures: gateway {gateway.Failed} (non-2xx or socket errors), floor {floor.Failed}");
         }
         Console.WriteLine("  (floor per pay/direct: ApiKeys GET, organisation GET, the id counter's share, one 5-row batch whose transaction row");
-        Console.WriteLine($"   has {Size(setup.Transaction)} bytes of properties as JSON, one queue send; per view: the two auth GETs and the transaction GET; {Environment.ProcessorCount} cores shared by");
+        Console.WriteLine($"   has {PaymentRoundTrips.Size(setup.Transaction)} bytes of properties as JSON, one queue send; per view: " +
+            $"the two auth GETs and the transaction GET; {Environment.ProcessorCount} cores shared by");
         Console.WriteLine("   Azurite, the gateway, wrk and this process)");
     }
 
     /// <summary>Runs a measurement and adds the CPU time Azurite and the caller (gateway or this process) spent per operation.</summary>
     private static async Task<Figures> MeteredAsync(Azurite azurite, Process caller, TimeSpan duration, Func<Task<Figures>> measure)
     {
-        using var node = Process.GetProcessById(azurite.ProcessId);
         (TimeSpan, TimeSpan) Read()
         {
-            node.Refresh();
             caller.Refresh();
-            return (node.TotalProcessorTime, caller.TotalProcessorTime);
+            return (azurite.CpuTime(), caller.TotalProcessorTime);
         }
         var (azuriteBefore, callerBefore) = Read();
         var figures = await measure();
@@ -136,9 +147,10 @@ public static class PaymentsLoad
         return figures.WithCpu((azuriteAfter - azuriteBefore, callerAfter - callerBefore), figures.PerSecond * duration.TotalSeconds);
     }
 
-    private static int Size(TableEntity entity) => System.Text.Json.JsonSerializer.Serialize(entity.Properties).Length;
-
-    /// <summary>The storage work of one operation, as the gateway does it (see PaymentService.CreateAsync, GatewayAuthentication).</summary>
+    /// <summary>
+    /// The storage work of one operation, as the gateway does it (see GatewayAuthentication.FromApiKeyAsync,
+    /// PaymentService.PayCardAsync and CreateAsync, PaymentStore.NewTransaction, PaymentEvents.PublishAsync).
+    /// </summary>
     private sealed class Rows(GatewayTables tables, QueueClient queue, IdAllocator ids, TableEntity transaction, TableEntity paymentEvent)
     {
         // ApiKeyService's lookup row key: the key's fingerprint is the partition.
@@ -156,20 +168,23 @@ public static class PaymentsLoad
             var id = await ids.NextAsync(PaymentService.TransactionSequence, CancellationToken.None);
             step = Step(1, step);
             var organisation = tenant.OrganisationId;
+            var partition = PaymentRows.Partition(organisation);
             // The event row's sequence is the transaction's version.
             var sequence = transaction.GetInt32("Version") ?? 1;
-            var result = await tables.Payments.SubmitBatchAsync(
+            // PaymentStore.NewTransaction's rows, in its order: transaction, gateway reference, merchant reference and
+            // payment key index rows, outbox event.
+            var (transactionRow, eventRow) = (PaymentRows.TransactionRow(id), PaymentRows.EventRow(id, sequence));
+            _ = await tables.Payments.TrySubmitAsync(
             [
-                TableOperation.Insert(Copy(transaction, organisation, PaymentRows.TransactionRow(id))),
-                PaymentStore.IndexRow(organisation, PaymentRows.GatewayReferenceRow(Guid.NewGuid().ToString()), id),
-                PaymentStore.IndexRow(organisation, PaymentRows.MerchantReferenceRow("bench", id), id),
-                TableOperation.Insert(Copy(paymentEvent, organisation, PaymentRows.EventRow(id, sequence))),
-                PaymentStore.IndexRow(organisation, PaymentRows.PaymentKeyRow(Guid.NewGuid().ToString("N")), id),
-            ]);
-            if (!result.Succeeded) throw new InvalidOperationException("The floor's batch was refused.");
+                TableActions.Insert(PaymentRoundTrips.Copy(transaction, partition, transactionRow)),
+                IndexRow(partition, PaymentRows.GatewayReferenceRow(Guid.NewGuid().ToString()), id),
+                IndexRow(partition, PaymentRows.MerchantReferenceRow("bench", id), id),
+                IndexRow(partition, PaymentRows.PaymentKeyRow(Guid.NewGuid().ToString("N")), id),
+                TableActions.Insert(PaymentRoundTrips.Copy(paymentEvent, partition, eventRow)),
+            ], CancellationToken.None) ?? throw new InvalidOperationException("The floor's batch was refused.");
             step = Step(2, step);
             var message = new PaymentEvent(Guid.CreateVersion7().ToString(), organisation, id, sequence, "success", TransactionStatus.Complete, new JsonObject());
-            await queue.SendAsync(message.QueueMessage());
+            await queue.SendMessageAsync(message.QueueMessage());
             Step(3, step);
             Interlocked.Increment(ref _payments);
         };
@@ -192,22 +207,22 @@ public static class PaymentsLoad
         public Func<Task> View(PaymentRoundTrips.Tenant tenant, long transactionId) => async () =>
         {
             await AuthenticateAsync(tenant);
-            _ = await tables.Payments.GetAsync(PaymentRows.Partition(tenant.OrganisationId), PaymentRows.TransactionRow(transactionId))
+            var partition = PaymentRows.Partition(tenant.OrganisationId);
+            _ = await tables.Payments.FindAsync(partition, PaymentRows.TransactionRow(transactionId))
                 ?? throw new InvalidOperationException("The transaction to view is missing.");
         };
 
         private async Task AuthenticateAsync(PaymentRoundTrips.Tenant tenant)
         {
-            _ = await tables.ApiKeys.GetAsync(Secrets.Fingerprint(tenant.ApiKey), ApiKeyLookupRow) ?? throw new InvalidOperationException("No API key row.");
-            _ = await tables.Identity.GetAsync(IdentityKeys.Partition(tenant.OrganisationId), Organisation.RowKey) ?? throw new InvalidOperationException("No organisation row.");
+            _ = await tables.ApiKeys.FindAsync(Secrets.Fingerprint(tenant.ApiKey), ApiKeyLookupRow)
+                ?? throw new InvalidOperationException("No API key row.");
+            _ = await tables.Identity.FindAsync(IdentityKeys.Partition(tenant.OrganisationId), Organisation.RowKey)
+                ?? throw new InvalidOperationException("No organisation row.");
         }
 
-        private static TableEntity Copy(TableEntity template, long organisationId, string rowKey)
-        {
-            var copy = new TableEntity(PaymentRows.Partition(organisationId), rowKey);
-            foreach (var (name, value) in template.Properties) copy[name] = value;
-            return copy;
-        }
+        /// <summary>An index row as PaymentStore writes it.</summary>
+        private static TableTransactionAction IndexRow(string partition, string row, long transactionId) =>
+            TableActions.Insert(new TableEntity(partition, row) { ["Kind"] = "index", ["TransactionId"] = transactionId });
     }
 
     private static async Task<Figures> FloorAsync(Func<Task> operation, int concurrency, TimeSpan duration)
@@ -226,7 +241,8 @@ public static class PaymentsLoad
                     await operation();
                     mine.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
                 }
-                catch (Exception error) when (error is StorageException or HttpRequestException or InvalidOperationException)
+                catch (Exception error) when (error is RequestFailedException or HttpRequestException
+                                                   or InvalidOperationException || StorageFaults.IsUnavailable(error))
                 {
                     Interlocked.Increment(ref failed);
                 }

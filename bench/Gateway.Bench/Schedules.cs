@@ -1,17 +1,21 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Azure;
+using Azure.Core;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
 using Gateway.Cards;
 using Gateway.Hosting;
 using Gateway.Identity;
 using Gateway.Payments;
 using Gateway.Platform;
 using Gateway.Schedules;
-using Gateway.Storage;
 using Gateway.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -58,12 +62,10 @@ public static class SchedulesLoad
 
     public static async Task MeasureAsync(Azurite azurite, int occurrences, int parallelism)
     {
-        var account = StorageAccount.Parse(azurite.ConnectionString);
-
         // Warm-up of both sides (JIT, connection pools, the id blocks) on sets of their own; the gateway's also gives
         // the transaction and event rows as the runner writes them, which the floor copies.
         var (warmGateway, template) = await GatewayAsync(azurite, await SeedAsync(azurite, Warmup), runners: 1, parallelism, "warm-up");
-        await FloorAsync(azurite, account, await SeedAsync(azurite, Warmup), template, parallelism, "warm-up");
+        await FloorAsync(azurite, await SeedAsync(azurite, Warmup), template, parallelism, "warm-up");
 
         Console.WriteLine();
         Console.WriteLine($"Payment schedules: {occurrences} due occurrences per figure ({(occurrences + SchedulesPerOrganisation - 1) / SchedulesPerOrganisation} test-mode organisations of up to " +
@@ -83,10 +85,10 @@ public static class SchedulesLoad
             Console.WriteLine($"      round trips per occurrence {r.Steps.Values.Sum():0.00} = {Format(r.Steps)}");
             Console.WriteLine($"      check (storage read back): {r.Check}{(r.Failures > 0 ? $"; {r.Failures} schedules left for a later run" : "")}");
         }
-        await Add(FloorAsync(azurite, account, await SeedAsync(azurite, occurrences), template, parallelism, "storage floor, before"));
+        await Add(FloorAsync(azurite, await SeedAsync(azurite, occurrences), template, parallelism, "storage floor, before"));
         await Add(GatewayFiguresAsync(azurite, await SeedAsync(azurite, occurrences), 1, parallelism, "gateway, 1 runner"));
         await Add(GatewayFiguresAsync(azurite, await SeedAsync(azurite, occurrences), 3, parallelism, "gateway, 3 runners at once"));
-        await Add(FloorAsync(azurite, account, await SeedAsync(azurite, occurrences), template, parallelism, "storage floor, after"));
+        await Add(FloorAsync(azurite, await SeedAsync(azurite, occurrences), template, parallelism, "storage floor, after"));
 
         var (before, after) = (results[0].PerSecond, results[3].PerSecond);
         foreach (var r in results.Where(r => r.Name.StartsWith("gateway", StringComparison.Ordinal)))
@@ -94,7 +96,9 @@ public static class SchedulesLoad
             Console.WriteLine($"  {r.Name + " / floor",-44} {r.PerSecond / before,6:0.00}x (before) {r.PerSecond / after,6:0.00}x (after)");
         }
         Console.WriteLine("  (floor per occurrence: schedule REPLACE with If-Match (the claim), card GET, the id counter's share (blocks of 20), one");
-        Console.WriteLine($"   7-row batch (transaction row of {System.Text.Json.JsonSerializer.Serialize(template.Transaction.Properties).Length} bytes of properties as JSON, 3 index rows, outbox event, occurrence row,");
+        var size = PaymentRoundTrips.Size(template.Transaction);
+        Console.WriteLine($"   7-row batch (transaction row of {size} bytes of properties as JSON, 3 index rows, outbox event, " +
+            "occurrence row,");
         Console.WriteLine("   schedule REPLACE with If-Match), one queue send; per organisation its row GET and the due-schedules query, per run the");
         Console.WriteLine("   register query. Round trips count every attempt (retries, 412s). Caller CPU is this process's: the runner or the floor");
         Console.WriteLine($"   loop; {Environment.ProcessorCount} cores shared by Azurite and this process)");
@@ -106,12 +110,20 @@ public static class SchedulesLoad
     private static string Format(Dictionary<string, double> steps) =>
         string.Join(", ", steps.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key} {s.Value:0.00}"));
 
-    /// <summary>The gateway in memory with tables and an event queue of its own, its storage round trips counted; no local timers or queue pollers.</summary>
+    /// <summary>Set in the async context of a timed run: the storage calls made there are the run's own.</summary>
+    private static readonly AsyncLocal<bool> InRun = new();
+
+    /// <summary>
+    /// The gateway in memory with tables and an event queue of its own, no local timers or queue pollers, its storage
+    /// round trips counted: those made within a timed run (<see cref="InRun"/>) as the run's own, any other as
+    /// background.
+    /// </summary>
     private sealed class RunnerApp(Azurite azurite, RoundTrips.Counter counter, Set set, int parallelism) : WebApplicationFactory<Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
-            builder.UseSetting("Storage:ConnectionString", azurite.ConnectionString);
+            builder.UseSetting(StorageConnection.SettingName, azurite.ConnectionString);
+            foreach (var (key, value) in RoundTrips.RetrySettings(":")) builder.UseSetting(key, value);
             builder.UseSetting("Storage:TablePrefix", set.Prefix);
             builder.UseSetting("Payments:EventQueue", set.Queue);
             builder.UseSetting("Schedules:Parallelism", parallelism.ToString(CultureInfo.InvariantCulture));
@@ -126,7 +138,9 @@ public static class SchedulesLoad
                 {
                     services.Remove(hosted);
                 }
-                services.AddHttpClient(StorageSetup.HttpClientName).AddHttpMessageHandler(() => new RoundTrips.CountingHandler(counter));
+                var policy = new RoundTrips.CountingPolicy(counter, () => InRun.Value);
+                services.AddAzureClients(clients =>
+                    clients.ConfigureDefaults(options => options.AddPolicy(policy, HttpPipelinePosition.PerRetry)));
             });
         }
     }
@@ -166,13 +180,14 @@ public static class SchedulesLoad
             // The test clock, as ScheduleKit.ClockAsync sets it.
             var organisation = (await identity.GetOrganisationAsync(organisationId, CancellationToken.None))!;
             var clock = new DateTimeOffset(ClockLocal, ApiTime.Zone(organisation.TimeZone).GetUtcOffset(ClockLocal));
-            if (!await identity.CommitAsync([TableOperation.Replace((organisation with { TestClock = clock }).ToEntity(), organisation.ETag!)], CancellationToken.None))
+            var clocked = TableActions.Replace((organisation with { TestClock = clock }).ToEntity(), organisation.ETag);
+            if (!await identity.CommitAsync([clocked], CancellationToken.None))
             {
                 throw new InvalidOperationException("The test clock was not set.");
             }
             await store.RegisterAsync(organisationId, CancellationToken.None);
 
-            var schedules = new List<TableOperation>();
+            var schedules = new List<TableTransactionAction>();
             var count = Math.Min(left, SchedulesPerOrganisation);
             for (var c = 0; c * SchedulesPerCard < count; c++)
             {
@@ -186,12 +201,13 @@ public static class SchedulesLoad
                         AmountMinor = 1_000 + s, Currency = "ZAR", StartDate = StartDate, Count = 12, Reference = $"bench-schedule-{s}",
                         State = ScheduleStates.Active, Created = DateTimeOffset.UtcNow,
                     };
-                    schedules.Add(TableOperation.Insert(schedule.ToEntity()));
+                    schedules.Add(TableActions.Insert(schedule.ToEntity()));
                 }
             }
             await Parallel.ForEachAsync(schedules.Chunk(100), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (chunk, ct) =>
             {
-                if (!(await tables.Payments.SubmitBatchAsync(chunk, ct)).Succeeded) throw new InvalidOperationException("A schedule batch was refused.");
+                _ = await tables.Payments.TrySubmitAsync(chunk, ct)
+                    ?? throw new InvalidOperationException("A schedule batch was refused.");
             });
         }
         return set with { Organisations = organisations };
@@ -213,18 +229,19 @@ public static class SchedulesLoad
         {
             // Started (tables checked, options validated) before the clock starts.
             foreach (var app in apps) _ = app.Services;
-            var before = counter.ByKind.ToDictionary();
+            var before = counter.Own.Snapshot();
             using var self = Process.GetCurrentProcess();
             var cpu = Cpu(azurite, self);
             var clock = Stopwatch.StartNew();
             var runs = await Task.WhenAll(apps.Select(app => Task.Run(async () =>
             {
+                InRun.Value = true;
                 using var scope = app.Services.CreateScope();
                 return await scope.ServiceProvider.GetRequiredService<PaymentScheduleRunner>().RunOnceAsync(CancellationToken.None);
             })));
             var seconds = clock.Elapsed.TotalSeconds;
             var (azuriteCpu, callerCpu) = Since(azurite, self, cpu);
-            var steps = Steps(counter, before, azurite, set.Occurrences);
+            var steps = Steps(counter.Own, before, azurite, set.Occurrences);
             var tables = apps[0].Services.GetRequiredService<GatewayTables>();
             var queue = apps[0].Services.GetRequiredService<QueueServiceClient>().GetQueueClient(set.Queue);
             var charged = runs.Sum(r => r.Occurrences);
@@ -240,11 +257,12 @@ public static class SchedulesLoad
 
     private static async Task<Template> TemplateAsync(GatewayTables tables, long organisationId)
     {
-        var filter = TableFilter.PartitionKeyEquals(PaymentRows.Partition(organisationId)).And(TableFilter.RowKeyStartsWith(PaymentRows.TransactionPrefix));
-        await foreach (var transaction in tables.Payments.QueryAsync(new TableQuery(filter, Top: 1)))
+        var filter = TableFilters.RowPrefix(PaymentRows.Partition(organisationId), PaymentRows.TransactionPrefix);
+        await foreach (var transaction in tables.Payments.QueryAsync<TableEntity>(filter, maxPerPage: 1))
         {
-            var id = long.Parse(transaction.RowKey.AsSpan(PaymentRows.TransactionPrefix.Length), CultureInfo.InvariantCulture);
-            var paymentEvent = await tables.Payments.GetAsync(transaction.PartitionKey, PaymentRows.EventRow(id, transaction.GetInt32("Version") ?? 1))
+            var id = PaymentRows.TransactionId(transaction.RowKey);
+            var eventRow = PaymentRows.EventRow(id, transaction.GetInt32("Version") ?? 1);
+            var paymentEvent = await tables.Payments.FindAsync(transaction.PartitionKey, eventRow)
                 ?? throw new InvalidOperationException("The charged occurrence has no outbox event.");
             return new Template(transaction, paymentEvent);
         }
@@ -255,61 +273,69 @@ public static class SchedulesLoad
     /// The storage floor: what the runner must do per occurrence, with the storage clients directly, at the runner's
     /// parallelism within an organisation and organisations one after another, as RunOnceAsync goes.
     /// </summary>
-    private static async Task<Figures> FloorAsync(Azurite azurite, StorageAccount account, Set set, Template template, int parallelism, string name)
+    private static async Task<Figures> FloorAsync(Azurite azurite, Set set, Template template, int parallelism, string name)
     {
         var counter = new RoundTrips.Counter();
-        using var http = new HttpClient(new RoundTrips.CountingHandler(counter) { InnerHandler = new SocketsHttpHandler() }) { Timeout = Timeout.InfiniteTimeSpan };
-        var tables = new GatewayTables(new TableServiceClient(http, account), set.Prefix);
-        var queue = new QueueServiceClient(http, account).GetQueueClient(set.Queue);
+        var tables = RoundTrips.GatewayTables(RoundTrips.Tables(azurite, counter), set.Prefix);
+        var queue = RoundTrips.Queues(azurite, counter).GetQueueClient(set.Queue);
         await queue.CreateIfNotExistsAsync();
         var ids = new IdAllocator(tables, Options.Create(new IdOptions()));
         var lease = new ScheduleOptions().ClaimLease;
-        var before = counter.ByKind.ToDictionary();
+        var before = counter.Own.Snapshot();
         using var self = Process.GetCurrentProcess();
         var cpu = Cpu(azurite, self);
         var clock = Stopwatch.StartNew();
         var failures = 0;
 
-        var register = TableFilter.GreaterThanOrEqual("PartitionKey", "sched-").And(TableFilter.LessThan("PartitionKey", "sched."));
+        // ScheduleStore's register and due queries, as the runner makes them.
+        var register = TableClient.CreateQueryFilter($"PartitionKey ge {"sched-"} and PartitionKey lt {"sched."}");
         var organisations = new List<long>();
-        await foreach (var e in tables.Lookups.QueryAsync(new TableQuery(register, ["OrganisationId"]))) organisations.Add(e.GetInt64("OrganisationId")!.Value);
+        await foreach (var e in tables.Lookups.QueryAsync<TableEntity>(register, select: ["OrganisationId"]))
+        {
+            organisations.Add(e.GetInt64("OrganisationId")!.Value);
+        }
         foreach (var organisationId in organisations)
         {
             var partition = PaymentRows.Partition(organisationId);
-            _ = await tables.Identity.GetAsync(IdentityKeys.Partition(organisationId), Organisation.RowKey) ?? throw new InvalidOperationException("No organisation row.");
-            var filter = TableFilter.PartitionKeyEquals(partition).And(TableFilter.RowKeyStartsWith(PaymentSchedule.RowPrefix)).And(
-                TableFilter.Equal("State", ScheduleStates.Active).And(TableFilter.LessThanOrEqual("NextDate", ScheduleCalendar.Store(StartDate)))
-                    .Or(TableFilter.Equal("Claimed", true)));
+            _ = await tables.Identity.FindAsync(IdentityKeys.Partition(organisationId), Organisation.RowKey)
+                ?? throw new InvalidOperationException("No organisation row.");
+            var today = ScheduleCalendar.Store(StartDate);
+            var filter = TableFilters.And(TableFilters.RowPrefix(partition, PaymentSchedule.RowPrefix), TableClient.CreateQueryFilter(
+                $"(State eq {ScheduleStates.Active} and NextDate le {today}) or Claimed eq {true}"));
             var due = new List<TableEntity>();
-            await foreach (var e in tables.Payments.QueryAsync(new TableQuery(filter))) due.Add(e);
+            await foreach (var e in tables.Payments.QueryAsync<TableEntity>(filter)) due.Add(e);
             await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, async (row, ct) =>
             {
                 try
                 {
                     var schedule = PaymentSchedule.FromEntity(organisationId, row);
                     var claim = new OccurrenceClaim(schedule.Next, "floor", DateTimeOffset.UtcNow + lease, ChargeDecisions.Charge);
-                    var claimed = await tables.Payments.ReplaceAsync((schedule with { Claim = claim }).ToEntity(), row.ETag!, ct);
-                    if (!claimed.IsSuccess) throw new InvalidOperationException("The claim lost its ETag.");
-                    _ = await tables.Payments.GetAsync(partition, StoredCard.Row(schedule.CardGuid), ct: ct) ?? throw new InvalidOperationException("No card row.");
+                    var claiming = (schedule with { Claim = claim }).ToEntity();
+                    var claimed = await tables.Payments.TryReplaceAsync(claiming, row.ETag, ct)
+                        ?? throw new InvalidOperationException("The claim lost its ETag.");
+                    _ = await tables.Payments.FindAsync(partition, StoredCard.Row(schedule.CardGuid), cancellationToken: ct)
+                        ?? throw new InvalidOperationException("No card row.");
                     var id = await ids.NextAsync(PaymentService.TransactionSequence, ct);
                     var sequence = template.Transaction.GetInt32("Version") ?? 1;
                     var advanced = schedule with { Next = schedule.Next + 1 };
                     var occurrence = new Occurrence(schedule.Id, schedule.Next, schedule.DateOf(schedule.Next), id, TransactionStatus.Complete, null);
-                    var result = await tables.Payments.SubmitBatchAsync(
+                    // PaymentStore.NewTransaction's rows, then ScheduleStore.Booked's, in their order.
+                    var (transactionRow, eventRow) = (PaymentRows.TransactionRow(id), PaymentRows.EventRow(id, sequence));
+                    _ = await tables.Payments.TrySubmitAsync(
                     [
-                        TableOperation.Insert(Copy(template.Transaction, partition, PaymentRows.TransactionRow(id))),
-                        PaymentStore.IndexRow(organisationId, PaymentRows.GatewayReferenceRow(Guid.NewGuid().ToString()), id),
-                        PaymentStore.IndexRow(organisationId, PaymentRows.MerchantReferenceRow(schedule.Reference, id), id),
-                        PaymentStore.IndexRow(organisationId, PaymentRows.PaymentKeyRow(Guid.NewGuid().ToString("N")), id),
-                        TableOperation.Insert(Copy(template.Event, partition, PaymentRows.EventRow(id, sequence))),
-                        TableOperation.Insert(occurrence.ToEntity(organisationId, DateTimeOffset.UtcNow)),
-                        TableOperation.Replace(advanced.ToEntity(), claimed.ETag!),
-                    ], ct);
-                    if (!result.Succeeded) throw new InvalidOperationException("The floor's batch was refused.");
+                        TableActions.Insert(PaymentRoundTrips.Copy(template.Transaction, partition, transactionRow)),
+                        IndexRow(partition, PaymentRows.GatewayReferenceRow(Guid.NewGuid().ToString()), id),
+                        IndexRow(partition, PaymentRows.MerchantReferenceRow(schedule.Reference, id), id),
+                        IndexRow(partition, PaymentRows.PaymentKeyRow(Guid.NewGuid().ToString("N")), id),
+                        TableActions.Insert(PaymentRoundTrips.Copy(template.Event, partition, eventRow)),
+                        TableActions.Insert(occurrence.ToEntity(organisationId, DateTimeOffset.UtcNow)),
+                        TableActions.Replace(advanced.ToEntity(), claimed),
+                    ], ct) ?? throw new InvalidOperationException("The floor's batch was refused.");
                     var message = new PaymentEvent(Guid.CreateVersion7().ToString(), organisationId, id, sequence, "success", TransactionStatus.Complete, new JsonObject());
-                    await queue.SendAsync(message.QueueMessage(), ct: ct);
+                    await queue.SendMessageAsync(message.QueueMessage(), ct);
                 }
-                catch (Exception error) when (error is StorageException or HttpRequestException or InvalidOperationException)
+                catch (Exception error) when (error is RequestFailedException or HttpRequestException
+                                                   or InvalidOperationException || StorageFaults.IsUnavailable(error))
                 {
                     Interlocked.Increment(ref failures);
                 }
@@ -317,17 +343,14 @@ public static class SchedulesLoad
         }
         var seconds = clock.Elapsed.TotalSeconds;
         var (azuriteCpu, callerCpu) = Since(azurite, self, cpu);
-        var steps = Steps(counter, before, azurite, set.Occurrences);
+        var steps = Steps(counter.Own, before, azurite, set.Occurrences);
         var check = await CheckAsync(tables, queue, set);
         return new Figures(name, set.Occurrences, seconds, azuriteCpu / set.Occurrences, callerCpu / set.Occurrences, steps, check, failures);
     }
 
-    private static TableEntity Copy(TableEntity template, string partition, string rowKey)
-    {
-        var copy = new TableEntity(partition, rowKey);
-        foreach (var (key, value) in template.Properties) copy[key] = value;
-        return copy;
-    }
+    /// <summary>An index row as PaymentStore writes it.</summary>
+    private static TableTransactionAction IndexRow(string partition, string row, long transactionId) =>
+        TableActions.Insert(new TableEntity(partition, row) { ["Kind"] = "index", ["TransactionId"] = transactionId });
 
     /// <summary>Occurrence rows, transaction rows and advanced schedules read back from storage, and the events on the queue.</summary>
     private static async Task<string> CheckAsync(GatewayTables tables, QueueClient queue, Set set)
@@ -335,31 +358,33 @@ public static class SchedulesLoad
         var (occurrenceRows, transactionRows, advanced, schedules) = (0, 0, 0, 0);
         foreach (var organisationId in set.Organisations)
         {
-            var partition = TableFilter.PartitionKeyEquals(PaymentRows.Partition(organisationId));
-            await foreach (var _ in tables.Payments.QueryAsync(new TableQuery(partition.And(TableFilter.RowKeyStartsWith("occ-")), ["RowKey"]))) occurrenceRows++;
-            await foreach (var _ in tables.Payments.QueryAsync(new TableQuery(partition.And(TableFilter.RowKeyStartsWith(PaymentRows.TransactionPrefix)), ["RowKey"]))) transactionRows++;
-            await foreach (var e in tables.Payments.QueryAsync(new TableQuery(partition.And(TableFilter.RowKeyStartsWith(PaymentSchedule.RowPrefix)), ["Next", "Claimed"])))
+            var partition = PaymentRows.Partition(organisationId);
+            IAsyncEnumerable<TableEntity> Rows(string prefix, string[] select) =>
+                tables.Payments.QueryAsync<TableEntity>(TableFilters.RowPrefix(partition, prefix), select: select);
+            await foreach (var _ in Rows("occ-", ["RowKey"])) occurrenceRows++;
+            await foreach (var _ in Rows(PaymentRows.TransactionPrefix, ["RowKey"])) transactionRows++;
+            await foreach (var e in Rows(PaymentSchedule.RowPrefix, ["Next", "Claimed"]))
             {
                 schedules++;
-                if (e.GetInt64("Next") == 1 && e.GetBoolean("Claimed") != true) advanced++;
+                if (e.GetInt32("Next") == 1 && e.GetBoolean("Claimed") != true) advanced++;
             }
         }
-        var queued = await queue.GetApproximateCountAsync();
+        var queued = (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount;
         var ok = occurrenceRows == set.Occurrences && transactionRows == set.Occurrences && advanced == set.Occurrences && queued == set.Occurrences;
         return $"{(ok ? "OK" : "MISMATCH")}: {occurrenceRows} occurrence rows, {transactionRows} transaction rows, {advanced} of {schedules} schedules advanced by one, {queued} events queued";
     }
 
     /// <summary>Round trips since <paramref name="before"/> per occurrence, by kind.</summary>
-    private static Dictionary<string, double> Steps(RoundTrips.Counter counter, Dictionary<(string Method, int Port), int> before, Azurite azurite, int occurrences) =>
-        counter.ByKind.Select(k => (k.Key, Count: k.Value - before.GetValueOrDefault(k.Key)))
-            .Where(k => k.Count > 0)
-            .ToDictionary(k => $"{(k.Key.Port == azurite.QueuePort ? "queue" : "table")} {k.Key.Method}", k => k.Count / (double)occurrences);
+    private static Dictionary<string, double> Steps(
+        RoundTrips.Tally tally, Dictionary<RoundTrips.Kind, int> before, Azurite azurite, int occurrences) =>
+        tally.Since(before)
+            .GroupBy(k => $"{(k.Key.Port == azurite.QueuePort ? "queue" : "table")} {k.Key.Method}")
+            .ToDictionary(g => g.Key, g => g.Sum(k => k.Value) / (double)occurrences);
 
     private static (TimeSpan Azurite, TimeSpan Caller) Cpu(Azurite azurite, Process self)
     {
-        using var node = Process.GetProcessById(azurite.ProcessId);
         self.Refresh();
-        return (node.TotalProcessorTime, self.TotalProcessorTime);
+        return (azurite.CpuTime(), self.TotalProcessorTime);
     }
 
     private static (double Azurite, double Caller) Since(Azurite azurite, Process self, (TimeSpan Azurite, TimeSpan Caller) before)

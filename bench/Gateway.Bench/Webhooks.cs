@@ -4,10 +4,13 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Azure;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
 using Gateway.Identity;
 using Gateway.Payments;
 using Gateway.Platform;
-using Gateway.Storage;
 using Gateway.Testing;
 using Gateway.Webhooks;
 using Microsoft.AspNetCore.Builder;
@@ -47,12 +50,12 @@ public static class WebhooksLoad
     public static async Task MeasureAsync(Azurite azurite, string configuration, int events, int rate, TimeSpan duration)
     {
         await using var receiver = await Receiver.StartAsync();
-        using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
-        var account = StorageAccount.Parse(azurite.ConnectionString);
-        var tables = new GatewayTables(new TableServiceClient(http, account));
-        var queues = new QueueServiceClient(http, account);
+        var tables = RoundTrips.GatewayTables(RoundTrips.Tables(azurite));
+        var queues = RoundTrips.Queues(azurite);
 
-        // Setup through the API, in memory, and the gateway's storage round trips per delivery, counted there.
+        // Setup through the API, in memory, and the gateway's storage round trips per delivery, counted there: a
+        // delivery is the local queue listener's work, so its calls are the app's background ones (the local timers,
+        // which are not delivery, are off in this app; the listener's polls of other queues are left out below).
         var counter = new RoundTrips.Counter();
         Tenant gatewayTenant, floorTenant, laterFloorTenant;
         string payload;
@@ -61,7 +64,7 @@ public static class WebhooksLoad
         {
             ["Payments:EventQueue"] = CountQueue,
             ["Webhooks:AllowLoopback"] = "true",
-        }))
+        }, timers: false))
         {
             gatewayTenant = await CreateTenantAsync(app, receiver.Url, withKey: true);
             floorTenant = await CreateTenantAsync(app, receiver.Url, withKey: false);
@@ -71,16 +74,17 @@ public static class WebhooksLoad
 
             var batch = await WriteOutboxAsync(tables, counted.OrganisationId, payload, Counted);
             receiver.Reset();
-            var before = counter.ByKind.ToDictionary();
+            var before = counter.Background.Snapshot();
             await EnqueueAsync(queues.GetQueueClient(CountQueue), batch);
             await receiver.UntilAsync(Counted, TimeSpan.FromSeconds(60));
             await Task.Delay(500); // The last marks and deletes follow the POST.
-            gatewaySteps = Steps(counter, before, azurite, Counted);
+            gatewaySteps = Steps(counter.Background, before, azurite, Counted, CountQueue);
         }
 
         // The floor runs before and after the gateway's drain: Azurite slows as the Payments table grows, so the two
         // bracket the gateway's run.
-        var (floorBefore, failedBefore, floorSteps) = await FloorRunAsync(azurite, tables, queues, account, receiver, floorTenant, payload, events, FloorQueue);
+        var (floorBefore, failedBefore, floorSteps) =
+            await FloorRunAsync(azurite, tables, queues, receiver, floorTenant, payload, events, FloorQueue);
 
         // Throughput: a backlog on the gateway's queue, drained by a gateway process started after it was written.
         var backlog = await WriteOutboxAsync(tables, gatewayTenant.OrganisationId, payload, events);
@@ -102,11 +106,14 @@ public static class WebhooksLoad
         try
         {
             await PaymentsLoad.WaitUntilUpAsync(port, gateway);
-            // CPU from the first arrival on, so that the process's start is not counted.
+            // CPU from the first arrival on, so that the process's start is not counted, per delivery that arrived
+            // since: the poller starts before the process answers its health check, so a small backlog may be mostly
+            // delivered by then.
             await receiver.UntilAsync(1, TimeSpan.FromSeconds(60));
             var metered = Cpu(azurite, gateway);
+            var unmetered = receiver.ByEvent.Count;
             await receiver.UntilAsync(events, TimeSpan.FromSeconds(300));
-            gatewayDrain = DrainOf(receiver, events, Cpu(azurite, gateway), metered);
+            gatewayDrain = DrainOf(receiver, events, Cpu(azurite, gateway), metered, unmetered);
 
             // Latency at a steady low rate: events written and enqueued directly, then events made by pay/direct.
             receiver.Reset();
@@ -120,7 +127,8 @@ public static class WebhooksLoad
             await gateway.WaitForExitAsync();
         }
 
-        var (floorAfter, failedAfter, _) = await FloorRunAsync(azurite, tables, queues, account, receiver, laterFloorTenant, payload, events, FloorQueue + "-2");
+        var (floorAfter, failedAfter, _) =
+            await FloorRunAsync(azurite, tables, queues, receiver, laterFloorTenant, payload, events, FloorQueue + "-2");
         Print(command, events, gatewayDrain, [(floorBefore, failedBefore), (floorAfter, failedAfter)], gatewaySteps, floorSteps, latencies, rate, duration);
     }
 
@@ -128,27 +136,23 @@ public static class WebhooksLoad
     /// The floor on a fresh organisation (Azurite filters a partition's rows on every lookup) and a queue of its own.
     /// </summary>
     private static async Task<(Drain Drain, int Failed, Dictionary<string, double> Steps)> FloorRunAsync(Azurite azurite, GatewayTables tables,
-        QueueServiceClient queues, StorageAccount account, Receiver receiver, Tenant floorTenant, string payload, int events, string queueName)
+        QueueServiceClient queues, Receiver receiver, Tenant floorTenant, string payload, int events, string queueName)
     {
         var floorCounter = new RoundTrips.Counter();
-        using var counting = new HttpClient(new RoundTrips.CountingHandler(floorCounter) { InnerHandler = new SocketsHttpHandler() })
-        {
-            Timeout = Timeout.InfiniteTimeSpan,
-        };
         using var self = Process.GetCurrentProcess();
-        var floorTables = new GatewayTables(new TableServiceClient(counting, account));
-        var floorQueue = new QueueServiceClient(counting, account).GetQueueClient(queueName);
+        var floorTables = RoundTrips.GatewayTables(RoundTrips.Tables(azurite, floorCounter));
+        var floorQueue = RoundTrips.Queues(azurite, floorCounter).GetQueueClient(queueName);
         var floorBacklog = await WriteOutboxAsync(tables, floorTenant.OrganisationId, payload, events);
         await queues.GetQueueClient(queueName).CreateIfNotExistsAsync();
         await EnqueueAsync(queues.GetQueueClient(queueName), floorBacklog);
         receiver.Reset();
-        var floorBefore = floorCounter.ByKind.ToDictionary();
+        var floorBefore = floorCounter.Own.Snapshot();
         var floorMetered = Cpu(azurite, self);
         var failed = await FloorAsync(floorTables, floorQueue, events);
         await receiver.UntilAsync(events, TimeSpan.FromSeconds(60));
         var floorDrain = DrainOf(receiver, events, Cpu(azurite, self), floorMetered);
         receiver.Reset();
-        return (floorDrain, failed, Steps(floorCounter, floorBefore, azurite, events));
+        return (floorDrain, failed, Steps(floorCounter.Own, floorBefore, azurite, events, queueName));
     }
 
     private static void Print(string[] command, int events, Drain gateway, (Drain Drain, int Failed)[] floors, Dictionary<string, double> gatewaySteps,
@@ -182,26 +186,32 @@ public static class WebhooksLoad
     private static string Format(Dictionary<string, double> steps) =>
         string.Join(", ", steps.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key} {s.Value:0.00}"));
 
-    /// <summary>Round trips since <paramref name="before"/> per event, by kind; queue GETs are receives, empty polls included.</summary>
-    private static Dictionary<string, double> Steps(RoundTrips.Counter counter, Dictionary<(string Method, int Port), int> before, Azurite azurite, int events) =>
-        counter.ByKind.Select(k => (k.Key, Count: k.Value - before.GetValueOrDefault(k.Key)))
-            .Where(k => k.Count > 0)
-            .ToDictionary(k => $"{(k.Key.Port == azurite.QueuePort ? "queue" : "table")} {(k.Key.Port == azurite.QueuePort && k.Key.Method == "GET" ? "receive" : k.Key.Method)}",
-                k => k.Count / (double)events);
+    /// <summary>
+    /// Round trips since <paramref name="before"/> per event, by kind, on the tables and the delivery queue
+    /// <paramref name="queue"/> (not other queues' polls); queue GETs are receives, empty polls included.
+    /// </summary>
+    private static Dictionary<string, double> Steps(
+        RoundTrips.Tally tally, Dictionary<RoundTrips.Kind, int> before, Azurite azurite, int events, string queue) =>
+        tally.Since(before)
+            .Where(k => k.Key.Port != azurite.QueuePort || k.Key.Resource == queue)
+            .GroupBy(k => RoundTrips.Label(k.Key, azurite))
+            .ToDictionary(g => g.Key, g => g.Sum(k => k.Value) / (double)events);
 
     private static (TimeSpan Azurite, TimeSpan Caller, long At) Cpu(Azurite azurite, Process? caller)
     {
-        using var node = Process.GetProcessById(azurite.ProcessId);
         caller?.Refresh();
-        return (node.TotalProcessorTime, caller?.TotalProcessorTime ?? TimeSpan.Zero, Stopwatch.GetTimestamp());
+        return (azurite.CpuTime(), caller?.TotalProcessorTime ?? TimeSpan.Zero, Stopwatch.GetTimestamp());
     }
 
-    private static Drain DrainOf(Receiver receiver, int events, (TimeSpan Azurite, TimeSpan Caller, long At) after, (TimeSpan Azurite, TimeSpan Caller, long At) before)
+    /// <summary>The drain's rate, first to last arrival, and CPU per delivery metered (all but <paramref name="unmetered"/>).</summary>
+    private static Drain DrainOf(Receiver receiver, int events, (TimeSpan Azurite, TimeSpan Caller, long At) after,
+        (TimeSpan Azurite, TimeSpan Caller, long At) before, int unmetered = 0)
     {
         var arrivals = receiver.ByEvent.Values.Order().ToArray();
         var seconds = Stopwatch.GetElapsedTime(arrivals[0], arrivals[^1]).TotalSeconds;
-        return new Drain(events, (arrivals.Length - 1) / seconds, (after.Azurite - before.Azurite).TotalMilliseconds / events,
-            (after.Caller - before.Caller).TotalMilliseconds / events);
+        var metered = Math.Max(1, events - unmetered);
+        return new Drain(events, (arrivals.Length - 1) / seconds, (after.Azurite - before.Azurite).TotalMilliseconds / metered,
+            (after.Caller - before.Caller).TotalMilliseconds / metered);
     }
 
     /// <summary>An organisation whose success webhook goes to the receiver, with an API key when asked for.</summary>
@@ -226,20 +236,22 @@ public static class WebhooksLoad
         var body = await RoundTrips.Expect(client.PostAsync("/api/v1/pay/direct", Form(PaymentRoundTrips.PayDirectBody)), 200);
         var transaction = JsonDocument.Parse(body).RootElement.GetProperty("transaction");
         var id = transaction.GetProperty("id").GetInt64();
-        var row = await tables.Payments.GetAsync(PaymentRows.Partition(tenant.OrganisationId), PaymentRows.EventRow(id, 1))
+        var row = await new PaymentStore(tables).GetEventAsync(tenant.OrganisationId, id, 1, CancellationToken.None)
             ?? throw new InvalidOperationException("The pay/direct's outbox event is not stored.");
         await receiver.UntilAsync(1, TimeSpan.FromSeconds(30));
-        return row.GetString("Payload")!;
+        await Task.Delay(500); // Its mark and delete follow the POST.
+        return row.Payload;
     }
 
-    /// <summary>Outbox rows as PaymentEvents writes them (ToInsert), in batches of 100, for transactions of their own.</summary>
+    /// <summary>Outbox rows as PaymentStore.EventInsert makes them, in batches of 100, for transactions of their own.</summary>
     private static async Task<List<PaymentEvent>> WriteOutboxAsync(GatewayTables tables, long organisationId, string payload, int count)
     {
         var written = Enumerable.Range(0, count).Select(_ => NewEvent(organisationId, payload)).ToList();
         foreach (var chunk in written.Chunk(100))
         {
-            var result = await tables.Payments.SubmitBatchAsync([.. chunk.Select(e => e.ToInsert(DateTimeOffset.UtcNow, notifyUrl: null))]);
-            if (!result.Succeeded) throw new InvalidOperationException("An outbox batch was refused.");
+            var inserts = chunk.Select(e => PaymentStore.EventInsert(e, DateTimeOffset.UtcNow, notifyUrl: null));
+            _ = await tables.Payments.TrySubmitAsync(inserts, CancellationToken.None)
+                ?? throw new InvalidOperationException("An outbox batch was refused.");
         }
         return written;
     }
@@ -255,7 +267,8 @@ public static class WebhooksLoad
     }
 
     private static Task EnqueueAsync(QueueClient queue, IEnumerable<PaymentEvent> events) =>
-        Parallel.ForEachAsync(events, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (e, ct) => await queue.SendAsync(e.QueueMessage(), ct: ct));
+        Parallel.ForEachAsync(events, new ParallelOptions { MaxDegreeOfParallelism = 16 },
+            async (e, ct) => await queue.SendMessageAsync(e.QueueMessage(), ct));
 
     /// <summary>Open loop at <paramref name="rate"/>/s: each event's outbox row, then its queue send, timed from just before the send.</summary>
     private static async Task<Latency> DirectLatencyAsync(GatewayTables tables, QueueClient queue, Tenant tenant, string payload, Receiver receiver, int rate,
@@ -265,10 +278,11 @@ public static class WebhooksLoad
         await OpenLoopAsync(rate, duration, async () =>
         {
             var e = NewEvent(tenant.OrganisationId, payload);
-            var result = await tables.Payments.SubmitBatchAsync([e.ToInsert(DateTimeOffset.UtcNow, notifyUrl: null)]);
-            if (!result.Succeeded) throw new InvalidOperationException("The outbox row was refused.");
+            var insert = PaymentStore.EventInsert(e, DateTimeOffset.UtcNow, notifyUrl: null);
+            _ = await tables.Payments.TrySubmitAsync([insert], CancellationToken.None)
+                ?? throw new InvalidOperationException("The outbox row was refused.");
             sent[e.EventId] = Stopwatch.GetTimestamp();
-            await queue.SendAsync(e.QueueMessage());
+            await queue.SendMessageAsync(e.QueueMessage());
         });
         await receiver.UntilAsync(sent.Count, TimeSpan.FromSeconds(30));
         return LatencyOf("events written and enqueued directly", sent, receiver.ByEvent);
@@ -313,27 +327,30 @@ public static class WebhooksLoad
 
     /// <summary>
     /// What a delivery minimally must do, with WebhookDelivery's round trips: receive in batches of 16 (the next once no
-    /// more than 8 run), then per message the outbox GET, the organisation GET, the signed POST, the attempt log upsert,
-    /// the outbox MERGE with If-Match, and the message delete. Returns how many failed.
+    /// more than 8 run), then per message the outbox GET, the organisation GET, the signed POST, the attempt log upsert
+    /// (WebhookAttempts table), the outbox MERGE with If-Match, and the message delete. Returns how many failed.
     /// </summary>
     private static async Task<int> FloorAsync(GatewayTables tables, QueueClient queue, int events)
     {
         using var poster = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var payments = new PaymentStore(tables);
         var (done, failed) = (0, 0);
         async Task DeliverAsync(QueueMessage queued)
         {
             try
             {
-                var message = WebhookMessage.Parse(queued.Text!) ?? throw new InvalidOperationException("Not a delivery message.");
-                var row = await tables.Payments.GetAsync(PaymentRows.Partition(message.OrganisationId), PaymentRows.EventRow(message.TransactionId, message.Sequence))
+                var message = WebhookMessage.Parse(queued.MessageText)
+                    ?? throw new InvalidOperationException("Not a delivery message.");
+                var organisationId = message.OrganisationId;
+                var row = await payments.GetEventAsync(organisationId, message.TransactionId, message.Sequence, default)
                     ?? throw new InvalidOperationException("No outbox row.");
-                var entity = await tables.Identity.GetAsync(IdentityKeys.Partition(message.OrganisationId), Organisation.RowKey)
+                var entity = await tables.Identity.FindAsync(IdentityKeys.Partition(organisationId), Organisation.RowKey)
                     ?? throw new InvalidOperationException("No organisation row.");
-                var organisation = Organisation.FromEntity(message.OrganisationId, entity);
-                var kind = row.GetString("Kind")!;
-                var url = organisation.Webhooks.UrlFor(kind) ?? throw new InvalidOperationException("No webhook URL.");
+                var organisation = Organisation.FromEntity(organisationId, entity);
+                var url = row.NotifyUrl ?? organisation.Webhooks.UrlFor(row.Kind)
+                    ?? throw new InvalidOperationException("No webhook URL.");
                 var now = DateTimeOffset.UtcNow;
-                var body = WebhookDelivery.FormBody(JsonNode.Parse(row.GetString("Payload")!)!.AsObject(), kind);
+                var body = WebhookDelivery.FormBody(JsonNode.Parse(row.Payload)!.AsObject(), row.Kind);
                 var started = Stopwatch.GetTimestamp();
                 using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/x-www-form-urlencoded") };
                 request.Content.Headers.ContentType!.CharSet = null;
@@ -345,12 +362,14 @@ public static class WebhooksLoad
                 var answer = await response.Content.ReadAsStringAsync();
                 var attempt = new WebhookAttempt(message.EventId, message.TransactionId, message.Sequence, message.ChainName, message.Attempt, now, url,
                     (int)response.StatusCode, null, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, answer, response.IsSuccessStatusCode);
-                await tables.Payments.UpsertReplaceAsync(attempt.ToEntity(message.OrganisationId));
-                var mark = new TableEntity(row.PartitionKey, row.RowKey) { ["Delivery"] = WebhookDeliveryStates.Delivered, ["Attempts"] = message.Attempt };
-                if (!(await tables.Payments.MergeAsync(mark, row.ETag!)).IsSuccess) throw new InvalidOperationException("The outbox mark lost its ETag.");
-                await queue.DeleteAsync(queued.MessageId, queued.PopReceipt!);
+                await tables.WebhookAttempts.UpsertEntityAsync(attempt.ToEntity(organisationId), TableUpdateMode.Replace);
+                var delivered = WebhookDeliveryStates.Delivered;
+                _ = await payments.TryMarkEventAsync(row, delivered, message.Attempt, CancellationToken.None)
+                    ?? throw new InvalidOperationException("The outbox mark lost its ETag.");
+                await queue.DeleteMessageAsync(queued.MessageId, queued.PopReceipt);
             }
-            catch (Exception error) when (error is StorageException or HttpRequestException or InvalidOperationException)
+            catch (Exception error) when (error is RequestFailedException or HttpRequestException
+                                               or InvalidOperationException || StorageFaults.IsUnavailable(error))
             {
                 Interlocked.Increment(ref failed);
             }
@@ -369,8 +388,8 @@ public static class WebhooksLoad
                 await Task.WhenAny(running);
                 continue;
             }
-            var messages = await queue.ReceiveAsync(BatchSize, TimeSpan.FromMinutes(10));
-            if (messages.Count == 0)
+            QueueMessage[] messages = await queue.ReceiveMessagesAsync(BatchSize, TimeSpan.FromMinutes(10));
+            if (messages.Length == 0)
             {
                 if (running.Count > 0) await Task.WhenAny(running);
                 else await Task.Delay(10);

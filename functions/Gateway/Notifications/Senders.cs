@@ -44,11 +44,11 @@ public sealed class LocalNotificationStore(GatewayTables tables, TimeProvider ti
     /// <summary>Attachments are described (name, type, size), not kept: the API shows what would have been attached.</summary>
     private Task StoreAsync(long organisationId, long expressId, string channel, string to, string? subject, string text,
         IReadOnlyList<ExpressFile> attachments, CancellationToken cancellationToken) =>
-        tables.Notifications.UpsertEntityAsync(new TableEntity(PaymentRows.Partition(organisationId), $"ntf-{expressId:D12}-{channel}")
+        tables.Notifications.UpsertAsync(new TableEntity(PaymentRows.Partition(organisationId), $"ntf-{expressId:D12}-{channel}")
         {
             ["Channel"] = channel, ["To"] = to, ["Subject"] = subject, ["Text"] = text, ["ExpressId"] = expressId, ["Sent"] = time.GetUtcNow(),
             ["Attachments"] = JsonSerializer.Serialize(attachments.Select(a => new AttachmentResponse(a.Name, a.ContentType, a.Content.Length)), Api.ApiJson.Options),
-        }, TableUpdateMode.Replace, cancellationToken);
+        }, cancellationToken);
 
     /// <summary>The organisation's kept messages, newest first, at most <paramref name="max"/>, with times in its zone.</summary>
     public async Task<NotificationResponse[]> ListAsync(long organisationId, int max, TimeZoneInfo zone, CancellationToken cancellationToken)

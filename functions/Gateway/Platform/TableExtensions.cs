@@ -30,7 +30,7 @@ public static class TableExtensions
     {
         try
         {
-            return (await table.AddEntityAsync(entity, cancellationToken)).Headers.ETag;
+            return (await table.AddEntityAsync(Lean(entity), cancellationToken)).Headers.ETag;
         }
         catch (RequestFailedException error) when (error is { Status: 409, ErrorCode: "EntityAlreadyExists" })
         {
@@ -45,6 +45,10 @@ public static class TableExtensions
     /// </summary>
     public static Task InsertFreshAsync(this TableClient table, ITableEntity entity, CancellationToken cancellationToken) =>
         table.TryAddAsync(entity, cancellationToken);
+
+    /// <summary>Inserts or replaces the row, whatever it holds.</summary>
+    public static Task UpsertAsync(this TableClient table, ITableEntity entity, CancellationToken cancellationToken) =>
+        table.UpsertEntityAsync(Lean(entity), TableUpdateMode.Replace, cancellationToken);
 
     /// <summary>Replaces the row if it still has <paramref name="ifMatch"/>: its new ETag, or null when it changed or is gone.</summary>
     public static Task<ETag?> TryReplaceAsync(this TableClient table, ITableEntity entity, ETag ifMatch, CancellationToken cancellationToken) =>
@@ -97,7 +101,7 @@ public static class TableExtensions
     {
         try
         {
-            return (await table.UpdateEntityAsync(entity, Require(ifMatch), mode, cancellationToken)).Headers.ETag;
+            return (await table.UpdateEntityAsync(Lean(entity), Require(ifMatch), mode, cancellationToken)).Headers.ETag;
         }
         catch (RequestFailedException error) when (error.Status is 404 or 412)
         {
@@ -108,23 +112,36 @@ public static class TableExtensions
     private static ETag Require(ETag ifMatch) => ifMatch == default
         ? throw new ArgumentException("A conditional write needs the ETag the row was read with (or ETag.All).", nameof(ifMatch))
         : ifMatch;
+
+    /// <summary>
+    /// The entity without its null properties. Rows are built with every property, null when unset; the SDK would
+    /// send those as JSON nulls, which the service stores as nothing anyway, at the cost of a bigger request to parse.
+    /// </summary>
+    internal static ITableEntity Lean(ITableEntity entity)
+    {
+        if (entity is TableEntity row)
+        {
+            foreach (var key in row.Keys.Where(k => row[k] is null).ToList()) row.Remove(key);
+        }
+        return entity;
+    }
 }
 
 /// <summary>The operations of an entity-group transaction, by what they do to the row.</summary>
 public static class TableActions
 {
-    public static TableTransactionAction Insert(ITableEntity entity) => new(TableTransactionActionType.Add, entity);
+    public static TableTransactionAction Insert(ITableEntity entity) => new(TableTransactionActionType.Add, TableExtensions.Lean(entity));
 
     /// <summary>Replaces the row if it still has <paramref name="ifMatch"/> (<see cref="ETag.All"/>: whatever it has).</summary>
     public static TableTransactionAction Replace(ITableEntity entity, ETag ifMatch) =>
-        new(TableTransactionActionType.UpdateReplace, entity, Require(ifMatch));
+        new(TableTransactionActionType.UpdateReplace, TableExtensions.Lean(entity), Require(ifMatch));
 
     /// <summary>Sets the entity's properties on the row, keeping the others, if it still has <paramref name="ifMatch"/>.</summary>
     public static TableTransactionAction Merge(ITableEntity entity, ETag ifMatch) =>
-        new(TableTransactionActionType.UpdateMerge, entity, Require(ifMatch));
+        new(TableTransactionActionType.UpdateMerge, TableExtensions.Lean(entity), Require(ifMatch));
 
     /// <summary>Inserts or replaces the row, whatever it holds.</summary>
-    public static TableTransactionAction Upsert(ITableEntity entity) => new(TableTransactionActionType.UpsertReplace, entity);
+    public static TableTransactionAction Upsert(ITableEntity entity) => new(TableTransactionActionType.UpsertReplace, TableExtensions.Lean(entity));
 
     public static TableTransactionAction Delete(string partitionKey, string rowKey, ETag ifMatch) =>
         new(TableTransactionActionType.Delete, new TableEntity(partitionKey, rowKey), Require(ifMatch));

@@ -15,8 +15,8 @@ public sealed class ScheduleStore(GatewayTables tables)
     private const string RegisterPrefix = "sched-";
 
     public Task RegisterAsync(long organisationId, CancellationToken cancellationToken) =>
-        tables.Lookups.UpsertEntityAsync(new TableEntity($"{RegisterPrefix}{organisationId:D10}", "") { ["OrganisationId"] = organisationId },
-            TableUpdateMode.Replace, cancellationToken);
+        tables.Lookups.UpsertAsync(new TableEntity($"{RegisterPrefix}{organisationId:D10}", "") { ["OrganisationId"] = organisationId },
+            cancellationToken);
 
     public async Task<IReadOnlyList<long>> RegisteredAsync(CancellationToken cancellationToken)
     {

@@ -51,7 +51,7 @@ public sealed class WebhookLog(GatewayTables tables)
 {
     public Task WriteAsync(long organisationId, WebhookAttempt attempt, CancellationToken cancellationToken) =>
         // Upsert: a redelivered queue message repeats its attempt, and the log keeps the latest try of it.
-        tables.WebhookAttempts.UpsertEntityAsync(attempt.ToEntity(organisationId), TableUpdateMode.Replace, cancellationToken);
+        tables.WebhookAttempts.UpsertAsync(attempt.ToEntity(organisationId), cancellationToken);
 
     public Task<List<WebhookAttempt>> ByTransactionAsync(long organisationId, long transactionId, CancellationToken cancellationToken) =>
         QueryAsync(TableFilters.RowPrefix(PaymentRows.Partition(organisationId), WebhookRows.TransactionAttemptPrefix(transactionId)), cancellationToken);
