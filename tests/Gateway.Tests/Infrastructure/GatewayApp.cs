@@ -66,6 +66,10 @@ public class GatewayApp : WebApplicationFactory<Program>, IAsyncLifetime
     {
         builder.UseSetting("AzureWebJobsStorage", Azurite.ConnectionString);
         builder.UseSetting("Storage:Retry:Delay", "00:00:00.010");
+        // Generous storage deadlines: a shared emulator on a loaded 2-core machine can take seconds to answer, and a
+        // test about something else must not fail for it. Tests of the deadlines set their own.
+        builder.UseSetting("Storage:Retry:AttemptTimeout", "00:00:10");
+        builder.UseSetting("Storage:Retry:OperationTimeout", "00:00:30");
         builder.UseSetting("Functions:AdminKey", FunctionsAdminKey);
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
         builder.ConfigureLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Debug));

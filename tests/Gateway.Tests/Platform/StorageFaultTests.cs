@@ -11,8 +11,8 @@ public sealed class FaultyStorageApp : GatewayApp
 {
     public FaultyStorageApp()
     {
-        Settings["Storage:Retry:AttemptTimeout"] = "00:00:01";
-        Settings["Storage:Retry:OperationTimeout"] = "00:00:02.500";
+        Settings["Storage:Retry:AttemptTimeout"] = "00:00:02";
+        Settings["Storage:Retry:OperationTimeout"] = "00:00:05";
     }
 
     public StorageFaultPolicy Faults { get; } = new();

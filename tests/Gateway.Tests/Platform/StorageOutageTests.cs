@@ -14,13 +14,13 @@ namespace Gateway.Tests.Platform;
 /// </summary>
 public sealed class OutageApp : GatewayApp
 {
-    public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(3);
 
     private readonly string _location = Path.Combine(Path.GetTempPath(), "gateway-outage-" + Guid.NewGuid().ToString("N"));
 
     public OutageApp()
     {
-        Settings["Storage:Retry:AttemptTimeout"] = "00:00:01";
+        Settings["Storage:Retry:AttemptTimeout"] = "00:00:02";
         Settings["Storage:Retry:OperationTimeout"] = Deadline.ToString();
     }
 

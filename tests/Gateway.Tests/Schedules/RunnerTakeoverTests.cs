@@ -44,7 +44,6 @@ public sealed class StallingRunnerApp : ScheduleApp
     public StallingRunnerApp()
     {
         Clock = new ManualClock(new DateTimeOffset(2027, 9, 1, 8, 0, 0, TimeSpan.Zero));
-        Settings["Storage:Retry:BaseDelay"] = "00:00:00";
     }
 
     public StallingAcquirer Acquirer { get; } = new();
