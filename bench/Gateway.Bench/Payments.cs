@@ -47,7 +47,7 @@ public static class PaymentsLoad
         // As on Azure, where the host runs queue and timer functions apart from the HTTP ones, the process serves
         // requests only: its local queue listener would otherwise deliver the run's events (the floor's too) on the
         // same storage while the requests are measured.
-        using var gateway = StartGateway(command, [.. ColdStart.GatewayEnvironment(azurite, port), .. RequestsOnly(port)]);
+        using var gateway = StartGateway(command, [.. ColdStart.GatewayEnvironment(azurite, port), .. RequestsOnly()]);
         try
         {
             await WaitUntilUpAsync(port, gateway);
@@ -93,13 +93,14 @@ public static class PaymentsLoad
         }
     }
 
-    /// <summary>Settings that make the gateway process serve HTTP only, as under the Functions host on <paramref name="port"/>.</summary>
-    internal static (string, string)[] RequestsOnly(int port) =>
+    /// <summary>
+    /// Settings that make the gateway process serve HTTP only: every queue and timer function disabled, as an app
+    /// setting disables it on the Functions host.
+    /// </summary>
+    internal static (string, string)[] RequestsOnly() =>
     [
-        (Hosting.HostingSetup.CustomHandlerPortVariable, port.ToString(CultureInfo.InvariantCulture)),
-        // Under the host the card vault needs its own key; the benchmark's is fixed and throwaway.
-        ("CardVault__Keys__bench1", Convert.ToBase64String(new byte[32])),
-        ("CardVault__ActiveKey", "bench1"),
+        .. Hosting.FunctionCatalog.Gateway.All.Where(f => f is not Hosting.HttpFunctionInfo)
+            .Select(f => ($"AzureWebJobs__{f.Name}__Disabled", "true")),
     ];
 
     /// <summary>The published deployment build when bench/run.sh made it, else the build's dll.</summary>

@@ -46,63 +46,60 @@ public static class ErrorHandling
         return context.Response.WriteAsJsonAsync(ApiError.For(status, message), ApiJson.Options);
     }
 
-    public static void UseApiErrors(this WebApplication app)
+    /// <summary>
+    /// The answer to a request that failed with <paramref name="error"/>: the error object with the failure's status.
+    /// Storage that does not answer within its deadline is a 503 with Retry-After (the request may be retried once
+    /// it is back); anything unexpected is a 500, logged with its stack.
+    /// </summary>
+    public static IResult ResultFor(HttpContext context, Exception error, ILogger logger)
     {
-        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway.Errors");
-        app.Use(async (context, next) =>
+        var (status, message) = error switch
         {
-            try
-            {
-                await next(context);
-            }
-            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
-            {
-                // The client went away; there is no one to answer.
-            }
-            catch (Exception error) when (!context.Response.HasStarted)
-            {
-                var (status, message) = error switch
-                {
-                    ApiException api => (api.Status, api.Message),
-                    // Storage that does not answer within its deadline: the request may be retried once it is back.
-                    _ when StorageFaults.IsUnavailable(error) => (StatusCodes.Status503ServiceUnavailable,
-                        $"The service is briefly unavailable; retry in a few seconds. Quote request id {context.TraceIdentifier} to support if it persists."),
-                    // Kestrel's own request limits and malformed requests (e.g. MaxRequestBodySize, bad chunking).
-                    BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode == StatusCodes.Status413PayloadTooLarge
-                        ? "The request body is too large." : "The request could not be read."),
-                    _ => (StatusCodes.Status500InternalServerError,
-                        $"An internal error occurred. Quote request id {context.TraceIdentifier} to support."),
-                };
-                if (status == StatusCodes.Status503ServiceUnavailable)
-                {
-                    logger.LogWarning("Storage did not answer: {Reason}", StorageFaults.Describe(error));
-                }
-                else if (status >= 500)
-                {
-                    logger.LogError(error, "Unhandled error");
-                }
-                context.Response.Clear();
-                if (status == StatusCodes.Status503ServiceUnavailable)
-                {
-                    context.Response.Headers.RetryAfter = ((int)StorageFaults.RetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
-                }
-                await WriteAsync(context, status, message);
-            }
-        });
+            ApiException api => (api.Status, api.Message),
+            _ when StorageFaults.IsUnavailable(error) => (StatusCodes.Status503ServiceUnavailable,
+                $"The service is briefly unavailable; retry in a few seconds. Quote request id {context.TraceIdentifier} to support if it persists."),
+            // Kestrel's own request limits and malformed requests (e.g. MaxRequestBodySize, bad chunking).
+            BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode == StatusCodes.Status413PayloadTooLarge
+                ? "The request body is too large." : "The request could not be read."),
+            _ => (StatusCodes.Status500InternalServerError,
+                $"An internal error occurred. Quote request id {context.TraceIdentifier} to support."),
+        };
+        if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            logger.LogWarning("Storage did not answer: {Reason}", StorageFaults.Describe(error));
+        }
+        else if (status >= 500)
+        {
+            logger.LogError(error, "Unhandled error");
+        }
+        return new ErrorResult(status, message);
+    }
 
-        // Routing misses (404, and 405 when the path exists for other methods) and bare status results.
-        app.UseStatusCodePages(context =>
+    /// <summary>The message for a bare status answer (a routing miss of the local host, or a status result).</summary>
+    public static string MessageFor(HttpResponse response) => response.StatusCode switch
+    {
+        404 => "Page not found.",
+        405 => $"Method Not Allowed. This URL can only handle the following request methods: {response.Headers.Allow}.",
+        _ => "",
+    };
+
+    /// <summary>
+    /// The error object with its status; 503s also say when to try again, 405s (<paramref name="allow"/>) which
+    /// methods the URL has.
+    /// </summary>
+    public sealed class ErrorResult(int status, string message, string? allow = null) : IResult, IStatusCodeHttpResult
+    {
+        public int? StatusCode => status;
+
+        public Task ExecuteAsync(HttpContext httpContext)
         {
-            var response = context.HttpContext.Response;
-            var message = response.StatusCode switch
+            httpContext.Response.Clear();
+            if (allow is not null) httpContext.Response.Headers.Allow = allow;
+            if (status == StatusCodes.Status503ServiceUnavailable)
             {
-                404 => "Page not found.",
-                405 => $"Method Not Allowed. This URL can only handle the following request methods: {response.Headers.Allow}.",
-                // Routing refuses a body type the endpoint does not declare before any of our code runs.
-                415 => "Send the body as application/x-www-form-urlencoded or application/json.",
-                _ => "",
-            };
-            return WriteAsync(context.HttpContext, response.StatusCode, message);
-        });
+                httpContext.Response.Headers.RetryAfter = ((int)StorageFaults.RetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+            }
+            return WriteAsync(httpContext, status, message);
+        }
     }
 }

@@ -19,7 +19,7 @@ public sealed class ApiOptions
 /// A v1 request body, parsed into one tree whichever way it was sent: <c>application/x-www-form-urlencoded</c> with
 /// PHP bracket notation (<c>User[name]=x</c>, <c>serviceId[]=1</c>, <c>serviceId[3]=25</c>, <c>schedules[0][amount]=5</c>)
 /// or JSON of the same structure. Typed requests read their fields through <see cref="FormSection"/>, which reports
-/// problems as 400s naming the field. Bound by minimal APIs through <see cref="BindAsync"/>.
+/// problems as 400s naming the field. Functions read it with <see cref="ReadAsync"/>.
 /// </summary>
 public sealed class RequestForm
 {
@@ -62,8 +62,10 @@ public sealed class RequestForm
 
     public FormSection Section(string name) => Root.Section(name);
 
-    public static async ValueTask<RequestForm> BindAsync(HttpContext context)
+    /// <summary>Reads and parses the request's body (at most <c>Api:MaxBodyBytes</c>).</summary>
+    public static async Task<RequestForm> ReadAsync(HttpRequest request)
     {
+        var context = request.HttpContext;
         var limit = context.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value.MaxBodyBytes;
         var body = await ReadBodyAsync(context.Request, limit, context.RequestAborted);
         if (body.Length == 0) return new RequestForm(new JsonObject(NodeOptions));

@@ -10,7 +10,7 @@ public static class CardsSetup
                 "CardVault:Keys must map key ids (1-16 letters and digits) to base64 of 32 bytes, and CardVault:ActiveKey must name one of them (or neither is set).")
             // The key derived from the storage account key is for local runs: deployed, storage access alone would
             // open every card, and a routine rotation of the storage key would lose them all.
-            .Validate<IConfiguration>((o, configuration) => o.Keys.Count > 0 || !Hosting.HostingSetup.UnderFunctionsHost(configuration),
+            .Validate<IConfiguration>((o, configuration) => o.Keys.Count > 0 || !Platform.FunctionsEnvironment.UnderFunctionsHost(configuration),
                 "CardVault:Keys and CardVault:ActiveKey must be configured (from a secret store) when running under the Functions host.")
             .Validate<Platform.StorageConnection>((o, storage) => o.Keys.Count > 0 || !storage.UsesIdentity,
                 "CardVault:Keys and CardVault:ActiveKey must be configured (from a secret store) when storage is reached by identity.")

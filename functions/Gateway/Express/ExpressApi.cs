@@ -2,10 +2,13 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Gateway.Api;
 using Gateway.HostedPages;
-using Gateway.Hosting;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
 using Gateway.Identity;
 using Gateway.Payments;
 using Gateway.Platform;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Gateway.Express;
 
@@ -28,59 +31,65 @@ public sealed record ExpressCancelForm(long? Id, string? Reference, long? Organi
 /// organisation it names (and must name one); anyone else may only name their own organisation, any other id being a
 /// 404 like every foreign id.
 /// </summary>
-public static partial class ExpressApi
+[Tags("Express")]
+public sealed partial class ExpressApi(ExpressService express, Idempotency idempotency, IdentityStore identity,
+    OrganisationClock clock)
 {
     /// <summary>A link without an expiry_date stays payable this long.</summary>
     public static readonly TimeSpan DefaultLifetime = TimeSpan.FromDays(7);
 
     public const int MaxLifetimeDays = 180;
 
-    public static void MapExpress(this IEndpointRouteBuilder app)
-    {
-        var payers = app.MapGroup("").RequireAuthorization(Policies.PaymentUserOrPartner).WithTags("Express");
-        payers.MapFunction(Functions.ExpressSms, (HttpContext http, RequestForm form, Caller caller, ExpressService express, Idempotency idempotency, IdentityStore identity) =>
-                CreateAsync(http, form, [], caller, express, idempotency, identity, ExpressChannels.Sms, CancellationToken.None))
-            .WithSummary("Send a payment link by SMS: {id, recipient} (recipient is the link, as documented).")
-            .AcceptsForm<ExpressSmsForm>().AcceptsIdempotencyKey().Produces<ExpressSmsCreated>().ProducesApiErrors(400, 401, 403, 404, 409, 413, 415, 422);
-        payers.MapFunction(Functions.ExpressEmail, CreateEmailAsync)
-            .WithSummary($"Send a payment link by e-mail: {{id, link}}. Attach files[] (multipart/form-data; up to {ExpressFileRules.MaxFiles} {ExpressFileRules.Allowed} files of 2 MB).")
-            .Accepts<ExpressEmailForm>("application/json", "application/x-www-form-urlencoded", "multipart/form-data").AcceptsIdempotencyKey().Produces<ExpressEmailCreated>().ProducesApiErrors(400, 401, 403, 404, 409, 413, 415, 422);
-        payers.MapFunction(Functions.ExpressCancel, CancelAsync)
-            .WithSummary("Cancel an express transaction by id or reference: its link can no longer be paid.")
-            .AcceptsForm<ExpressCancelForm>().Produces<ExpressCancelled>().ProducesApiErrors(400, 401, 403, 404, 409, 413, 415);
-        app.MapFunction(Functions.ExpressLinkPage, ([AsParameters] PageRequest r, string code, ExpressService express, OrganisationClock clock) => OpenLinkAsync(r, code, express, clock))
-            .WithTags("Hosted pages")
-            .WithSummary("Where an express link leads: 303 to the payment page, or a page saying why it cannot be paid.")
-            .Produces(303).Produces(404, contentType: "text/html").Produces(410, contentType: "text/html");
-    }
+    [Function(nameof(ExpressSms)), Authorize(Policy = Policies.PaymentUserOrPartner)]
+    [EndpointSummary("Send a payment link by SMS: {id, recipient} (recipient is the link, as documented).")]
+    [AcceptsForm(typeof(ExpressSmsForm)), AcceptsIdempotencyKey, ProducesResponseType<ExpressSmsCreated>(200)]
+    [ApiErrors(400, 401, 403, 404, 409, 413, 415, 422)]
+    public async Task<IResult> ExpressSms(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/v1/express/sms")] HttpRequest request) =>
+        await CreateAsync(request, await RequestForm.ReadAsync(request), [], ExpressChannels.Sms);
 
     /// <summary>Files come only in a multipart body; other bodies are read as on every endpoint.</summary>
-    private static async Task<IResult> CreateEmailAsync(HttpContext http, Caller caller, ExpressService express, Idempotency idempotency, IdentityStore identity)
+    [Function(nameof(ExpressEmail)), Authorize(Policy = Policies.PaymentUserOrPartner)]
+    [EndpointSummary("Send a payment link by e-mail: {id, link}. Attach files[] (multipart/form-data; up to 5 " +
+        ExpressFileRules.Allowed + " files of 2 MB).")]
+    [AcceptsForm(typeof(ExpressEmailForm), "multipart/form-data"), AcceptsIdempotencyKey]
+    [ProducesResponseType<ExpressEmailCreated>(200), ApiErrors(400, 401, 403, 404, 409, 413, 415, 422)]
+    public async Task<IResult> ExpressEmail(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/v1/express/email")] HttpRequest request)
     {
-        if (MultipartForm.IsMultipart(http.Request))
+        if (MultipartForm.IsMultipart(request))
         {
-            var (multipart, files) = await MultipartForm.ReadAsync(http, http.RequestAborted);
-            return await CreateAsync(http, multipart, files, caller, express, idempotency, identity, ExpressChannels.Email, CancellationToken.None);
+            var (multipart, files) = await MultipartForm.ReadAsync(request.HttpContext, request.HttpContext.RequestAborted);
+            return await CreateAsync(request, multipart, files, ExpressChannels.Email);
         }
-        var form = await RequestForm.BindAsync(http);
+        var form = await RequestForm.ReadAsync(request);
         if (form.Root.Has("files")) throw ApiException.BadRequest("files[]", "attach files in a multipart/form-data body.");
-        return await CreateAsync(http, form, [], caller, express, idempotency, identity, ExpressChannels.Email, CancellationToken.None);
+        return await CreateAsync(request, form, [], ExpressChannels.Email);
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext http, RequestForm form, IReadOnlyList<ExpressFile> files, Caller caller, ExpressService express,
-        Idempotency idempotency, IdentityStore identity, string channel, CancellationToken cancellationToken)
+    /// <remarks>Creating a link sends a message, so it runs to its end like the payment requests (see PaymentsApi).</remarks>
+    private async Task<IResult> CreateAsync(HttpRequest http, RequestForm form, IReadOnlyList<ExpressFile> files, string channel)
     {
-        var organisation = await ScopeOrganisationAsync(form.Root, caller, identity, cancellationToken);
+        var cancellationToken = CancellationToken.None;
+        var caller = http.Caller();
+        var organisation = await ScopeOrganisationAsync(form.Root, caller, cancellationToken);
         var request = Read(form.Root, channel, organisation, express.Now(organisation)) with { Files = files };
-        return await idempotency.RunAsync(http, organisation.Id, form, scope => express.CreateAsync(caller, organisation, request, scope,
-            link => channel == ExpressChannels.Sms
+        return await idempotency.RunAsync(http.HttpContext, organisation.Id, form, scope => express.CreateAsync(caller,
+            organisation, request, scope, link => channel == ExpressChannels.Sms
                 ? StoredResponse.Ok(new ExpressSmsCreated(link.Id, express.LinkUrl(link)))
-                : StoredResponse.Ok(new ExpressEmailCreated(link.Id, express.LinkUrl(link))), cancellationToken), cancellationToken);
+                : StoredResponse.Ok(new ExpressEmailCreated(link.Id, express.LinkUrl(link))), cancellationToken),
+            cancellationToken);
     }
 
-    private static async Task<IResult> CancelAsync(RequestForm form, Caller caller, ExpressService express, IdentityStore identity, CancellationToken cancellationToken)
+    [Function(nameof(ExpressCancel)), Authorize(Policy = Policies.PaymentUserOrPartner)]
+    [EndpointSummary("Cancel an express transaction by id or reference: its link can no longer be paid.")]
+    [AcceptsForm(typeof(ExpressCancelForm)), ApiErrors(400, 401, 403, 404, 409, 413, 415)]
+    public async Task<Ok<ExpressCancelled>> ExpressCancel(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "api/v1/express")] HttpRequest request,
+        CancellationToken cancellationToken)
     {
-        var organisation = await ScopeOrganisationAsync(form.Root, caller, identity, cancellationToken);
+        var form = await RequestForm.ReadAsync(request);
+        var organisation = await ScopeOrganisationAsync(form.Root, request.Caller(), cancellationToken);
         var idText = form.Root.TextOrNumber("id", 20);
         var reference = form.Root.Text("reference", PaymentFields.MaxReferenceLength);
         if ((idText is null) == (reference is null)) throw ApiException.BadRequest("id", "give exactly one of id or reference.");
@@ -89,19 +98,31 @@ public static partial class ExpressApi
         return TypedResults.Ok(new ExpressCancelled(cancelled.Id, "deleted"));
     }
 
-    private static Task<IResult> OpenLinkAsync(PageRequest r, string code, ExpressService express, OrganisationClock clock) => r.RenderAsync(async () =>
+    [Function(nameof(ExpressLinkPage)), AllowAnonymous, Tags("Hosted pages")]
+    [EndpointSummary("Where an express link leads: 303 to the payment page, or a page saying why it cannot be paid.")]
+    [ProducesResponseType(303), ProducesResponseType(typeof(string), 404, "text/html")]
+    [ProducesResponseType(typeof(string), 410, "text/html")]
+    public Task<IResult> ExpressLinkPage(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "u/{code}")] HttpRequest request, string code)
     {
-        var (link, key) = await express.OpenAsync(code, r.Aborted) ?? throw ApiException.NotFound("This payment link is not valid.");
-        if (link.Status == ExpressStatuses.Cancelled) throw new ApiException(StatusCodes.Status410Gone, "This payment link has been cancelled.");
-        HostedPayments.RefuseUnpayable(key, await clock.NowAsync(key.OrganisationId, r.Aborted), r.Time.GetUtcNow());
-        return new PageRedirect(r.Options.Value.PageUrl(key));
-    });
+        var r = PageRequest.For(request);
+        return r.RenderAsync(async () =>
+        {
+            var (link, key) = await express.OpenAsync(code, r.Aborted) ?? throw ApiException.NotFound("This payment link is not valid.");
+            if (link.Status == ExpressStatuses.Cancelled)
+            {
+                throw new ApiException(StatusCodes.Status410Gone, "This payment link has been cancelled.");
+            }
+            HostedPayments.RefuseUnpayable(key, await clock.NowAsync(key.OrganisationId, r.Aborted), r.Time.GetUtcNow());
+            return new PageRedirect(r.Options.Value.PageUrl(key));
+        });
+    }
 
     /// <summary>
     /// The organisation acted for: an operator's (a partner's) <c>organisation_id</c>, which it must give; for anyone
     /// else their own, which <c>organisation_id</c>, if given, must name (see the class remarks).
     /// </summary>
-    private static async Task<Organisation> ScopeOrganisationAsync(FormSection form, Caller caller, IdentityStore identity, CancellationToken cancellationToken)
+    private async Task<Organisation> ScopeOrganisationAsync(FormSection form, Caller caller, CancellationToken cancellationToken)
     {
         var named = form.TextOrNumber("organisation_id", 20);
         if (caller.IsOperator)

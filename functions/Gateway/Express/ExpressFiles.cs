@@ -27,7 +27,7 @@ public static partial class ExpressFileRules
         ("image/jpeg", [0xFF, 0xD8, 0xFF], [".jpg", ".jpeg"]),
     ];
 
-    public static string Allowed => "PDF, PNG or JPEG";
+    public const string Allowed = "PDF, PNG or JPEG";
 
     /// <summary>The checked file, or a 400 naming the field and the file.</summary>
     public static ExpressFile Check(string field, string? fileName, string? declaredType, byte[] content)

@@ -6,11 +6,15 @@ using Microsoft.Extensions.Options;
 
 namespace Gateway.HostedPages;
 
-/// <summary>One request to a hosted page, with what the pages use; bound by minimal APIs ([AsParameters]).</summary>
+/// <summary>One request to a hosted page, with what the pages use.</summary>
 public sealed record PageRequest(HttpContext Http, HostedPayments Hosted, PaymentService Payments, PaymentStore Store,
     IdentityStore Identity, PaymentSecrets Secrets, IOptions<PaymentOptions> Options, TimeProvider Time)
 {
     public const string CheckoutNextPurpose = "checkout-next";
+
+    /// <summary>The page request for <paramref name="request"/>, its services from the app's container.</summary>
+    public static PageRequest For(HttpRequest request) =>
+        ActivatorUtilities.CreateInstance<PageRequest>(request.HttpContext.RequestServices, request.HttpContext);
 
     public CancellationToken Aborted => Http.RequestAborted;
 
@@ -36,7 +40,7 @@ public sealed record PageRequest(HttpContext Http, HostedPayments Hosted, Paymen
     public async Task<FormSection> ReadFormAsync()
     {
         Guard.RefuseCrossSite(Http.Request);
-        return (await RequestForm.BindAsync(Http)).Root;
+        return (await RequestForm.ReadAsync(Http.Request)).Root;
     }
 
     /// <summary>The payment key of the URL, if it can still be paid; else the 404, 410 or 409 the payer sees.</summary>

@@ -1,32 +1,79 @@
 using System.Globalization;
-using Microsoft.Extensions.DependencyInjection.Extensions;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Gateway.Api;
+using Gateway.Cards;
+using Gateway.Identity;
+using Gateway.Notifications;
+using Gateway.Payments;
+using Gateway.Platform;
+using Gateway.Schedules;
+using Gateway.Webhooks;
+using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Extensions.Configuration.Memory;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Hosting;
 
 /// <summary>
-/// The two ways this executable runs. Under the Functions host (<c>FUNCTIONS_CUSTOMHANDLER_PORT</c> set) it
-/// listens on 127.0.0.1 at that port and the host drives queues and timers through invocation envelopes.
-/// On its own it serves HTTP on localhost:7071 (<c>GATEWAY_PORT</c> overrides) and polls queues and fires timers
-/// itself, with host.json's semantics, and serves the host's admin endpoint for running a function now.
+/// The two hosts of the same functions. Under the Functions host this executable is its .NET isolated worker: the host
+/// routes HTTP requests, polls queues and fires timers, and invokes the <c>[Function]</c> methods here. On its own
+/// (<c>./run.sh</c>, the tests) it is its own local host: Kestrel and ASP.NET Core routing for the HTTP functions, a
+/// queue listener and timers with the host's semantics, and the host's admin endpoint.
 /// </summary>
 public static class HostingSetup
 {
-    public const string CustomHandlerPortVariable = "FUNCTIONS_CUSTOMHANDLER_PORT";
     public const string LocalPortVariable = "GATEWAY_PORT";
     public const int DefaultLocalPort = 7071;
 
-    public static bool UnderFunctionsHost(IConfiguration configuration) =>
-        !string.IsNullOrEmpty(configuration[CustomHandlerPortVariable]);
+    /// <summary>The Functions host starts its worker with the address of its gRPC endpoint.</summary>
+    public static bool UnderFunctionsHost(string[] args) => args.Contains("--functions-uri", StringComparer.Ordinal);
 
-    public static WebApplicationBuilder AddGatewayHosting(this WebApplicationBuilder builder)
+    /// <summary>Everything the functions need, in both hosts.</summary>
+    public static IServiceCollection AddGateway(this IServiceCollection services, IConfiguration configuration)
     {
-        var configuration = builder.Configuration;
-        var underHost = UnderFunctionsHost(configuration);
-        var port = underHost
-            ? ParsePort(configuration[CustomHandlerPortVariable]!, CustomHandlerPortVariable)
-            : configuration[LocalPortVariable] is { Length: > 0 } local ? ParsePort(local, LocalPortVariable) : DefaultLocalPort;
-        builder.WebHost.UseUrls(underHost ? $"http://127.0.0.1:{port}" : $"http://localhost:{port}");
+        services.AddSingleton(TimeProvider.System);
+        services.AddGatewayPlatform(configuration);
+        services.AddGatewayIdentity();
+        services.AddGatewayPayments();
+        services.AddGatewayCards();
+        services.AddGatewaySchedules();
+        services.AddGatewayWebhooks();
+        services.AddGatewayExpress();
+        services.AddSingleton(FunctionCatalog.Gateway);
+        services.AddSingleton<HttpFunctionPipeline>();
+        services.AddSingleton<OpenApiDescription>();
+        return services;
+    }
 
+    /// <summary>The .NET isolated worker the Functions host runs, with the HTTP functions' pipeline as worker middleware.</summary>
+    public static IHost BuildWorker(string[] args)
+    {
+        var builder = FunctionsApplication.CreateBuilder(args);
+        builder.ConfigureFunctionsWebApplication();
+        builder.UseMiddleware<HttpFunctionMiddleware>();
+        builder.Services.AddGateway(builder.Configuration);
+        return builder.Build();
+    }
+
+    /// <summary>The local host: the same functions served, polled and scheduled by this process itself.</summary>
+    public static WebApplication BuildLocal(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            // The app's own folder (appsettings.json, host.json), wherever it is started from.
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        // Azurite unless told otherwise, below every other source. Only here: a deployed worker must never fall back
+        // to the emulator when the host reaches storage by identity.
+        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource
+        {
+            InitialData = [new(StorageConnection.SettingName, "UseDevelopmentStorage=true")],
+        });
+        var port = builder.Configuration[LocalPortVariable] is { Length: > 0 } local ? ParsePort(local) : DefaultLocalPort;
+        builder.WebHost.UseUrls($"http://localhost:{port}");
         builder.Logging.ClearProviders();
         builder.Logging.AddJsonConsole(o =>
         {
@@ -36,49 +83,92 @@ public static class HostingSetup
         });
 
         var services = builder.Services;
-        services.AddSingleton(TimeProvider.System);
-        foreach (var function in Functions.All) services.AddSingleton(function);
-        foreach (var handler in Functions.All.Select(HandlerType).OfType<Type>()) services.TryAddScoped(handler);
+        services.AddGateway(builder.Configuration);
+        services.AddSingleton(sp => new HttpFunctionEndpoints(sp.GetRequiredService<FunctionCatalog>(), sp, forRouting: true));
         services.AddSingleton<FunctionRegistry>();
         services.AddSingleton<FunctionInvoker>();
-
         services.AddOptions<QueueHostOptions>()
             .Configure(o => QueueHostOptions.LoadFromHostJson(o, Path.Combine(AppContext.BaseDirectory, "host.json")))
             .Validate(o => !QueueHostOptions.Validate(o).Any(), "host.json extensions.queues has invalid settings.")
             .ValidateOnStart();
         services.AddOptions<FunctionsHostingOptions>().BindConfiguration(FunctionsHostingOptions.Section);
-
-        // Registered in both modes; they stand down under the host. The mode is read when they start, from the final
-        // configuration, so a test host can choose it.
         services.AddHostedService<LocalQueueListener>();
         services.AddHostedService<LocalTimerScheduler>();
         services.AddSingleton<LocalFunctionRuns>();
         services.AddHostedService(sp => sp.GetRequiredService<LocalFunctionRuns>());
-        return builder;
+
+        var app = builder.Build();
+        var pipeline = app.Services.GetRequiredService<HttpFunctionPipeline>();
+        // Every request gets an id and a log line, also those no function serves.
+        app.Use((context, next) =>
+        {
+            pipeline.Start(context);
+            return next(context);
+        });
+        // Routing misses outside /api (the catch-all function answers those under it), in the API's error shape.
+        app.UseStatusCodePages(context => ErrorHandling.WriteAsync(context.HttpContext, context.HttpContext.Response.StatusCode,
+            ErrorHandling.MessageFor(context.HttpContext.Response)));
+        ((IEndpointRouteBuilder)app).DataSources.Add(app.Services.GetRequiredService<HttpFunctionEndpoints>());
+        app.MapLocalAdminEndpoint();
+        return app;
     }
 
-    /// <summary>The envelope endpoints under the host; the admin endpoint locally.</summary>
-    public static void MapFunctionsHosting(this WebApplication app)
+    /// <summary>
+    /// There is no Functions host locally, so the app serves the host's admin endpoint itself: run a queue or timer
+    /// function now, authorised by the functions admin key (compared in constant time).
+    /// </summary>
+    private static void MapLocalAdminEndpoint(this WebApplication app)
     {
-        if (UnderFunctionsHost(app.Configuration))
+        app.MapPost("/admin/functions/{name}", async (string name, HttpContext context, FunctionRegistry registry,
+            LocalFunctionRuns runs, IOptions<FunctionsHostingOptions> options) =>
         {
-            app.MapFunctionsHostProtocol(app.Services.GetRequiredService<FunctionRegistry>());
-        }
-        else
-        {
-            app.MapLocalAdminEndpoint();
-        }
+            var expected = options.Value.AdminKey;
+            var presented = context.Request.Headers["x-functions-key"].ToString();
+            if (string.IsNullOrEmpty(expected) || !CryptographicOperations.FixedTimeEquals(
+                    Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(expected)))
+            {
+                return ErrorResult(StatusCodes.Status401Unauthorized, "A valid x-functions-key header is required.");
+            }
+
+            string? input;
+            try
+            {
+                input = await ReadAdminInputAsync(context);
+            }
+            catch (JsonException)
+            {
+                return ErrorResult(StatusCodes.Status400BadRequest, "input: The body must be JSON: {\"input\": \"...\"}.");
+            }
+            if (registry.FindQueue(name) is { } queue)
+            {
+                runs.Start(queue, input ?? "");
+                return Results.Accepted();
+            }
+            if (registry.FindTimer(name) is { } timer)
+            {
+                return runs.Start(timer) ? Results.Accepted() : ErrorResult(StatusCodes.Status409Conflict, "That timer is already running.");
+            }
+            return ErrorResult(StatusCodes.Status404NotFound, $"There is no queue or timer function named '{name}'.");
+        }).ExcludeFromDescription();
+
+        static IResult ErrorResult(int status, string message) => new ErrorHandling.ErrorResult(status, message);
     }
 
-    public static Type? HandlerType(FunctionDefinition function) => function switch
+    /// <summary>The admin endpoint's body is <c>{"input": "..."}</c>, optional, as on the Functions host.</summary>
+    private static async Task<string?> ReadAdminInputAsync(HttpContext context)
     {
-        QueueFunction queue => queue.Handler,
-        TimerFunction timer => timer.Handler,
-        _ => null,
-    };
+        if (context.Request.ContentLength is 0 || (context.Request.ContentLength is null && !context.Request.Headers.TransferEncoding.Any()))
+        {
+            return null;
+        }
+        using var document = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
+        return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("input", out var input)
+            ? input.ValueKind == JsonValueKind.String ? input.GetString() : input.GetRawText()
+            : null;
+    }
 
-    private static int ParsePort(string value, string variable) =>
+    private static int ParsePort(string value) =>
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and < 65536
             ? port
-            : throw new InvalidOperationException($"{variable} must be a TCP port number, not '{value}'.");
+            : throw new InvalidOperationException($"{LocalPortVariable} must be a TCP port number, not '{value}'.");
 }

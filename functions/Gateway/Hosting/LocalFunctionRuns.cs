@@ -1,4 +1,6 @@
+using Microsoft.Azure.Functions.Worker;
 using System.Collections.Concurrent;
+using Azure.Storage.Queues.Models;
 
 namespace Gateway.Hosting;
 
@@ -20,16 +22,21 @@ public sealed class LocalFunctionRuns(FunctionInvoker invoker) : IHostedService
     private readonly ConcurrentDictionary<Task, byte> _running = new();
     private readonly CancellationTokenSource _stopping = new();
 
-    public bool Start(QueueFunction function, string input)
+    /// <summary>
+    /// Runs the queue function with <paramref name="input"/> as its message, as the host's admin API does: a message
+    /// that was never on a queue, on its first delivery.
+    /// </summary>
+    public void Start(QueueFunction function, string input)
     {
-        Track(invoker.RunQueueAsync(function, new QueueTrigger(input, MessageId: null, DequeueCount: 1, InsertionTime: null), _stopping.Token));
-        return true;
+        var message = QueuesModelFactory.QueueMessage(Guid.NewGuid().ToString(), popReceipt: "", BinaryData.FromString(input),
+            dequeueCount: 1, insertedOn: DateTimeOffset.UtcNow);
+        Track(invoker.RunQueueAsync(function, message, input, _stopping.Token));
     }
 
     /// <summary>Starts the timer now; false when a run of it is already in progress.</summary>
     public bool Start(TimerFunction function)
     {
-        if (invoker.TryStartTimer(function, new TimerTrigger(IsPastDue: false), _stopping.Token) is not { } run) return false;
+        if (invoker.TryStartTimer(function, new TimerInfo(), _stopping.Token) is not { } run) return false;
         Track(run);
         return true;
     }

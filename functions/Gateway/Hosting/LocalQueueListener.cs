@@ -20,14 +20,12 @@ public sealed class LocalQueueListener(
     QueueServiceClient queues,
     IOptions<QueueHostOptions> options,
     TimeProvider time,
-    IConfiguration configuration,
     ILogger<LocalQueueListener> logger) : BackgroundService
 {
     private static readonly TimeSpan MinimumPollingInterval = TimeSpan.FromMilliseconds(100);
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => HostingSetup.UnderFunctionsHost(configuration)
-        ? Task.CompletedTask
-        : Task.WhenAll(registry.QueueFunctions.Select(f => ListenAsync(f, stoppingToken)));
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(registry.QueueFunctions.Select(f => ListenAsync(f, stoppingToken)));
 
     private async Task ListenAsync(QueueFunction function, CancellationToken stoppingToken)
     {
@@ -108,7 +106,7 @@ public sealed class LocalQueueListener(
 
         try
         {
-            await invoker.RunQueueAsync(function, new QueueTrigger(text, message.MessageId, message.DequeueCount, message.InsertedOn ?? default), stoppingToken);
+            await invoker.RunQueueAsync(function, message, text, stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

@@ -1,3 +1,5 @@
+using Microsoft.Azure.Functions.Worker;
+
 namespace Gateway.Hosting;
 
 /// <summary>
@@ -11,21 +13,18 @@ namespace Gateway.Hosting;
 public sealed class LocalTimerScheduler(
     FunctionRegistry registry,
     FunctionInvoker invoker,
-    TimeProvider time,
-    IConfiguration configuration,
-    ILogger<LocalTimerScheduler> logger) : BackgroundService
+    TimeProvider time) : BackgroundService
 {
-    /// <summary>How late a firing may be before the handler is told it is past due.</summary>
+    /// <summary>How late a firing may be before the function is told it is past due.</summary>
     private static readonly TimeSpan PastDueThreshold = TimeSpan.FromSeconds(5);
 
     /// <summary>Task.Delay cannot wait longer than about 49.7 days (a yearly schedule), so longer waits go in steps.</summary>
     private static readonly TimeSpan LongestWait = TimeSpan.FromDays(1);
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => HostingSetup.UnderFunctionsHost(configuration)
-        ? Task.CompletedTask
-        : Task.WhenAll(registry.TimerFunctions.Select(f => RunScheduleAsync(f, CronSchedule.Parse(f.Schedule), stoppingToken)));
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(registry.TimerFunctions.Select(f => RunScheduleAsync(f, stoppingToken)));
 
-    private async Task RunScheduleAsync(TimerFunction function, CronSchedule schedule, CancellationToken stoppingToken)
+    private async Task RunScheduleAsync(TimerFunction function, CancellationToken stoppingToken)
     {
         DateTimeOffset? previous = null;
         while (!stoppingToken.IsCancellationRequested)
@@ -33,11 +32,8 @@ public sealed class LocalTimerScheduler(
             var now = time.GetUtcNow();
             // Task.Delay waits whole milliseconds, truncated, so it can end just before the due second. Searching from
             // the occurrence just run, not from such an early "now", keeps a quick run from firing it again.
-            if (schedule.NextAfter(previous > now ? previous.Value : now) is not { } next)
-            {
-                logger.LogWarning("Timer {Function} has no future occurrence of '{Schedule}'", function.Name, function.Schedule);
-                return;
-            }
+            var from = previous > now ? previous.Value : now;
+            var next = new DateTimeOffset(function.Schedule.GetNextOccurrence(from.UtcDateTime), TimeSpan.Zero);
             try
             {
                 while (next - now > LongestWait)
@@ -51,12 +47,23 @@ public sealed class LocalTimerScheduler(
             {
                 return;
             }
+            var last = previous;
             previous = next;
 
             try
             {
-                var pastDue = time.GetUtcNow() - next > PastDueThreshold;
-                await invoker.TryRunTimerAsync(function, new TimerTrigger(pastDue), stoppingToken);
+                // As the host passes it: late or not, and the schedule around this firing.
+                var timer = new TimerInfo
+                {
+                    IsPastDue = time.GetUtcNow() - next > PastDueThreshold,
+                    ScheduleStatus = new ScheduleStatus
+                    {
+                        Last = last?.UtcDateTime ?? default,
+                        Next = function.Schedule.GetNextOccurrence(next.UtcDateTime),
+                        LastUpdated = time.GetUtcNow().UtcDateTime,
+                    },
+                };
+                await invoker.TryRunTimerAsync(function, timer, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

@@ -4,7 +4,7 @@ namespace Gateway.Identity;
 
 /// <summary>
 /// Who is calling, resolved once per request by <see cref="GatewayAuthentication"/>: a user (basic auth or bearer
-/// token) with their organisation loaded, or an organisation's API key. Handlers take it as a parameter.
+/// token) with their organisation loaded, or an organisation's API key. Functions read it with <c>request.Caller()</c>.
 /// </summary>
 public sealed record Caller(User? User, Organisation? Organisation, string Role)
 {
@@ -26,8 +26,16 @@ public sealed record Caller(User? User, Organisation? Organisation, string Role)
         return id;
     }
 
-    public static ValueTask<Caller?> BindAsync(HttpContext context) =>
-        ValueTask.FromResult(context.Features.Get<Caller>());
+}
+
+public static class CallerExtensions
+{
+    /// <summary>
+    /// The authenticated caller of a function marked <c>[Authorize]</c> (the pipeline has authenticated it before
+    /// the function runs).
+    /// </summary>
+    public static Caller Caller(this HttpRequest request) =>
+        request.HttpContext.Features.Get<Caller>() ?? throw ApiException.Unauthorized("Authentication is required.");
 }
 
 /// <summary>Ids in URLs: positive decimal integers; anything else is simply not found.</summary>

@@ -27,6 +27,17 @@ public sealed class IdentityStore(GatewayTables tables, TimeProvider time)
         return entity is null ? null : Organisation.FromEntity(id, entity);
     }
 
+    /// <summary>
+    /// The organisation a URL names, as the caller may see it (<see cref="Caller.ScopeOrganisation"/>): the caller's
+    /// own is already loaded by authentication; operators read the one they name.
+    /// </summary>
+    public async Task<Organisation> ScopedOrganisationAsync(Caller caller, string routeId, CancellationToken cancellationToken)
+    {
+        var id = caller.ScopeOrganisation(routeId);
+        var organisation = caller.Organisation?.Id == id ? caller.Organisation : await GetOrganisationAsync(id, cancellationToken);
+        return organisation ?? throw Api.ApiException.NotFound("Organisation not found.");
+    }
+
     public async Task<User?> GetUserAsync(long? organisationId, long userId, CancellationToken cancellationToken)
     {
         var entity = await tables.Identity.FindAsync(IdentityKeys.Partition(organisationId), IdentityKeys.UserRow(userId), cancellationToken: cancellationToken);

@@ -1,7 +1,8 @@
 using Gateway.Api;
-using Gateway.Hosting;
 using Gateway.Platform;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
 
 namespace Gateway.Identity;
 
@@ -16,44 +17,41 @@ public sealed record TestClockResponse(long OrganisationId, string Now, bool Tes
 /// A test-mode organisation's own clock, so merchants and tests can run months of expiry in seconds. Its
 /// administrators, operators and its API keys (merchants automate their tests with keys) may read and set it.
 /// </summary>
-public static class TestClockApi
+[Tags("Organisations")]
+public sealed class TestClockApi(IdentityStore store, OrganisationClock clock, TimeProvider time)
 {
-    public static void MapTestClock(this IEndpointRouteBuilder app)
+    [Function(nameof(TestClockView)), Authorize(Policy = Policies.OrganisationReader)]
+    [EndpointSummary("The organisation's time: its test clock when set, else real time."), ApiErrors(401, 403, 404)]
+    public async Task<Ok<TestClockResponse>> TestClockView(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/v1/organisation/{id}/test-clock")] HttpRequest request,
+        string id, CancellationToken cancellationToken)
     {
-        var group = app.MapGroup("").WithTags("Organisations").RequireAuthorization(Policies.OrganisationReader);
-        group.MapFunction(Functions.TestClockView, ViewAsync)
-            .WithSummary("The organisation's time: its test clock when set, else real time.")
-            .ProducesApiErrors(401, 403, 404);
-        group.MapFunction(Functions.TestClockSet, SetAsync)
-            .WithSummary("Stop a test-mode organisation's clock at now (YYYY-MM-DD HH:mm:ss in its time zone), until moved again or reset.")
-            .AcceptsForm<TestClockForm>().ProducesApiErrors(400, 401, 403, 404, 409, 413, 415);
-        group.MapFunction(Functions.TestClockReset, ResetAsync)
-            .WithSummary("Put a test-mode organisation back on real time.")
-            .ProducesApiErrors(401, 403, 404, 409);
+        var organisation = await store.ScopedOrganisationAsync(request.Caller(), id, cancellationToken);
+        return TypedResults.Ok(TestClockResponse.From(organisation, time));
     }
 
-    private static async Task<Ok<TestClockResponse>> ViewAsync(string id, Caller caller, IdentityStore store, TimeProvider time,
-        CancellationToken cancellationToken)
+    [Function(nameof(TestClockSet)), Authorize(Policy = Policies.OrganisationReader)]
+    [EndpointSummary("Stop a test-mode organisation's clock at now (YYYY-MM-DD HH:mm:ss in its time zone), until " +
+        "moved again or reset.")]
+    [AcceptsForm(typeof(TestClockForm)), ApiErrors(400, 401, 403, 404, 409, 413, 415)]
+    public async Task<Ok<TestClockResponse>> TestClockSet(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "api/v1/organisation/{id}/test-clock")] HttpRequest request,
+        string id, CancellationToken cancellationToken)
     {
-        var organisationId = caller.ScopeOrganisation(id);
-        var organisation = caller.Organisation?.Id == organisationId
-            ? caller.Organisation
-            : await store.GetOrganisationAsync(organisationId, cancellationToken);
-        return TypedResults.Ok(TestClockResponse.From(organisation ?? throw ApiException.NotFound("Organisation not found."), time));
-    }
-
-    private static async Task<Ok<TestClockResponse>> SetAsync(string id, RequestForm form, Caller caller, OrganisationClock clock, TimeProvider time,
-        CancellationToken cancellationToken)
-    {
-        var organisationId = caller.ScopeOrganisation(id);
-        var set = await clock.SetAsync(organisationId, o => OrganisationClock.ReadNow(form.Root, ApiTime.Zone(o.TimeZone)), cancellationToken);
+        var form = await RequestForm.ReadAsync(request);
+        var organisationId = request.Caller().ScopeOrganisation(id);
+        var set = await clock.SetAsync(organisationId,
+            o => OrganisationClock.ReadNow(form.Root, ApiTime.Zone(o.TimeZone)), cancellationToken);
         return TypedResults.Ok(TestClockResponse.From(set, time));
     }
 
-    private static async Task<Ok<TestClockResponse>> ResetAsync(string id, Caller caller, OrganisationClock clock, TimeProvider time,
-        CancellationToken cancellationToken)
+    [Function(nameof(TestClockReset)), Authorize(Policy = Policies.OrganisationReader)]
+    [EndpointSummary("Put a test-mode organisation back on real time."), ApiErrors(401, 403, 404, 409)]
+    public async Task<Ok<TestClockResponse>> TestClockReset(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "api/v1/organisation/{id}/test-clock")] HttpRequest request,
+        string id, CancellationToken cancellationToken)
     {
-        var organisationId = caller.ScopeOrganisation(id);
+        var organisationId = request.Caller().ScopeOrganisation(id);
         return TypedResults.Ok(TestClockResponse.From(await clock.SetAsync(organisationId, _ => null, cancellationToken), time));
     }
 }

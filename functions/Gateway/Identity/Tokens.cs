@@ -1,6 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
-using Gateway.Hosting;
+using Microsoft.Azure.Functions.Worker;
 using Gateway.Platform;
 using Microsoft.Extensions.Options;
 
@@ -63,10 +63,13 @@ public sealed class TokenService(GatewayTables tables, IOptions<TokenOptions> op
 public sealed record TokenHolder(long? OrganisationId, long UserId, int CredentialVersion);
 
 /// <summary>Timer function: keeps the Tokens table from growing with dead rows.</summary>
-public sealed class TokenSweep(TokenService tokens, ILogger<TokenSweep> logger) : ITimerFunction
+public sealed class TokenSweep(TokenService tokens, ILogger<TokenSweep> logger)
 {
-    public async Task RunAsync(TimerTrigger timer, CancellationToken cancellationToken)
+    /// <remarks>Hourly, at minute 17 (off the hour, when other work clusters). A missed run needs no replay.</remarks>
+    [Function(nameof(TokenSweep))]
+    public async Task Run([TimerTrigger("0 17 * * * *", UseMonitor = false)] TimerInfo timer, CancellationToken cancellationToken)
     {
+        logger.NoteIfLate(timer);
         var deleted = await tokens.DeleteExpiredAsync(cancellationToken);
         logger.LogInformation("Deleted {Count} expired tokens", deleted);
     }

@@ -5,6 +5,12 @@ public sealed class NotificationOptions
 {
     public const string Section = "Notifications";
 
+    /// <summary>
+    /// The queue NotificationSender listens on. Its trigger names it as <c>%Notifications:Queue%</c>, which the
+    /// Functions host resolves from the app settings (<c>Notifications__Queue</c>), so set it there too.
+    /// </summary>
+    public string Queue { get; set; } = "notifications";
+
     public SmsOptions Sms { get; set; } = new();
     public EmailOptions Email { get; set; } = new();
 

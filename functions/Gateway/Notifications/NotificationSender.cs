@@ -3,22 +3,21 @@ using System.Text.Json;
 using Azure;
 using Azure.Storage.Queues;
 using Gateway.Express;
-using Gateway.Hosting;
 using Gateway.Identity;
 using Gateway.Payments;
 using Gateway.Platform;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Notifications;
 
 /// <summary>
-/// The <c>notifications</c> queue. A message names an express transaction, never its link: queue contents show up
+/// The notifications queue (<c>Notifications:Queue</c>). A message names an express transaction, never its link: queue contents show up
 /// in storage tools and poison queues, and a link is a bearer URL that pays.
 /// </summary>
-public sealed class NotificationQueue(QueueServiceClient queues, FunctionRegistry registry)
+public sealed class NotificationQueue(QueueServiceClient queues, IOptions<NotificationOptions> options)
 {
-    /// <summary>The queue of the registered NotificationSender function (tests give theirs a queue of its own).</summary>
-    public QueueClient Queue { get; } = queues.GetQueueClient(
-        ((QueueFunction)(registry.Find(Functions.NotificationSender.Name) ?? Functions.NotificationSender)).QueueName);
+    public QueueClient Queue { get; } = queues.GetQueueClient(options.Value.Queue);
 
     /// <summary>How long a message stays invisible so that the create which queued it can commit first.</summary>
     public static readonly TimeSpan CommitGrace = TimeSpan.FromSeconds(1);
@@ -48,11 +47,14 @@ public sealed class NotificationQueue(QueueServiceClient queues, FunctionRegistr
 /// send whose "notified" mark was lost may be sent again. Cancelled or expired links are not sent.
 /// </summary>
 public sealed class NotificationSender(ExpressStore store, ExpressFileStore files, ExpressService express, IdentityStore identity, ISmsSender sms, IEmailSender email,
-    TimeProvider time, ILogger<NotificationSender> logger) : IQueueFunction
+    TimeProvider time, ILogger<NotificationSender> logger)
 {
-    public async Task RunAsync(QueueTrigger message, CancellationToken cancellationToken)
+    [Function(nameof(NotificationSender))]
+    public async Task Run(
+        [QueueTrigger("%Notifications:Queue%", Connection = "AzureWebJobsStorage")] string message,
+        CancellationToken cancellationToken)
     {
-        var (organisationId, expressId) = NotificationQueue.Parse(message.Body);
+        var (organisationId, expressId) = NotificationQueue.Parse(message);
         // Thrown, not skipped: the create queues its message before it commits (see ExpressService.CreateAsync), so
         // the row may still be on its way; a create that never committed ends in the poison queue.
         var link = await store.GetAsync(organisationId, expressId, cancellationToken)

@@ -1,7 +1,9 @@
-using Gateway.Api;
-using Gateway.Hosting;
 using Gateway.Identity;
+using Gateway.Api;
 using Gateway.Platform;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
 
 namespace Gateway.Notifications;
 
@@ -11,24 +13,20 @@ public sealed record NotificationResponse(string Channel, string To, string? Sub
     IReadOnlyList<AttachmentResponse> Attachments);
 
 /// <summary>What the local senders kept: what would have been sent, for developers and test organisations.</summary>
-public static class NotificationsApi
+[Tags("Notifications")]
+public sealed class NotificationsApi(LocalNotificationStore kept, IdentityStore identity)
 {
     public const int MaxListed = 200;
 
-    public static void MapNotifications(this IEndpointRouteBuilder app)
+    [Function(nameof(NotificationList)), Authorize(Policy = Policies.UserAdministratorOrOperator)]
+    [EndpointSummary("The organisation's notifications kept by the local senders, newest first (at most 200).")]
+    [ApiErrors(401, 403, 404)]
+    public async Task<Ok<NotificationResponse[]>> NotificationList(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/v1/organisation/{id}/notifications")]
+        HttpRequest request, string id, CancellationToken cancellationToken)
     {
-        app.MapGroup("").WithTags("Notifications")
-            .MapFunction(Functions.NotificationList, ListAsync)
-            .RequireAuthorization(Policies.UserAdministratorOrOperator)
-            .WithSummary($"The organisation's notifications kept by the local senders, newest first (at most {MaxListed}).")
-            .Produces<NotificationResponse[]>().ProducesApiErrors(401, 403, 404);
-    }
-
-    private static async Task<IResult> ListAsync(string id, Caller caller, LocalNotificationStore kept, IdentityStore identity, CancellationToken cancellationToken)
-    {
-        var organisationId = caller.ScopeOrganisation(id);
-        var organisation = caller.Organisation?.Id == organisationId ? caller.Organisation
-            : await identity.GetOrganisationAsync(organisationId, cancellationToken) ?? throw ApiException.NotFound("Organisation not found.");
-        return TypedResults.Ok(await kept.ListAsync(organisationId, MaxListed, ApiTime.Zone(organisation.TimeZone), cancellationToken));
+        var organisation = await identity.ScopedOrganisationAsync(request.Caller(), id, cancellationToken);
+        var zone = ApiTime.Zone(organisation.TimeZone);
+        return TypedResults.Ok(await kept.ListAsync(organisation.Id, MaxListed, zone, cancellationToken));
     }
 }

@@ -1,4 +1,5 @@
-using Gateway.Hosting;
+using Gateway.Platform;
+using Microsoft.Azure.Functions.Worker;
 
 namespace Gateway.Payments;
 
@@ -11,13 +12,16 @@ namespace Gateway.Payments;
 /// platform and the payer, not the merchant's view of time.
 /// </summary>
 public sealed class PaymentSweep(PaymentStore store, PaymentService payments, RefundService refunds, AuthorisationService authorisations,
-    Cards.CardVault vault, TimeProvider time, ILogger<PaymentSweep> logger) : ITimerFunction
+    Cards.CardVault vault, TimeProvider time, ILogger<PaymentSweep> logger)
 {
     /// <summary>Far longer than any acquirer call: a refund this old is not still being made by its request.</summary>
     public static readonly TimeSpan RefundGrace = TimeSpan.FromMinutes(5);
 
-    public async Task RunAsync(TimerTrigger timer, CancellationToken cancellationToken)
+    /// <remarks>Every five minutes; every step takes all that is due, so a missed run needs no replay.</remarks>
+    [Function(nameof(PaymentSweep))]
+    public async Task Run([TimerTrigger("0 */5 * * * *", UseMonitor = false)] TimerInfo timer, CancellationToken cancellationToken)
     {
+        logger.NoteIfLate(timer);
         var now = time.GetUtcNow();
 
         var abandoned = 0;

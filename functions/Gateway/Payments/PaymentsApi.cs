@@ -1,10 +1,12 @@
 using Gateway.Api;
 using Gateway.Cards;
-using Gateway.Hosting;
 using Gateway.Identity;
 using Gateway.Platform;
 using Gateway.Webhooks;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Gateway.Payments;
 
@@ -13,53 +15,35 @@ namespace Gateway.Payments;
 /// to Server sections). Every endpoint here honours <c>Idempotency-Key</c>. Nothing here logs a request body: these
 /// bodies carry card numbers and CVVs.
 /// </summary>
-public static class PaymentsApi
+/// <remarks>
+/// Requests that move money take no cancellation from the client: once the acquirer has been asked, stopping
+/// before the commit would lose the record of a charge, so a request runs to its end even if its caller left.
+/// </remarks>
+[Tags("Payments")]
+public sealed class PaymentsApi(PaymentService payments, AuthorisationService authorisations, PaymentStore store,
+    Idempotency idempotency, WebhookUrls webhookUrls, CardVault vault, IOptions<PaymentOptions> options, TimeProvider time)
 {
     public const int MaxDirectReferenceLength = 20;
 
-    /// <remarks>
-    /// Requests that move money take no cancellation from the client: once the acquirer has been asked, stopping
-    /// before the commit would lose the record of a charge, so a request runs to its end even if its caller left.
-    /// </remarks>
-    public static void MapPayments(this IEndpointRouteBuilder app)
+    [Function(nameof(PaymentKeyCreate)), Authorize(Policy = Policies.PaymentUser)]
+    [EndpointSummary("Set up a payment for the hosted pages or the checkout widget: {key, url, origin}.")]
+    [AcceptsForm(typeof(PaymentKeyForm)), AcceptsIdempotencyKey, ProducesResponseType<PaymentKeyCreated>(200)]
+    [ApiErrors(400, 401, 403, 409, 413, 415, 422)]
+    public async Task<IResult> PaymentKeyCreate(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/v1/payment-key")] HttpRequest request)
     {
-        var payers = app.MapGroup("").RequireAuthorization(Policies.PaymentUser).WithTags("Payments");
-        payers.MapFunction(Functions.PaymentKeyCreate, CreateKeyAsync)
-            .WithSummary("Set up a payment for the hosted pages or the checkout widget: {key, url, origin}.")
-            .AcceptsForm<PaymentKeyForm>().AcceptsIdempotencyKey().Produces<PaymentKeyCreated>().ProducesApiErrors(400, 401, 403, 409, 413, 415, 422);
-        payers.MapFunction(Functions.PayDirect, (HttpContext http, RequestForm form, Caller caller, PaymentService payments, Idempotency idempotency, WebhookUrls urls, TimeProvider time) =>
-                PayAsync(http, form, caller, payments, idempotency, urls, time, authorise: false, CancellationToken.None))
-            .WithSummary("Charge a card: a result, or a 3ds_redirect when the issuer wants 3-D Secure (send return_url).")
-            .AcceptsForm<DirectPaymentForm>().AcceptsIdempotencyKey().Produces<PaymentResult>().ProducesApiErrors(400, 401, 403, 409, 413, 415, 422, 502);
-        payers.MapFunction(Functions.PayAuth, (HttpContext http, RequestForm form, Caller caller, PaymentService payments, Idempotency idempotency, WebhookUrls urls, TimeProvider time) =>
-                PayAsync(http, form, caller, payments, idempotency, urls, time, authorise: true, CancellationToken.None))
-            .WithSummary("Authorise an amount on a card, to settle or reverse later.")
-            .AcceptsForm<DirectPaymentForm>().AcceptsIdempotencyKey().Produces<PaymentResult>().ProducesApiErrors(400, 401, 403, 409, 413, 415, 422, 502);
-        payers.MapFunction(Functions.PaySettle, (HttpContext http, RequestForm form, Caller caller, AuthorisationService payments, Idempotency idempotency) =>
-                ChangeAsync(http, form, caller, idempotency, (organisation, locator, scope) =>
-                    payments.SettleAsync(organisation, locator, form.Root.Has("amount") ? Money.Parse(form.Root, "amount") : null, scope, CancellationToken.None), CancellationToken.None))
-            .WithSummary("Settle an authorisation, fully or partly (amount), by gateway_reference or gateway_transaction_id.")
-            .AcceptsForm<SettleForm>().AcceptsIdempotencyKey().Produces<PaymentResult>().ProducesApiErrors(400, 401, 403, 404, 409, 413, 415, 422, 502);
-        payers.MapFunction(Functions.PayReverse, (HttpContext http, RequestForm form, Caller caller, AuthorisationService payments, Idempotency idempotency) =>
-                ChangeAsync(http, form, caller, idempotency, (organisation, locator, scope) =>
-                    // A reversal releases the whole authorisation; silently ignoring an amount would surprise.
-                    form.Root.Has("amount") ? throw ApiException.BadRequest("amount", "is not accepted: a reversal releases the whole authorisation.")
-                        : payments.ReverseAsync(organisation, locator, scope, CancellationToken.None), CancellationToken.None))
-            .WithSummary("Reverse (void) an authorisation, by gateway_reference or gateway_transaction_id.")
-            .AcceptsForm<SettleForm>().AcceptsIdempotencyKey().Produces<PaymentResult>().ProducesApiErrors(400, 401, 403, 404, 409, 413, 415, 422, 502);
-    }
-
-    private static async Task<IResult> CreateKeyAsync(HttpContext http, RequestForm form, Caller caller, PaymentStore store, TimeProvider time,
-        Idempotency idempotency, WebhookUrls webhookUrls, CardVault vault, IOptions<PaymentOptions> options, CancellationToken cancellationToken)
-    {
+        var cancellationToken = CancellationToken.None;
+        var form = await RequestForm.ReadAsync(request);
+        var caller = request.Caller();
         var organisation = caller.RequireOrganisation();
-        var fields = PaymentFields.ReadPaymentKey(form.Root, caller, organisation, organisation.Now(time), options.Value.PaymentKeyLifetime);
-        await CheckNotifyUrlAsync(webhookUrls, fields.NotifyUrl, organisation, cancellationToken);
+        var fields = PaymentFields.ReadPaymentKey(form.Root, caller, organisation, organisation.Now(time),
+            options.Value.PaymentKeyLifetime);
+        await CheckNotifyUrlAsync(fields.NotifyUrl, organisation, cancellationToken);
         if (fields.CardToken is { } cardToken && await vault.GetAsync(organisation.Id, cardToken, cancellationToken) is null)
         {
             throw ApiException.BadRequest(form.Root.FieldName("card_token"), "does not name a stored card.");
         }
-        return await idempotency.RunAsync(http, organisation.Id, form, async scope =>
+        return await idempotency.RunAsync(request.HttpContext, organisation.Id, form, async scope =>
         {
             var key = fields with { Key = Secrets.Hex(16) };
             var origin = options.Value.BaseUri.GetLeftPart(UriPartial.Authority);
@@ -69,26 +53,69 @@ public static class PaymentsApi
         }, cancellationToken);
     }
 
-    private static async Task<IResult> PayAsync(HttpContext http, RequestForm form, Caller caller, PaymentService payments,
-        Idempotency idempotency, WebhookUrls webhookUrls, TimeProvider time, bool authorise, CancellationToken cancellationToken)
+    [Function(nameof(PayDirect)), Authorize(Policy = Policies.PaymentUser)]
+    [EndpointSummary("Charge a card: a result, or a 3ds_redirect when the issuer wants 3-D Secure (send return_url).")]
+    [AcceptsForm(typeof(DirectPaymentForm)), AcceptsIdempotencyKey, ProducesResponseType<PaymentResult>(200)]
+    [ApiErrors(400, 401, 403, 409, 413, 415, 422, 502)]
+    public Task<IResult> PayDirect(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/v1/pay/direct")] HttpRequest request) =>
+        PayAsync(request, authorise: false);
+
+    [Function(nameof(PayAuth)), Authorize(Policy = Policies.PaymentUser)]
+    [EndpointSummary("Authorise an amount on a card, to settle or reverse later.")]
+    [AcceptsForm(typeof(DirectPaymentForm)), AcceptsIdempotencyKey, ProducesResponseType<PaymentResult>(200)]
+    [ApiErrors(400, 401, 403, 409, 413, 415, 422, 502)]
+    public Task<IResult> PayAuth(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/v1/pay/auth")] HttpRequest request) =>
+        PayAsync(request, authorise: true);
+
+    [Function(nameof(PaySettle)), Authorize(Policy = Policies.PaymentUser)]
+    [EndpointSummary("Settle an authorisation, fully or partly (amount), by gateway_reference or gateway_transaction_id.")]
+    [AcceptsForm(typeof(SettleForm)), AcceptsIdempotencyKey, ProducesResponseType<PaymentResult>(200)]
+    [ApiErrors(400, 401, 403, 404, 409, 413, 415, 422, 502)]
+    public Task<IResult> PaySettle(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "api/v1/pay/settle")] HttpRequest request) =>
+        ChangeAsync(request, (form, organisation, locator, scope) => authorisations.SettleAsync(organisation, locator,
+            form.Root.Has("amount") ? Money.Parse(form.Root, "amount") : null, scope, CancellationToken.None));
+
+    [Function(nameof(PayReverse)), Authorize(Policy = Policies.PaymentUser)]
+    [EndpointSummary("Reverse (void) an authorisation, by gateway_reference or gateway_transaction_id.")]
+    [AcceptsForm(typeof(SettleForm)), AcceptsIdempotencyKey, ProducesResponseType<PaymentResult>(200)]
+    [ApiErrors(400, 401, 403, 404, 409, 413, 415, 422, 502)]
+    public Task<IResult> PayReverse(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "api/v1/pay/reverse")] HttpRequest request) =>
+        ChangeAsync(request, (form, organisation, locator, scope) =>
+            // A reversal releases the whole authorisation; silently ignoring an amount would surprise.
+            form.Root.Has("amount")
+                ? throw ApiException.BadRequest("amount", "is not accepted: a reversal releases the whole authorisation.")
+                : authorisations.ReverseAsync(organisation, locator, scope, CancellationToken.None));
+
+    private async Task<IResult> PayAsync(HttpRequest request, bool authorise)
     {
+        var cancellationToken = CancellationToken.None;
+        var form = await RequestForm.ReadAsync(request);
+        var caller = request.Caller();
         var organisation = caller.RequireOrganisation();
         var payment = ReadDirect(form.Root, organisation, organisation.Now(time), authorise);
-        await CheckNotifyUrlAsync(webhookUrls, payment.NotifyUrl, organisation, cancellationToken);
-        return await idempotency.RunAsync(http, organisation.Id, form,
+        await CheckNotifyUrlAsync(payment.NotifyUrl, organisation, cancellationToken);
+        return await idempotency.RunAsync(request.HttpContext, organisation.Id, form,
             scope => payments.PayDirectAsync(caller, organisation, payment, scope, cancellationToken), cancellationToken);
     }
 
     /// <summary>A payment's own webhook URL passes the same guard as the organisation's, when it is set (400 naming it).</summary>
-    private static Task CheckNotifyUrlAsync(WebhookUrls urls, string? notifyUrl, Organisation organisation, CancellationToken cancellationToken) =>
-        notifyUrl is null ? Task.CompletedTask : urls.CheckAsync("notify_url", notifyUrl, organisation.Mode == OrganisationModes.Live, cancellationToken);
+    private Task CheckNotifyUrlAsync(string? notifyUrl, Organisation organisation, CancellationToken cancellationToken) =>
+        notifyUrl is null
+            ? Task.CompletedTask
+            : webhookUrls.CheckAsync("notify_url", notifyUrl, organisation.Mode == OrganisationModes.Live, cancellationToken);
 
-    private static async Task<IResult> ChangeAsync(HttpContext http, RequestForm form, Caller caller, Idempotency idempotency,
-        Func<Organisation, TransactionLocator, IdempotencyScope, Task<StoredResponse>> change, CancellationToken cancellationToken)
+    private async Task<IResult> ChangeAsync(HttpRequest request,
+        Func<RequestForm, Organisation, TransactionLocator, IdempotencyScope, Task<StoredResponse>> change)
     {
-        var organisation = caller.RequireOrganisation();
+        var form = await RequestForm.ReadAsync(request);
+        var organisation = request.Caller().RequireOrganisation();
         var locator = ReadLocator(form.Root);
-        return await idempotency.RunAsync(http, organisation.Id, form, scope => change(organisation, locator, scope), cancellationToken);
+        return await idempotency.RunAsync(request.HttpContext, organisation.Id, form,
+            scope => change(form, organisation, locator, scope), CancellationToken.None);
     }
 
     private static DirectPayment ReadDirect(FormSection form, Organisation organisation, DateTimeOffset now, bool authorise)

@@ -1,72 +1,62 @@
 using System.Globalization;
 using Gateway.Api;
-using Gateway.Hosting;
 using Gateway.Identity;
 using Gateway.Platform;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Gateway.Payments;
 
 /// <summary>Viewing, listing, exporting and refunding transactions (the documents' Transaction, Recon &amp; Exports).</summary>
-public static class TransactionsApi
+[Tags("Transactions")]
+public sealed class TransactionsApi(PaymentStore store, IdentityStore identity, RefundService refunds, Idempotency idempotency)
 {
-
-    public static void MapTransactions(this IEndpointRouteBuilder app)
+    [Function(nameof(TransactionView)), Authorize(Policy = Policies.PaymentUser)]
+    [EndpointSummary("View a transaction by id."), ApiErrors(401, 403, 404)]
+    public async Task<Ok<TransactionView>> TransactionView(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/v1/gateway-transaction/{id}")] HttpRequest request,
+        string id, CancellationToken cancellationToken)
     {
-        var users = app.MapGroup("").RequireAuthorization(Policies.PaymentUser).WithTags("Transactions");
-        users.MapFunction(Functions.TransactionView, ViewAsync)
-            .WithSummary("View a transaction by id.").ProducesApiErrors(401, 403, 404);
-        users.MapFunction(Functions.TransactionFind, FindAsync)
-            .WithSummary("View the newest transaction with a merchant reference (?reference=) or of a payment key (?key=).")
-            .ProducesApiErrors(400, 401, 403, 404);
-        users.MapFunction(Functions.UserTransactionList, ListByUserAsync)
-            .WithSummary("List a user's transactions (from_date/to_date dd-mm-yyyy, limit, page_token). Agents may list only their own.")
-            .ProducesApiErrors(400, 401, 403, 404);
-
-        var merchants = app.MapGroup("").RequireAuthorization(Policies.PaymentAdministrator).WithTags("Transactions");
-        merchants.MapFunction(Functions.OrganisationTransactionList, ListByOrganisationAsync)
-            .WithSummary("List an organisation's transactions, oldest first (from_date/to_date dd-mm-yyyy, limit, page_token); " +
-                "a Link header (rel=next) and X-Next-Page-Token give the next page when there is one.")
-            .ProducesApiErrors(400, 401, 403, 404);
-        merchants.MapFunction(Functions.TransactionExport, ExportAsync)
-            .WithSummary("Download the organisation's transactions as CSV (from_date/to_date dd-mm-yyyy).")
-            .Produces(200, contentType: "text/csv").ProducesApiErrors(400, 401, 403);
-        merchants.MapFunction(Functions.TransactionRefund, RefundAsync)
-            .WithSummary("Refund a settled transaction, fully or partly (amount). Honours Idempotency-Key.")
-            .AcceptsForm<RefundForm>().AcceptsIdempotencyKey().ProducesApiErrors(400, 401, 403, 404, 409, 413, 415, 422);
-    }
-
-    private static async Task<Ok<TransactionView>> ViewAsync(string id, Caller caller, PaymentStore store, CancellationToken cancellationToken)
-    {
-        var organisation = caller.RequireOrganisation();
+        var organisation = request.Caller().RequireOrganisation();
         var transaction = await store.GetAsync(organisation.Id, Ids.ParseOrNotFound(id, "Transaction"), cancellationToken)
             ?? throw PaymentService.TransactionNotFound();
-        return TypedResults.Ok(TransactionView.From(transaction, ApiTime.Zone(organisation.TimeZone)));
+        return TypedResults.Ok(Payments.TransactionView.From(transaction, ApiTime.Zone(organisation.TimeZone)));
     }
 
-    private static async Task<Ok<TransactionView>> FindAsync(HttpRequest request, Caller caller, PaymentStore store, CancellationToken cancellationToken)
+    [Function(nameof(TransactionFind)), Authorize(Policy = Policies.PaymentUser)]
+    [EndpointSummary("View the newest transaction with a merchant reference (?reference=) or of a payment key (?key=).")]
+    [ApiErrors(400, 401, 403, 404)]
+    public async Task<Ok<TransactionView>> TransactionFind(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/v1/gateway-transaction")] HttpRequest request,
+        CancellationToken cancellationToken)
     {
-        var organisation = caller.RequireOrganisation();
+        var organisation = request.Caller().RequireOrganisation();
         var reference = Paging.Query(request, "reference");
         var key = Paging.Query(request, "key");
         var transaction = (reference, key) switch
         {
             ({ } r, null) => await store.FindByMerchantReferenceAsync(organisation.Id, r, cancellationToken),
-            (null, { } k) => k.Length == 32 && k.All(char.IsAsciiHexDigitLower) ? await store.FindByPaymentKeyAsync(organisation.Id, k, cancellationToken) : null,
-            _ => throw ApiException.BadRequest("Give exactly one of ?reference= or ?key=, or use /api/v1/gateway-transaction/{id}."),
+            (null, { } k) => k.Length == 32 && k.All(char.IsAsciiHexDigitLower)
+                ? await store.FindByPaymentKeyAsync(organisation.Id, k, cancellationToken)
+                : null,
+            _ => throw ApiException.BadRequest(
+                "Give exactly one of ?reference= or ?key=, or use /api/v1/gateway-transaction/{id}."),
         };
-        return TypedResults.Ok(TransactionView.From(transaction ?? throw PaymentService.TransactionNotFound(), ApiTime.Zone(organisation.TimeZone)));
+        return TypedResults.Ok(Payments.TransactionView.From(transaction ?? throw PaymentService.TransactionNotFound(),
+            ApiTime.Zone(organisation.TimeZone)));
     }
 
-    private static Task<Ok<TransactionListItem[]>> ListByOrganisationAsync(string id, HttpContext http, Caller caller, PaymentStore store, CancellationToken cancellationToken)
+    [Function(nameof(UserTransactionList)), Authorize(Policy = Policies.PaymentUser)]
+    [EndpointSummary("List a user's transactions (from_date/to_date dd-mm-yyyy, limit, page_token). Agents may list " +
+        "only their own.")]
+    [ApiErrors(400, 401, 403, 404)]
+    public async Task<Ok<TransactionListItem[]>> UserTransactionList(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/v1/user/{id}/gateway-transaction")]
+        HttpRequest request, string id, CancellationToken cancellationToken)
     {
-        var organisation = caller.RequireOrganisation();
-        caller.ScopeOrganisation(id);
-        return ListAsync(http, organisation, userId: null, store, cancellationToken);
-    }
-
-    private static async Task<Ok<TransactionListItem[]>> ListByUserAsync(string id, HttpContext http, Caller caller, PaymentStore store, IdentityStore identity, CancellationToken cancellationToken)
-    {
+        var caller = request.Caller();
         var organisation = caller.RequireOrganisation();
         var userId = Ids.ParseOrNotFound(id, "User");
         if (caller.User is { } user && !caller.IsAdministrator && user.Id != userId)
@@ -77,49 +67,77 @@ public static class TransactionsApi
         {
             throw UserService.UserNotFound();
         }
-        return await ListAsync(http, organisation, userId, store, cancellationToken);
+        return await ListAsync(request, organisation, userId, cancellationToken);
+    }
+
+    [Function(nameof(OrganisationTransactionList)), Authorize(Policy = Policies.PaymentAdministrator)]
+    [EndpointSummary("List an organisation's transactions, oldest first (from_date/to_date dd-mm-yyyy, limit, " +
+        "page_token); a Link header (rel=next) and X-Next-Page-Token give the next page when there is one.")]
+    [ApiErrors(400, 401, 403, 404)]
+    public Task<Ok<TransactionListItem[]>> OrganisationTransactionList(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/v1/organisation/{id}/gateway-transaction")]
+        HttpRequest request, string id, CancellationToken cancellationToken)
+    {
+        var caller = request.Caller();
+        var organisation = caller.RequireOrganisation();
+        caller.ScopeOrganisation(id);
+        return ListAsync(request, organisation, userId: null, cancellationToken);
     }
 
     /// <summary>
     /// A plain array, as documented; at most <c>limit</c> (default 500) per response. When more remain, the
     /// <c>Link: &lt;...&gt;; rel="next"</c> and <c>X-Next-Page-Token</c> headers say how to fetch them.
     /// </summary>
-    private static async Task<Ok<TransactionListItem[]>> ListAsync(HttpContext http, Organisation organisation, long? userId, PaymentStore store, CancellationToken cancellationToken)
+    private async Task<Ok<TransactionListItem[]>> ListAsync(HttpRequest request, Organisation organisation, long? userId,
+        CancellationToken cancellationToken)
     {
         var zone = ApiTime.Zone(organisation.TimeZone);
-        var (from, to) = DateRange(http.Request, zone);
-        var paging = Paging.Read(http.Request);
-        var items = await paging.TakeAsync(http, store.ListAsync(organisation.Id, from, to, userId, paging.AfterId, cancellationToken)
-            .Select(t => TransactionListItem.From(t, zone)), t => t.Id);
+        var (from, to) = DateRange(request, zone);
+        var paging = Paging.Read(request);
+        var items = await paging.TakeAsync(request.HttpContext,
+            store.ListAsync(organisation.Id, from, to, userId, paging.AfterId, cancellationToken)
+                .Select(t => TransactionListItem.From(t, zone)), t => t.Id);
         return TypedResults.Ok(items);
     }
 
-    private static async Task ExportAsync(HttpContext http, Caller caller, PaymentStore store, CancellationToken cancellationToken)
+    [Function(nameof(TransactionExport)), Authorize(Policy = Policies.PaymentAdministrator)]
+    [EndpointSummary("Download the organisation's transactions as CSV (from_date/to_date dd-mm-yyyy).")]
+    [ProducesResponseType(typeof(string), 200, "text/csv"), ApiErrors(400, 401, 403)]
+    public IResult TransactionExport(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/v1/export/gateway-transactions")]
+        HttpRequest request, CancellationToken cancellationToken)
     {
-        var organisation = caller.RequireOrganisation();
+        var organisation = request.Caller().RequireOrganisation();
         var zone = ApiTime.Zone(organisation.TimeZone);
-        var (from, to) = DateRange(http.Request, zone);
-        http.Response.ContentType = "text/csv; charset=utf-8";
-        http.Response.Headers.ContentDisposition = $"attachment; filename=\"gateway-transactions-{organisation.Id}.csv\"";
-        await http.Response.WriteAsync(Csv.Row(TransactionCsv.Header), cancellationToken);
+        var (from, to) = DateRange(request, zone);
         // Streamed a service page at a time: an export of any size holds one page in memory.
-        var written = 0;
-        await foreach (var t in store.ListAsync(organisation.Id, from, to, null, 0, cancellationToken))
+        return Results.Stream(async body =>
         {
-            await http.Response.WriteAsync(Csv.Row(TransactionCsv.Cells(t, zone)), cancellationToken);
-            if (++written % 200 == 0) await http.Response.Body.FlushAsync(cancellationToken);
-        }
+            await using var csv = new StreamWriter(body, new System.Text.UTF8Encoding(false));
+            await csv.WriteAsync(Csv.Row(TransactionCsv.Header).AsMemory(), cancellationToken);
+            var written = 0;
+            await foreach (var t in store.ListAsync(organisation.Id, from, to, null, 0, cancellationToken))
+            {
+                await csv.WriteAsync(Csv.Row(TransactionCsv.Cells(t, zone)).AsMemory(), cancellationToken);
+                if (++written % 200 == 0) await csv.FlushAsync(cancellationToken);
+            }
+        }, "text/csv; charset=utf-8", $"gateway-transactions-{organisation.Id}.csv");
     }
 
-    private static async Task<IResult> RefundAsync(string id, HttpContext http, RequestForm form, Caller caller, RefundService refunds,
-        Idempotency idempotency)
+    /// <summary>Runs to its end even if the caller leaves (see PaymentsApi): a refund must not stop half-booked.</summary>
+    [Function(nameof(TransactionRefund)), Authorize(Policy = Policies.PaymentAdministrator)]
+    [EndpointSummary("Refund a settled transaction, fully or partly (amount). Honours Idempotency-Key.")]
+    [AcceptsForm(typeof(RefundForm)), AcceptsIdempotencyKey, ApiErrors(400, 401, 403, 404, 409, 413, 415, 422)]
+    public async Task<IResult> TransactionRefund(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "api/v1/gateway-transaction/refund/{id}")]
+        HttpRequest request, string id)
     {
-        // Runs to its end even if the caller leaves (see PaymentsApi): a refund must not stop half-booked.
         var cancellationToken = CancellationToken.None;
-        var organisation = caller.RequireOrganisation();
+        var form = await RequestForm.ReadAsync(request);
+        var organisation = request.Caller().RequireOrganisation();
         var transactionId = Ids.ParseOrNotFound(id, "Transaction");
         long? amount = form.Root.Has("amount") ? Money.Parse(form.Root, "amount") : null;
-        return await idempotency.RunAsync(http, organisation.Id, form,
+        return await idempotency.RunAsync(request.HttpContext, organisation.Id, form,
             scope => refunds.RefundAsync(organisation, transactionId, amount, scope, cancellationToken), cancellationToken);
     }
 

@@ -2,40 +2,30 @@ using Azure;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Gateway.Api;
-using Gateway.Hosting;
 using Gateway.Identity;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Gateway.Platform;
 
 public sealed record HealthResponse(string Status, IReadOnlyDictionary<string, string> Storage);
 
-/// <summary>Health, the API's constants, and the OpenAPI description.</summary>
-public static class PlatformApi
+/// <summary>Health and the API's constants.</summary>
+[Tags("Platform")]
+public sealed class PlatformApi(TableServiceClient tables, QueueServiceClient queues)
 {
-    public static void MapPlatform(this WebApplication app)
-    {
-        app.MapFunction(Functions.Health, HealthAsync)
-            .AllowAnonymous()
-            .WithTags("Platform")
-            .WithSummary("Whether the gateway and its storage answer. 503 when storage does not.")
-            .Produces<HealthResponse>(StatusCodes.Status503ServiceUnavailable);
-
-        app.MapFunction(Functions.ConstantsView, () => TypedResults.Ok(new ConstantsResponse(Services.All, PaymentGateways.All, Roles.Organisation)))
-            .RequireAuthorization()
-            .WithTags("Platform")
-            .WithSummary("Service ids, gateway ids and user roles, as the API documents list them.")
-            .ProducesApiErrors(401);
-
-        app.MapOpenApi("/" + Functions.OpenApiDocument.Route).WithFunction(Functions.OpenApiDocument);
-    }
-
     /// <summary>
     /// One cheap authenticated call per service, in parallel, each held to the storage call's deadline
     /// (<c>Storage:Retry:OperationTimeout</c>); the storage error code is shown, never the account.
     /// </summary>
-    private static async Task<Results<Ok<HealthResponse>, JsonHttpResult<HealthResponse>>> HealthAsync(
-        TableServiceClient tables, QueueServiceClient queues, CancellationToken cancellationToken)
+    [Function(nameof(Health)), AllowAnonymous]
+    [EndpointSummary("Whether the gateway and its storage answer. 503 when storage does not.")]
+    [ProducesResponseType<HealthResponse>(StatusCodes.Status503ServiceUnavailable)]
+    public async Task<Results<Ok<HealthResponse>, JsonHttpResult<HealthResponse>>> Health(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/health")] HttpRequest request,
+        CancellationToken cancellationToken)
     {
         var checks = await Task.WhenAll(
             Check("tables", FirstPageAsync(tables.QueryAsync(maxPerPage: 1, cancellationToken: cancellationToken))),
@@ -43,7 +33,9 @@ public static class PlatformApi
         var storage = checks.ToDictionary(c => c.Name, c => c.Result);
         var healthy = checks.All(c => c.Result == "ok");
         var response = new HealthResponse(healthy ? "healthy" : "unhealthy", storage);
-        return healthy ? TypedResults.Ok(response) : TypedResults.Json(response, ApiJson.Options, statusCode: StatusCodes.Status503ServiceUnavailable);
+        return healthy
+            ? TypedResults.Ok(response)
+            : TypedResults.Json(response, ApiJson.Options, statusCode: StatusCodes.Status503ServiceUnavailable);
 
         static async Task<(string Name, string Result)> Check(string name, Task check)
         {
@@ -65,4 +57,10 @@ public static class PlatformApi
             await pages.MoveNextAsync();
         }
     }
+
+    [Function(nameof(ConstantsView)), Authorize]
+    [EndpointSummary("Service ids, gateway ids and user roles, as the API documents list them."), ApiErrors(401)]
+    public Ok<ConstantsResponse> ConstantsView(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/v1/constants")] HttpRequest request) =>
+        TypedResults.Ok(new ConstantsResponse(Services.All, PaymentGateways.All, Roles.Organisation));
 }

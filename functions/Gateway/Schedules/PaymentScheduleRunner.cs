@@ -1,6 +1,6 @@
 using System.Globalization;
 using Gateway.Cards;
-using Gateway.Hosting;
+using Microsoft.Azure.Functions.Worker;
 using Gateway.Identity;
 using Gateway.Payments;
 using Gateway.Platform;
@@ -31,15 +31,24 @@ public sealed record ScheduleRunResult(int Occurrences, int Failures);
 public sealed class PaymentScheduleRunner(
     ScheduleStore store, PaymentStore payments, PaymentService paymentService, PaymentEvents events, CardVault vault,
     AcquirerRouter acquirers, IdentityStore identity, PaymentSecrets secrets, IOptions<ScheduleOptions> options,
-    TimeProvider time, ILogger<PaymentScheduleRunner> logger) : ITimerFunction
+    TimeProvider time, ILogger<PaymentScheduleRunner> logger)
 {
     public const string Service = "Schedule";
 
-    public async Task RunAsync(TimerTrigger timer, CancellationToken cancellationToken) => await RunOnceAsync(cancellationToken);
+    /// <remarks>
+    /// Every minute, so a charge falls due within a minute of its time. Missed occurrences are caught up by the next
+    /// run (see <see cref="ScheduleOptions.CatchUpWindow"/>), so a missed run needs no replay and no schedule monitor.
+    /// </remarks>
+    [Function(nameof(PaymentScheduleRunner))]
+    public async Task Run([TimerTrigger("0 * * * * *", UseMonitor = false)] TimerInfo timer, CancellationToken cancellationToken)
+    {
+        logger.NoteIfLate(timer);
+        await RunOnceAsync(cancellationToken);
+    }
 
     public async Task<ScheduleRunResult> RunOnceAsync(CancellationToken cancellationToken)
     {
-        var run = new Run(Guid.NewGuid().ToString("N"));
+        var run = new Pass(Guid.NewGuid().ToString("N"));
         var organisations = await store.RegisteredAsync(cancellationToken);
         foreach (var organisationId in organisations)
         {
@@ -75,7 +84,7 @@ public sealed class PaymentScheduleRunner(
     /// </summary>
     public async Task StopForCardAsync(Organisation organisation, Guid cardGuid, CancellationToken cancellationToken)
     {
-        var run = new Run(Guid.NewGuid().ToString("N"));
+        var run = new Pass(Guid.NewGuid().ToString("N"));
         foreach (var schedule in await store.ListAsync(organisation.Id, cardGuid, cancellationToken))
         {
             if (schedule.State == ScheduleStates.Active) await ProcessAsync(run, organisation, schedule, cardDeleted: true, cancellationToken);
@@ -83,7 +92,7 @@ public sealed class PaymentScheduleRunner(
         await PurgeIfIdleAsync(organisation, cardGuid, cancellationToken);
     }
 
-    private sealed class Run(string id)
+    private sealed class Pass(string id)
     {
         private int _occurrences;
         private int _failures;
@@ -100,7 +109,7 @@ public sealed class PaymentScheduleRunner(
     /// returns when none is left to do or another runner holds it. <paramref name="cardDeleted"/>: known deleted, so
     /// the schedule stops without waiting for a due date.
     /// </summary>
-    private async Task ProcessAsync(Run run, Organisation organisation, PaymentSchedule? schedule, bool cardDeleted, CancellationToken cancellationToken)
+    private async Task ProcessAsync(Pass run, Organisation organisation, PaymentSchedule? schedule, bool cardDeleted, CancellationToken cancellationToken)
     {
         try
         {

@@ -1,12 +1,13 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
 using Gateway.Api;
-using Gateway.Hosting;
 using Gateway.Identity;
 using Gateway.Payments;
 using Gateway.Platform;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Gateway.Schedules;
 
@@ -37,37 +38,34 @@ public sealed record ScheduleForm(
 /// Payment schedules of stored cards (the documents' Create/Update/View/Delete Payment schedule). Charges fall due at
 /// <see cref="ScheduleOptions.ChargeTime"/> in the organisation's zone and are made by <see cref="PaymentScheduleRunner"/>.
 /// </summary>
-public static class SchedulesApi
+[Tags("Payment schedules")]
+public sealed class SchedulesApi(ScheduleService schedules, ScheduleStore store, Cards.CardVault vault, Idempotency idempotency,
+    TimeProvider time)
 {
-    public static void MapSchedules(this IEndpointRouteBuilder app)
-    {
-        var payers = app.MapGroup("").RequireAuthorization(Policies.PaymentUser).WithTags("Payment schedules");
-        payers.MapFunction(Functions.ScheduleCreate, (HttpContext http, RequestForm form, Caller caller, ScheduleService schedules, Idempotency idempotency, TimeProvider time) =>
-                SaveAsync(http, form, caller, schedules, idempotency, time, routeGuid: null, CancellationToken.None))
-            .WithSummary("Schedule charges of a stored card (guid): schedules[n][interval|amount|start_date|count], optional merchant_reference.")
-            .AcceptsForm<ScheduleForm>().AcceptsIdempotencyKey().Produces<List<ScheduleView>>().ProducesApiErrors(400, 401, 403, 404, 409, 413, 415, 422);
-        payers.MapFunction(Functions.ScheduleReplace, (string guid, HttpContext http, RequestForm form, Caller caller, ScheduleService schedules, Idempotency idempotency, TimeProvider time) =>
-                SaveAsync(http, form, caller, schedules, idempotency, time, guid, CancellationToken.None))
-            .WithSummary("Replace a card's unprocessed schedules with new ones (charges already made stay).")
-            .AcceptsForm<ScheduleForm>().AcceptsIdempotencyKey().Produces<List<ScheduleView>>().ProducesApiErrors(400, 401, 403, 404, 409, 413, 415, 422);
-        payers.MapFunction(Functions.ScheduleView, ViewAsync)
-            .WithSummary("A card's schedules, each with its upcoming charge dates and past occurrences (with their transaction ids).")
-            .Produces<List<ScheduleView>>().ProducesApiErrors(401, 403, 404);
-        payers.MapFunction(Functions.ScheduleDeleteForCard, DeleteForCardAsync)
-            .WithSummary("Delete all unprocessed schedules of a card.")
-            .Produces<DeletedResponse>().ProducesApiErrors(401, 403, 404);
-        payers.MapFunction(Functions.ScheduleDelete, DeleteAsync)
-            .WithSummary("Delete one schedule's unprocessed charges by its id.")
-            .Produces<DeletedResponse>().ProducesApiErrors(401, 403, 404, 409);
-        app.MapFunction(Functions.ScheduleOrganisationList, ListAsync)
-            .RequireAuthorization(Policies.PaymentAdministrator).WithTags("Payment schedules")
-            .WithSummary("An organisation's schedules, optionally those starting within from_date..to_date (dd-mm-yyyy); limit, page_token.")
-            .Produces<ScheduleView[]>().ProducesApiErrors(400, 401, 403, 404);
-    }
+    [Function(nameof(ScheduleCreate)), Authorize(Policy = Policies.PaymentUser)]
+    [EndpointSummary("Schedule charges of a stored card (guid): schedules[n][interval|amount|start_date|count], optional " +
+        "merchant_reference.")]
+    [AcceptsForm(typeof(ScheduleForm)), AcceptsIdempotencyKey, ProducesResponseType<List<ScheduleView>>(200)]
+    [ApiErrors(400, 401, 403, 404, 409, 413, 415, 422)]
+    public Task<IResult> ScheduleCreate(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/v1/payment-schedule")] HttpRequest request) =>
+        SaveAsync(request, routeGuid: null);
 
-    private static async Task<IResult> SaveAsync(HttpContext http, RequestForm form, Caller caller, ScheduleService schedules,
-        Idempotency idempotency, TimeProvider time, string? routeGuid, CancellationToken cancellationToken)
+    [Function(nameof(ScheduleReplace)), Authorize(Policy = Policies.PaymentUser)]
+    [EndpointSummary("Replace a card's unprocessed schedules with new ones (charges already made stay).")]
+    [AcceptsForm(typeof(ScheduleForm)), AcceptsIdempotencyKey, ProducesResponseType<List<ScheduleView>>(200)]
+    [ApiErrors(400, 401, 403, 404, 409, 413, 415, 422)]
+    public Task<IResult> ScheduleReplace(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "api/v1/payment-schedule/{guid}")] HttpRequest request,
+        string guid) =>
+        SaveAsync(request, guid);
+
+    /// <remarks>Saving moves no money yet, but it runs to its end like the payment requests (see PaymentsApi).</remarks>
+    private async Task<IResult> SaveAsync(HttpRequest request, string? routeGuid)
     {
+        var cancellationToken = CancellationToken.None;
+        var form = await RequestForm.ReadAsync(request);
+        var caller = request.Caller();
         var organisation = caller.RequireOrganisation();
         var bodyGuid = form.Root.Text("guid", 64);
         if (routeGuid is not null && bodyGuid is not null && !string.Equals(bodyGuid, routeGuid, StringComparison.OrdinalIgnoreCase))
@@ -77,22 +75,33 @@ public static class SchedulesApi
         var guidText = routeGuid ?? bodyGuid ?? throw ApiException.BadRequest("guid", "is required: the guid of a stored card token.");
         var guid = ParseGuid(guidText, routeGuid is null ? UnknownCardField() : Cards.CardTokens.CardNotFound());
         var reference = form.Root.Text("merchant_reference", PaymentFields.MaxReferenceLength);
-        var requests = ScheduleRequest.ReadAll(form.Root, ScheduleCalendar.Today(organisation.Now(time), ApiTime.Zone(organisation.TimeZone)));
-        return await idempotency.RunAsync(http, organisation.Id, form,
-            scope => schedules.SaveAsync(caller, organisation, guid, reference, requests, replace: routeGuid is not null, scope, cancellationToken), cancellationToken);
+        var today = ScheduleCalendar.Today(organisation.Now(time), ApiTime.Zone(organisation.TimeZone));
+        var requests = ScheduleRequest.ReadAll(form.Root, today);
+        return await idempotency.RunAsync(request.HttpContext, organisation.Id, form,
+            scope => schedules.SaveAsync(caller, organisation, guid, reference, requests, replace: routeGuid is not null, scope,
+                cancellationToken), cancellationToken);
     }
 
     /// <summary>A guid in the body that names no card is a bad field (400); in the URL, a resource not found (404).</summary>
     public static ApiException UnknownCardField() => ApiException.BadRequest("guid", "does not name a stored card token.");
 
-    private static async Task<Ok<List<ScheduleView>>> ViewAsync(string guid, Caller caller, ScheduleStore store, Cards.CardVault vault,
-        IOptions<ScheduleOptions> options, CancellationToken cancellationToken)
+    [Function(nameof(ScheduleView)), Authorize(Policy = Policies.PaymentUser)]
+    [EndpointSummary("A card's schedules, each with its upcoming charge dates and past occurrences (with their " +
+        "transaction ids).")]
+    [ApiErrors(401, 403, 404)]
+    public async Task<Ok<List<ScheduleView>>> ScheduleView(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/v1/payment-schedule/{guid}")] HttpRequest request,
+        string guid, CancellationToken cancellationToken)
     {
-        var organisation = caller.RequireOrganisation();
+        var organisation = request.Caller().RequireOrganisation();
         var cardGuid = ParseGuid(guid, Cards.CardTokens.CardNotFound());
-        var shown = (await store.ListAsync(organisation.Id, cardGuid, cancellationToken)).Where(s => ScheduleStates.IsShown(s.State)).ToList();
+        var shown = (await store.ListAsync(organisation.Id, cardGuid, cancellationToken))
+            .Where(s => ScheduleStates.IsShown(s.State)).ToList();
         // Stopped schedules of a deleted card stay viewable; a guid with neither card nor schedules is unknown.
-        if (shown.Count == 0 && await vault.GetAsync(organisation.Id, cardGuid, cancellationToken) is null) throw Cards.CardTokens.CardNotFound();
+        if (shown.Count == 0 && await vault.GetAsync(organisation.Id, cardGuid, cancellationToken) is null)
+        {
+            throw Cards.CardTokens.CardNotFound();
+        }
         var views = new List<ScheduleView>();
         foreach (var s in shown)
         {
@@ -100,37 +109,57 @@ public static class SchedulesApi
             var upcoming = s.State == ScheduleStates.Active
                 ? Enumerable.Range(s.Next, s.Count - s.Next).Select(i => ScheduleCalendar.Show(s.DateOf(i))).ToList()
                 : [];
-            views.Add(ScheduleView.From(s, upcoming,
+            views.Add(Schedules.ScheduleView.From(s, upcoming,
                 [.. occurrences.Select(o => new OccurrenceView(ScheduleCalendar.Show(o.Date), o.TransactionId, o.Status, o.Reason))]));
         }
         return TypedResults.Ok(views);
     }
 
-    private static async Task<Ok<DeletedResponse>> DeleteForCardAsync(string guid, Caller caller, ScheduleService schedules, CancellationToken cancellationToken)
+    [Function(nameof(ScheduleDeleteForCard)), Authorize(Policy = Policies.PaymentUser)]
+    [EndpointSummary("Delete all unprocessed schedules of a card."), ApiErrors(401, 403, 404)]
+    public async Task<Ok<DeletedResponse>> ScheduleDeleteForCard(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "api/v1/payment-schedule/{guid}")] HttpRequest request,
+        string guid, CancellationToken cancellationToken)
     {
-        var organisation = caller.RequireOrganisation();
-        var reference = await schedules.DeleteForCardAsync(organisation, ParseGuid(guid, Cards.CardTokens.CardNotFound()), cancellationToken);
+        var organisation = request.Caller().RequireOrganisation();
+        var cardGuid = ParseGuid(guid, Cards.CardTokens.CardNotFound());
+        var reference = await schedules.DeleteForCardAsync(organisation, cardGuid, cancellationToken);
         return TypedResults.Ok(new DeletedResponse(true, $"Payment schedules successfully deleted with reference {reference}"));
     }
 
-    private static async Task<Ok<DeletedResponse>> DeleteAsync(string id, Caller caller, ScheduleService schedules, CancellationToken cancellationToken)
+    [Function(nameof(ScheduleDelete)), Authorize(Policy = Policies.PaymentUser)]
+    [EndpointSummary("Delete one schedule's unprocessed charges by its id."), ApiErrors(401, 403, 404, 409)]
+    public async Task<Ok<DeletedResponse>> ScheduleDelete(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "api/v1/payment-schedule/id/{id:long}")] HttpRequest request,
+        string id, CancellationToken cancellationToken)
     {
-        var organisation = caller.RequireOrganisation();
+        var organisation = request.Caller().RequireOrganisation();
         var scheduleId = Ids.TryParse(id, out var parsed) ? parsed : throw ScheduleService.ScheduleNotFound();
         await schedules.DeleteAsync(organisation, scheduleId, cancellationToken);
-        return TypedResults.Ok(new DeletedResponse(true, string.Create(CultureInfo.InvariantCulture, $"Payment schedule ID {scheduleId} successfully deleted")));
+        return TypedResults.Ok(new DeletedResponse(true,
+            string.Create(CultureInfo.InvariantCulture, $"Payment schedule ID {scheduleId} successfully deleted")));
     }
 
-    /// <summary>Schedules whose start date lies within from_date..to_date (both included), in id order, a page at a time (see <see cref="Paging"/>).</summary>
-    private static async Task<Ok<ScheduleView[]>> ListAsync(string id, HttpContext http, Caller caller, ScheduleStore store, CancellationToken cancellationToken)
+    /// <summary>
+    /// Schedules whose start date lies within from_date..to_date (both included), in id order, a page at a time
+    /// (see <see cref="Paging"/>).
+    /// </summary>
+    [Function(nameof(ScheduleOrganisationList)), Authorize(Policy = Policies.PaymentAdministrator)]
+    [EndpointSummary("An organisation's schedules, optionally those starting within from_date..to_date (dd-mm-yyyy); " +
+        "limit, page_token.")]
+    [ApiErrors(400, 401, 403, 404)]
+    public async Task<Ok<ScheduleView[]>> ScheduleOrganisationList(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/v1/payment-schedule/{id:long}/organisation")]
+        HttpRequest request, string id, CancellationToken cancellationToken)
     {
-        var organisationId = caller.ScopeOrganisation(id);
-        var from = Day(http.Request, "from_date");
-        var to = Day(http.Request, "to_date");
+        var organisationId = request.Caller().ScopeOrganisation(id);
+        var from = Day(request, "from_date");
+        var to = Day(request, "to_date");
         if (from > to) throw ApiException.BadRequest("from_date", "must not be after to_date.");
-        var paging = Paging.Read(http.Request);
-        return TypedResults.Ok(await paging.TakeAsync(http,
-            store.ShownAsync(organisationId, paging.AfterId, from, to, cancellationToken).Select(s => ScheduleView.From(s, null, null)), v => v.Id));
+        var paging = Paging.Read(request);
+        return TypedResults.Ok(await paging.TakeAsync(request.HttpContext,
+            store.ShownAsync(organisationId, paging.AfterId, from, to, cancellationToken)
+                .Select(s => Schedules.ScheduleView.From(s, null, null)), v => v.Id));
     }
 
     private static DateOnly? Day(HttpRequest request, string name)

@@ -11,6 +11,7 @@ public static class SchedulesSetup
             .ValidateOnStart();
         services.AddSingleton<ScheduleStore>();
         services.AddSingleton<ScheduleService>();
+        services.AddSingleton<PaymentScheduleRunner>();
         return services;
     }
 }

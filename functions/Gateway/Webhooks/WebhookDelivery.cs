@@ -3,10 +3,10 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using Gateway.Hosting;
 using Gateway.Identity;
 using Gateway.Payments;
 using Gateway.Platform;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Webhooks;
@@ -26,13 +26,20 @@ public sealed class WebhookDelivery(
     IHttpClientFactory clients,
     IOptions<WebhookOptions> options,
     TimeProvider time,
-    ILogger<WebhookDelivery> logger) : IQueueFunction
+    ILogger<WebhookDelivery> logger)
 {
     public const string HttpClientName = "webhooks";
 
-    public async Task RunAsync(QueueTrigger trigger, CancellationToken cancellationToken)
+    /// <remarks>
+    /// The outbox's queue, named by the Payments:EventQueue setting: a binding expression the Functions host resolves
+    /// from the app settings (<c>Payments__EventQueue</c>) and the local host from configuration.
+    /// </remarks>
+    [Function(nameof(WebhookDelivery))]
+    public async Task Run(
+        [QueueTrigger("%Payments:EventQueue%", Connection = "AzureWebJobsStorage")] string body,
+        CancellationToken cancellationToken)
     {
-        var message = WebhookMessage.Parse(trigger.Body) ?? throw new InvalidDataException("Not a webhook delivery message.");
+        var message = WebhookMessage.Parse(body) ?? throw new InvalidDataException("Not a webhook delivery message.");
         var row = await payments.GetEventAsync(message.OrganisationId, message.TransactionId, message.Sequence, cancellationToken);
         if (row is null || row.EventId != message.EventId)
         {

@@ -1,5 +1,6 @@
-using Gateway.Hosting;
 using Gateway.Payments;
+using Gateway.Platform;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Webhooks;
@@ -12,10 +13,13 @@ namespace Gateway.Webhooks;
 /// event once it is marked delivered, and always with the same event id).
 /// </summary>
 public sealed class WebhookSweep(PaymentStore payments, PaymentEvents events, IOptions<WebhookOptions> options, TimeProvider time,
-    ILogger<WebhookSweep> logger) : ITimerFunction
+    ILogger<WebhookSweep> logger)
 {
-    public async Task RunAsync(TimerTrigger timer, CancellationToken cancellationToken)
+    /// <remarks>Every five minutes; each run takes every unattempted event, so a missed run needs no replay.</remarks>
+    [Function(nameof(WebhookSweep))]
+    public async Task Run([TimerTrigger("0 */5 * * * *", UseMonitor = false)] TimerInfo timer, CancellationToken cancellationToken)
     {
+        logger.NoteIfLate(timer);
         var requeued = 0;
         await foreach (var unattempted in payments.UnattemptedEventsAsync(time.GetUtcNow() - options.Value.SweepAfter, cancellationToken))
         {

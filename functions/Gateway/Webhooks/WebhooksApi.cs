@@ -1,91 +1,102 @@
 using System.Globalization;
 using Gateway.Api;
-using Gateway.Hosting;
 using Gateway.Identity;
 using Gateway.Payments;
 using Gateway.Platform;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
 
 namespace Gateway.Webhooks;
 
 /// <summary>The delivery log and resends. Attempts carry receivers' answers, so only administrators and API keys read them.</summary>
-public static class WebhooksApi
+[Tags("Webhooks")]
+public sealed class WebhooksApi(PaymentStore payments, WebhookLog log, WebhookUrls urls, PaymentEvents events, TimeProvider time)
 {
     public const string QueuedMessage = "Webhook has been queued successfully";
 
-    public static void MapWebhooks(this IEndpointRouteBuilder app)
+    [Function(nameof(TransactionWebhooks)), Authorize(Policy = Policies.PaymentAdministrator)]
+    [EndpointSummary("Every webhook attempt for a transaction's events, oldest event first."), ApiErrors(401, 403, 404)]
+    public async Task<Ok<WebhookAttemptView[]>> TransactionWebhooks(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/v1/gateway-transaction/webhooks/{id}")]
+        HttpRequest request, string id, CancellationToken cancellationToken)
     {
-        var group = app.MapGroup("").RequireAuthorization(Policies.PaymentAdministrator).WithTags("Webhooks");
-        group.MapFunction(Functions.TransactionWebhooks, ByTransactionAsync)
-            .WithSummary("Every webhook attempt for a transaction's events, oldest event first.").ProducesApiErrors(401, 403, 404);
-        group.MapFunction(Functions.WebhookResend, ResendAsync)
-            .WithSummary("Post the transaction's latest event to the given url (a new attempt chain, the same event id).")
-            .AcceptsForm<ResendWebhookForm>().ProducesApiErrors(400, 401, 403, 404, 413, 415);
-        group.MapFunction(Functions.WebhookEventView, ByEventAsync)
-            .WithSummary("An event's delivery state and its attempts.").ProducesApiErrors(401, 403, 404);
-        group.MapFunction(Functions.WebhookRedeliver, RedeliverAsync)
-            .WithSummary("Deliver an event again to its usual URL (a new attempt chain, the same event id).").ProducesApiErrors(401, 403, 404);
-        group.MapFunction(Functions.WebhookFailedList, FailedAsync)
-            .WithSummary("The organisation's events whose delivery failed after every retry.").ProducesApiErrors(401, 403, 404);
-    }
-
-    private static async Task<Ok<WebhookAttemptView[]>> ByTransactionAsync(string id, Caller caller, PaymentStore payments, WebhookLog log, CancellationToken cancellationToken)
-    {
-        var organisation = caller.RequireOrganisation();
+        var organisation = request.Caller().RequireOrganisation();
         var transaction = await payments.GetAsync(organisation.Id, Ids.ParseOrNotFound(id, "Transaction"), cancellationToken)
             ?? throw PaymentService.TransactionNotFound();
         var attempts = await log.ByTransactionAsync(organisation.Id, transaction.Id, cancellationToken);
         return TypedResults.Ok(attempts.Select(a => WebhookAttemptView.From(a, organisation.TimeZone)).ToArray());
     }
 
-    private static async Task<Ok<WebhookQueuedResponse>> ResendAsync(string id, RequestForm form, Caller caller, PaymentStore payments, WebhookLog log,
-        WebhookUrls urls, PaymentEvents events, TimeProvider time, CancellationToken cancellationToken)
+    [Function(nameof(WebhookResend)), Authorize(Policy = Policies.PaymentAdministrator)]
+    [EndpointSummary("Post the transaction's latest event to the given url (a new attempt chain, the same event id).")]
+    [AcceptsForm(typeof(ResendWebhookForm)), ApiErrors(400, 401, 403, 404, 413, 415)]
+    public async Task<Ok<WebhookQueuedResponse>> WebhookResend(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/v1/gateway-transaction/resend-webhook/{id}")]
+        HttpRequest request, string id, CancellationToken cancellationToken)
     {
-        var organisation = caller.RequireOrganisation();
+        var form = await RequestForm.ReadAsync(request);
+        var organisation = request.Caller().RequireOrganisation();
         var transactionId = Ids.ParseOrNotFound(id, "Transaction");
         var url = form.Root.Text("url", WebhookUrls.MaxLength + 1) ?? throw ApiException.BadRequest("url", "is required.");
         await urls.CheckAsync("url", url, organisation, cancellationToken);
         _ = await payments.GetAsync(organisation.Id, transactionId, cancellationToken) ?? throw PaymentService.TransactionNotFound();
         var latest = await payments.LatestEventAsync(organisation.Id, transactionId, cancellationToken)
             ?? throw ApiException.NotFound("The transaction has no webhook event yet.");
-        var message = WebhookMessage.For(latest) with { Chain = NewChain(time), Url = url };
+        var message = WebhookMessage.For(latest) with { Chain = NewChain(), Url = url };
         await events.Queue.SendMessageAsync(message.ToJson(), cancellationToken);
         return TypedResults.Ok(new WebhookQueuedResponse(true, QueuedMessage));
     }
 
-    private static async Task<Ok<WebhookEventView>> ByEventAsync(string id, Caller caller, PaymentStore payments, WebhookLog log,
-        CancellationToken cancellationToken)
+    [Function(nameof(WebhookEventView)), Authorize(Policy = Policies.PaymentAdministrator)]
+    [EndpointSummary("An event's delivery state and its attempts."), ApiErrors(401, 403, 404)]
+    public async Task<Ok<WebhookEventView>> WebhookEventView(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/v1/webhook-event/{id}")] HttpRequest request,
+        string id, CancellationToken cancellationToken)
     {
-        var organisation = caller.RequireOrganisation();
+        var organisation = request.Caller().RequireOrganisation();
         var outboxEvent = await payments.FindEventAsync(organisation.Id, id, cancellationToken) ?? throw EventNotFound();
         var attempts = await log.ByEventAsync(outboxEvent, cancellationToken);
-        return TypedResults.Ok(WebhookEventView.From(outboxEvent, attempts, organisation.TimeZone));
+        return TypedResults.Ok(Webhooks.WebhookEventView.From(outboxEvent, attempts, organisation.TimeZone));
     }
 
-    private static async Task<Accepted<WebhookQueuedResponse>> RedeliverAsync(string id, Caller caller, PaymentStore payments, PaymentEvents events,
-        TimeProvider time, CancellationToken cancellationToken)
+    [Function(nameof(WebhookRedeliver)), Authorize(Policy = Policies.PaymentAdministrator)]
+    [EndpointSummary("Deliver an event again to its usual URL (a new attempt chain, the same event id)."), ApiErrors(401, 403, 404)]
+    public async Task<Accepted<WebhookQueuedResponse>> WebhookRedeliver(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/v1/webhook-event/{id}/redeliver")]
+        HttpRequest request, string id, CancellationToken cancellationToken)
     {
-        var organisation = caller.RequireOrganisation();
+        var organisation = request.Caller().RequireOrganisation();
         var outboxEvent = await payments.FindEventAsync(organisation.Id, id, cancellationToken) ?? throw EventNotFound();
-        var message = WebhookMessage.For(outboxEvent) with { Chain = NewChain(time) };
+        var message = WebhookMessage.For(outboxEvent) with { Chain = NewChain() };
         await events.Queue.SendMessageAsync(message.ToJson(), cancellationToken);
         return TypedResults.Accepted($"/api/v1/webhook-event/{message.EventId}", new WebhookQueuedResponse(true, QueuedMessage));
     }
 
-    private static async Task<Ok<WebhookEventView[]>> FailedAsync(string id, Caller caller, PaymentStore payments, WebhookLog log,
-        CancellationToken cancellationToken)
+    [Function(nameof(WebhookFailedList)), Authorize(Policy = Policies.PaymentAdministrator)]
+    [EndpointSummary("The organisation's events whose delivery failed after every retry."), ApiErrors(401, 403, 404)]
+    public async Task<Ok<WebhookEventView[]>> WebhookFailedList(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/v1/organisation/{id}/webhook-event/failed")]
+        HttpRequest request, string id, CancellationToken cancellationToken)
     {
+        var caller = request.Caller();
         caller.ScopeOrganisation(id);
         var organisation = caller.RequireOrganisation();
         var failed = await payments.FailedEventsAsync(organisation.Id, cancellationToken);
         var views = new List<WebhookEventView>(failed.Count);
-        foreach (var e in failed) views.Add(WebhookEventView.From(e, await log.ByEventAsync(e, cancellationToken), organisation.TimeZone));
+        foreach (var e in failed)
+        {
+            views.Add(Webhooks.WebhookEventView.From(e, await log.ByEventAsync(e, cancellationToken), organisation.TimeZone));
+        }
         return TypedResults.Ok(views.ToArray());
     }
 
-    /// <summary>A chain name for a resend: "r" and the time in ms, so resends' attempts sort after the first chain's and by when they were asked for.</summary>
-    private static string NewChain(TimeProvider time) =>
-        "r" + time.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) + Identity.Secrets.Hex(2); // two asked in one ms stay apart
+    /// <summary>
+    /// A chain name for a resend: "r" and the time in ms, so resends' attempts sort after the first chain's and by
+    /// when they were asked for; two asked in one ms stay apart by a random suffix.
+    /// </summary>
+    private string NewChain() =>
+        "r" + time.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) + Identity.Secrets.Hex(2);
 
     private static ApiException EventNotFound() => ApiException.NotFound("Webhook event not found.");
 }

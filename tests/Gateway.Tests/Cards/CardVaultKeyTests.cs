@@ -79,7 +79,7 @@ public sealed class VaultKeyConfigurationTests
     [Fact]
     public async Task UnderTheFunctionsHostAVaultKeyMustBeConfigured()
     {
-        var error = await GatewayApp.StartUpFailureAsync(new() { [Gateway.Hosting.HostingSetup.CustomHandlerPortVariable] = "7999" });
+        var error = await GatewayApp.StartUpFailureAsync(new() { [Gateway.Platform.FunctionsEnvironment.WorkerRuntimeSetting] = "dotnet-isolated" });
         Assert.Contains("CardVault:Keys and CardVault:ActiveKey must be configured", error.ToString());
     }
 }

@@ -1,9 +1,9 @@
 using Gateway.Cards;
-using Gateway.Hosting;
 using Gateway.Payments;
 using Gateway.Tests.HostedPages;
 using Gateway.Tests.Infrastructure;
 using Gateway.Tests.Payments;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Tests.Cards;
@@ -119,6 +119,6 @@ public sealed class RememberedCardTests(SweepGatewayApp app) : IClassFixture<Swe
     private async Task SweepAsync()
     {
         using var scope = app.Services.CreateScope();
-        await scope.ServiceProvider.GetRequiredService<PaymentSweep>().RunAsync(new TimerTrigger(false), CancellationToken.None);
+        await ActivatorUtilities.CreateInstance<PaymentSweep>(scope.ServiceProvider).Run(new TimerInfo(), CancellationToken.None);
     }
 }

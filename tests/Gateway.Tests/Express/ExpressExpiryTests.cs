@@ -1,9 +1,11 @@
 using System.Globalization;
+using Azure.Storage.Queues.Models;
 using Gateway.Hosting;
 using Gateway.Payments;
 using Gateway.Tests.HostedPages;
 using Gateway.Tests.Infrastructure;
 using Gateway.Tests.Payments;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Tests.Express;
@@ -98,7 +100,8 @@ public sealed class ExpressExpiryTests(ExpressClockApp app) : IClassFixture<Expr
     }
 
     private Task RunSenderAsync(string body) =>
-        app.Service<FunctionInvoker>().RunQueueAsync(app.Sender, new QueueTrigger(body, null, 1, null), CancellationToken.None);
+        app.Service<FunctionInvoker>().RunQueueAsync(app.Sender,
+            QueuesModelFactory.QueueMessage("id", "receipt", BinaryData.FromString(body), dequeueCount: 1), body, CancellationToken.None);
 
     [Fact]
     public async Task ALinkWhoseThreeDSecureAttemptWasAbandonedCanBeCancelledAndThenNotPaid()
@@ -116,7 +119,7 @@ public sealed class ExpressExpiryTests(ExpressClockApp app) : IClassFixture<Expr
         app.Clock!.Advance(HostedPayments.ChallengeTime + TimeSpan.FromSeconds(1));
         using (var scope = app.Services.CreateScope())
         {
-            await scope.ServiceProvider.GetRequiredService<PaymentSweep>().RunAsync(new TimerTrigger(false), CancellationToken.None);
+            await ActivatorUtilities.CreateInstance<PaymentSweep>(scope.ServiceProvider).Run(new TimerInfo(), CancellationToken.None);
         }
         await (await merchant.Client.CancelAsync(("id", created.Id().ToString()))).JsonAsync(200);
         var refused = await Assert.ThrowsAsync<Gateway.Api.ApiException>(() =>

@@ -29,18 +29,16 @@ public class ExpressApp : GatewayApp
         Clock = clock;
         var run = Guid.NewGuid().ToString("N")[..10];
         Settings["Storage:TablePrefix"] = "exp" + run;
-        Sender = new QueueFunction(Functions.NotificationSender.Name, "ntf-" + run, typeof(NotificationSender));
+        // This app's NotificationSender listens on a queue of its own.
+        Settings["Notifications:Queue"] = "ntf-" + run;
     }
 
-    /// <summary>This app's NotificationSender, on its own queue.</summary>
-    public QueueFunction Sender { get; }
+    public QueueFunction Sender => Service<FunctionRegistry>().FindQueue(nameof(NotificationSender))!;
 
     public QueueClient Poison => Service<QueueServiceClient>().GetQueueClient(Sender.QueueName + "-poison");
 
     protected override void ConfigureServices(IServiceCollection services)
     {
-        services.Remove(services.Single(d => d.ServiceType == typeof(FunctionDefinition) && ReferenceEquals(d.ImplementationInstance, Functions.NotificationSender)));
-        services.AddSingleton<FunctionDefinition>(Sender);
         services.PostConfigure<QueueHostOptions>(o =>
         {
             o.MaxPollingInterval = TimeSpan.FromMilliseconds(100);

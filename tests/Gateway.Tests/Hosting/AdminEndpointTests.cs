@@ -1,5 +1,4 @@
 using System.Net;
-using Gateway.Hosting;
 using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Hosting;
@@ -13,13 +12,13 @@ public sealed class AdminEndpointTests(AdminApp app) : IClassFixture<AdminApp>
     [Fact]
     public async Task TheAdminKeyRunsATimerFunctionNow()
     {
-        var before = app.Recorder.RunsOf<RecordingTimer>().Count;
+        var before = app.Recorder.RunsOf("TestAdminTimer").Count;
 
         var response = await RunAsync("TestAdminTimer");
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        await Eventually.HoldsAsync(() => app.Recorder.RunsOf<RecordingTimer>().Count == before + 1, "the timer ran");
-        Assert.Equal(new TimerTrigger(IsPastDue: false), app.Recorder.RunsOf<RecordingTimer>()[^1].Timer);
+        await Eventually.HoldsAsync(() => app.Recorder.RunsOf("TestAdminTimer").Count == before + 1, "the timer ran");
+        Assert.False(app.Recorder.RunsOf("TestAdminTimer")[^1].Timer!.IsPastDue);
     }
 
     [Fact]
@@ -31,7 +30,8 @@ public sealed class AdminEndpointTests(AdminApp app) : IClassFixture<AdminApp>
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         await Eventually.HoldsAsync(() => app.Recorder.WithBody(input).Count == 1, "the queue function ran with the input");
-        Assert.Equal(new QueueTrigger(input, MessageId: null, DequeueCount: 1, InsertionTime: null), app.Recorder.WithBody(input)[0].Message);
+        // As the host's admin API delivers it: a message on its first dequeue.
+        Assert.Equal(1, app.Recorder.WithBody(input)[0].Message!.DequeueCount);
     }
 
     [Fact]
@@ -84,7 +84,7 @@ public sealed class AdminEndpointTests(AdminApp app) : IClassFixture<AdminApp>
 
         await Eventually.HoldsAsync(() => app.Recorder.Active == 0, "the blocking timer finished");
         Assert.Equal(HttpStatusCode.Accepted, (await RunAsync("TestAdminBlocking")).StatusCode);
-        await Eventually.HoldsAsync(() => app.Recorder.RunsOf<BlockingTimer>().Count == 2 && app.Recorder.Active == 0, "it runs again once done");
+        await Eventually.HoldsAsync(() => app.Recorder.RunsOf("TestAdminBlocking").Count == 2 && app.Recorder.Active == 0, "it runs again once done");
         Assert.Equal(1, app.Recorder.MaxActive);
     }
 

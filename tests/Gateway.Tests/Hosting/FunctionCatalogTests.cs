@@ -1,155 +1,130 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Gateway.Hosting;
 using Gateway.Tests.Infrastructure;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Routing.Template;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Tests.Hosting;
 
 /// <summary>
-/// Functions.All is the one list of functions: the app's routes, the deployed function.json files, the publish
-/// step's CLI and the OpenAPI document must all agree with it.
+/// The <c>[Function]</c> attributes are the one list of functions. What the Functions host will run is the
+/// functions.metadata the SDK generated from them at build time; these tests prove that the local host serves,
+/// polls and schedules exactly that, that the OpenAPI description documents exactly its HTTP functions, and that no
+/// two routes can match the same request, whichever host routes it.
 /// </summary>
-public sealed class FunctionCatalogTests(GatewayApp local, HostModeApp hosted) : IClassFixture<GatewayApp>, IClassFixture<HostModeApp>
+public sealed partial class FunctionCatalogTests(GatewayApp local) : IClassFixture<GatewayApp>
 {
-    private static IEnumerable<HttpFunction> RoutedFunctions => Functions.All.OfType<HttpFunction>().Where(f => !f.IsCatchAll);
+    private static readonly FunctionCatalog Catalog = FunctionCatalog.Gateway;
 
-    private sealed record MappedEndpoint(string Route, IReadOnlyList<string> Methods, HttpFunction? Function, int FunctionTags, bool Documented);
+    private static IEnumerable<HttpFunctionInfo> Routed => Catalog.Http.Where(f => !f.IsCatchAll);
 
-    private static IReadOnlyList<MappedEndpoint> Endpoints(IServiceProvider services) =>
-    [
-        .. services.GetRequiredService<EndpointDataSource>().Endpoints.Select(endpoint =>
-        {
-            var route = Assert.IsType<RouteEndpoint>(endpoint);
-            var methods = route.Metadata.GetMetadata<HttpMethodMetadata>();
-            Assert.True(methods is not null, $"{route.RoutePattern.RawText} is mapped for every method; each endpoint names its methods.");
-            return new MappedEndpoint(
-                route.RoutePattern.RawText!.TrimStart('/'),
-                [.. methods.HttpMethods.Order(StringComparer.Ordinal)],
-                route.Metadata.GetMetadata<HttpFunction>(),
-                route.Metadata.GetOrderedMetadata<HttpFunction>().Count,
-                route.Metadata.GetMetadata<IExcludeFromDescriptionMetadata>()?.ExcludeFromDescription != true);
-        }),
-    ];
-
-    [Fact]
-    public void EveryHttpEndpointIsTheRouteAndMethodsOfExactlyOneHttpFunction()
+    /// <summary>The build's functions.metadata: the SDK's list of functions, next to the Gateway project's build output.</summary>
+    private static JsonElement[] Metadata()
     {
-        var endpoints = Endpoints(local.Services);
-
-        foreach (var endpoint in endpoints.Where(e => e.Function is not null))
-        {
-            var function = endpoint.Function!;
-            Assert.Contains(function, Functions.All);
-            Assert.Equal(1, endpoint.FunctionTags);
-            Assert.Equal(function.Route, endpoint.Route);
-            Assert.Equal([.. function.Methods.Order(StringComparer.Ordinal)], endpoint.Methods);
-        }
-        foreach (var function in Functions.All.OfType<HttpFunction>())
-        {
-            Assert.Equal(function.IsCatchAll ? 0 : 1, endpoints.Count(e => Equals(e.Function, function)));
-        }
-        Assert.Single(Functions.All.OfType<HttpFunction>(), f => f.IsCatchAll);
-        Assert.Equal(Functions.All.Count, Functions.All.Select(f => f.Name).Distinct(StringComparer.OrdinalIgnoreCase).Count());
-        // Routing ignores case and parameter names: api/v1/user/{id} and API/v1/user/{userId} would be the same route.
-        var pairs = RoutedFunctions.SelectMany(f => f.Methods.Select(m =>
-            (Method: m.ToUpperInvariant(), Route: System.Text.RegularExpressions.Regex.Replace(f.Route.ToLowerInvariant(), @"\{[^}]*\}", "{}")))).ToList();
-        Assert.Equal(pairs.Count, pairs.Distinct().Count());
+        // The tests run from tests/Gateway.Tests/bin/{Configuration}/{tfm}; the app builds to functions/Gateway/bin/...
+        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var path = Path.Combine(Gateway.Testing.Azurite.RepositoryRoot(), "functions", "Gateway", "bin",
+            output.Parent!.Name, output.Name, "functions.metadata");
+        Assert.True(File.Exists(path), $"The build writes {path}.");
+        using var document = JsonDocument.Parse(File.ReadAllText(path));
+        return [.. document.RootElement.EnumerateArray().Select(e => e.Clone())];
     }
 
-    /// <summary>
-    /// The rule for endpoints that are no function: locally exactly the admin endpoint (POST admin/functions/{name});
-    /// under the host exactly the protocol (GET / and POST /{Name} per queue and timer function). None is documented.
-    /// </summary>
-    [Fact]
-    public void TheOnlyEndpointsThatAreNoFunctionAreTheAdminEndpointLocallyAndTheHostProtocolUnderTheHost()
-    {
-        static IReadOnlyList<string> Untagged(IServiceProvider services) =>
-            [.. Endpoints(services).Where(e => e.Function is null).Select(e => $"{string.Join(',', e.Methods)} {e.Route}").Order(StringComparer.Ordinal)];
-
-        Assert.Equal(["POST admin/functions/{name}"], Untagged(local.Services));
-
-        var hostFunctions = Functions.All.Where(f => f is QueueFunction or TimerFunction).Select(f => $"POST {f.Name}");
-        Assert.Equal([.. hostFunctions.Append("GET ").Order(StringComparer.Ordinal)], Untagged(hosted.Services));
-
-        Assert.All(Endpoints(local.Services).Concat(Endpoints(hosted.Services)).Where(e => e.Function is null),
-            e => Assert.False(e.Documented, $"{e.Route} is not part of the API and must not be in the OpenAPI document."));
-        Assert.Equal(Endpoints(local.Services).Where(e => e.Function is not null).Select(e => e.Function!.Name).Order(),
-            Endpoints(hosted.Services).Where(e => e.Function is not null).Select(e => e.Function!.Name).Order());
-    }
+    private static JsonElement Trigger(JsonElement function) =>
+        function.GetProperty("bindings").EnumerateArray().Single(b => b.GetProperty("type").GetString()!.EndsWith("Trigger"));
 
     [Fact]
-    public void FunctionManifestWritesOneFunctionJsonPerFunctionAndRemovesStaleFunctions()
+    public void TheGeneratedMetadataHoldsExactlyTheCatalogsFunctionsWithTheirTriggers()
     {
-        var root = TempDirectory();
-        try
+        var metadata = Metadata();
+
+        Assert.Equal(Catalog.All.Select(f => f.Name).Order(StringComparer.Ordinal),
+            metadata.Select(m => m.GetProperty("name").GetString()!).Order(StringComparer.Ordinal));
+        foreach (var entry in metadata)
         {
-            Directory.CreateDirectory(Path.Combine(root, "RetiredFunction"));
-            File.WriteAllText(Path.Combine(root, "RetiredFunction", "function.json"), "{}");
-            Directory.CreateDirectory(Path.Combine(root, "runtimes"));
-            File.WriteAllText(Path.Combine(root, "runtimes", "keep.txt"), "not a function");
-            File.WriteAllText(Path.Combine(root, "host.json"), "{}");
-
-            FunctionManifest.Write(root, Functions.All);
-
-            var folders = Directory.GetDirectories(root).Where(d => File.Exists(Path.Combine(d, "function.json"))).Select(Path.GetFileName);
-            Assert.Equal(Functions.All.Select(f => f.Name).Order(StringComparer.Ordinal), folders.Order(StringComparer.Ordinal));
-            Assert.True(File.Exists(Path.Combine(root, "runtimes", "keep.txt")), "Folders that are no function are left alone.");
-            Assert.Equal("{}", File.ReadAllText(Path.Combine(root, "host.json")));
-            foreach (var function in Functions.All)
+            var function = Catalog.Find(entry.GetProperty("name").GetString()!)!;
+            Assert.Equal(function.EntryPoint, entry.GetProperty("entryPoint").GetString());
+            Assert.Equal("dotnet-isolated", entry.GetProperty("language").GetString());
+            Assert.Equal("Gateway.dll", entry.GetProperty("scriptFile").GetString());
+            var trigger = Trigger(entry);
+            switch (function)
             {
-                var written = JsonNode.Parse(File.ReadAllText(Path.Combine(root, function.Name, "function.json")))!;
-                Assert.True(JsonNode.DeepEquals(ExpectedFunctionJson(function), written), $"{function.Name}/function.json is {written.ToJsonString()}");
+                case HttpFunctionInfo http:
+                    Assert.Equal("httpTrigger", trigger.GetProperty("type").GetString());
+                    Assert.Equal("Anonymous", trigger.GetProperty("authLevel").GetString());
+                    Assert.Equal(http.Route, trigger.GetProperty("route").GetString());
+                    Assert.Equal(http.Methods.Order(StringComparer.Ordinal),
+                        trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()!.ToUpperInvariant())
+                            .Order(StringComparer.Ordinal));
+                    break;
+                case QueueFunctionInfo queue:
+                    Assert.Equal("queueTrigger", trigger.GetProperty("type").GetString());
+                    Assert.Equal(queue.QueueName, trigger.GetProperty("queueName").GetString());
+                    Assert.Equal("AzureWebJobsStorage", trigger.GetProperty("connection").GetString());
+                    break;
+                case TimerFunctionInfo timer:
+                    Assert.Equal("timerTrigger", trigger.GetProperty("type").GetString());
+                    Assert.Equal(timer.Schedule, trigger.GetProperty("schedule").GetString());
+                    Assert.Equal(timer.UseMonitor, trigger.GetProperty("useMonitor").GetBoolean());
+                    break;
             }
         }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
-        }
+        // The issue's examples, spelled out: the API's routes are HTTP triggers with their public route and method.
+        var payDirect = Trigger(metadata.Single(m => m.GetProperty("name").GetString() == "PayDirect"));
+        Assert.Equal("api/v1/pay/direct", payDirect.GetProperty("route").GetString());
+        Assert.Equal(["post"], payDirect.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
+        Assert.Equal(["NotificationSender", "WebhookDelivery"], Catalog.Queues.Select(q => q.Name).Order());
+        Assert.Equal(["PaymentScheduleRunner", "PaymentSweep", "TokenSweep", "WebhookSweep"], Catalog.Timers.Select(q => q.Name).Order());
     }
 
     [Fact]
-    public async Task ThePublishStepsWriteFunctionsCommandWritesTheSameFilesAsTheManifest()
+    public void TheLocalHostRoutesEveryHttpFunctionAtItsRouteAndMethodsAndOnlyAddsTheAdminEndpoint()
     {
-        var (fromCli, fromCode) = (TempDirectory(), TempDirectory());
-        try
-        {
-            await using var process = GatewayProcess.Start(new Dictionary<string, string?>(), "write-functions", fromCli);
-            Assert.True(await process.WaitForExitAsync(TimeSpan.FromSeconds(60)) == 0, $"write-functions failed:\n{process.Output}");
-            FunctionManifest.Write(fromCode, Functions.All);
+        var endpoints = local.Services.GetRequiredService<IEnumerable<EndpointDataSource>>()
+            .SelectMany(s => s.Endpoints).OfType<RouteEndpoint>()
+            .Select(e => (Route: e.RoutePattern.RawText!.TrimStart('/'), Methods: e.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods,
+                Function: e.Metadata.GetMetadata<HttpFunctionInfo>()))
+            .ToList();
 
-            static IEnumerable<string> Files(string root) =>
-                Directory.GetFiles(root, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(root, f)).Order(StringComparer.Ordinal);
-            Assert.Equal(Functions.All.Select(f => Path.Combine(f.Name, "function.json")).Order(StringComparer.Ordinal), Files(fromCli));
-            foreach (var file in Files(fromCode))
-            {
-                Assert.Equal(File.ReadAllText(Path.Combine(fromCode, file)), File.ReadAllText(Path.Combine(fromCli, file)));
-            }
-        }
-        finally
+        var served = endpoints.Where(e => e.Function is not null).ToList();
+        Assert.Equal(Catalog.Http.Select(f => f.Name).Order(), served.Select(e => e.Function!.Name).Order());
+        Assert.All(served, e =>
         {
-            Directory.Delete(fromCli, recursive: true);
-            Directory.Delete(fromCode, recursive: true);
-        }
+            Assert.Equal(e.Function!.Route, e.Route);
+            Assert.Equal(e.Function.Methods.Order(), e.Methods.Order());
+        });
+        Assert.Equal(["admin/functions/{name}"], endpoints.Where(e => e.Function is null).Select(e => e.Route));
     }
 
     [Fact]
-    public void EveryTimerScheduleParsesAndHasAnOccurrenceAndEveryHandlerResolves()
+    public void TheLocalHostPollsAndSchedulesEveryQueueAndTimerFunctionAsTheHostWould()
     {
-        var timers = Functions.All.OfType<TimerFunction>().ToList();
-        Assert.NotEmpty(timers);
-        foreach (var timer in timers)
-        {
-            Assert.NotNull(CronSchedule.Parse(timer.Schedule).NextAfter(DateTimeOffset.UtcNow));
-        }
+        var registry = local.Service<FunctionRegistry>();
+        var settings = local.Service<Microsoft.Extensions.Configuration.IConfiguration>();
 
-        using var scope = local.Services.CreateScope();
-        foreach (var function in Functions.All.Where(f => f is QueueFunction or TimerFunction))
+        // A function is switched off as on the host, by AzureWebJobs.{Name}.Disabled; this app leaves webhook
+        // delivery to the tests that drain it.
+        var disabled = Catalog.All.Where(f => settings[$"AzureWebJobs.{f.Name}.Disabled"] == "true").Select(f => f.Name);
+        Assert.Equal(["WebhookDelivery"], disabled);
+        Assert.Equal(Catalog.Queues.Select(q => q.Name).Except(disabled).Order(), registry.QueueFunctions.Select(q => q.Name).Order());
+        foreach (var queue in registry.QueueFunctions)
         {
-            var handler = scope.ServiceProvider.GetRequiredService(HostingSetup.HandlerType(function)!);
-            Assert.IsAssignableFrom(function is QueueFunction ? typeof(IQueueFunction) : typeof(ITimerFunction), handler);
+            // %Setting% is resolved from configuration, as the host resolves it from the app settings.
+            Assert.Equal(settings[queue.Info.QueueName.Trim('%')], queue.QueueName);
+        }
+        Assert.Equal(Catalog.Timers.Select(t => t.Name).Order(), registry.TimerFunctions.Select(t => t.Name).Order());
+        foreach (var timer in registry.TimerFunctions)
+        {
+            // The same firings (NCrontab prints a schedule in its own canonical form, so compare what it means).
+            var declared = NCrontab.CrontabSchedule.Parse(timer.Info.Schedule,
+                new NCrontab.CrontabSchedule.ParseOptions { IncludingSeconds = true });
+            var day = new DateTime(2026, 12, 4, 0, 0, 0, DateTimeKind.Utc);
+            Assert.Equal(declared.GetNextOccurrences(day, day.AddDays(1)), timer.Schedule.GetNextOccurrences(day, day.AddDays(1)));
+            Assert.NotEmpty(timer.Schedule.GetNextOccurrences(day, day.AddDays(1)));
         }
     }
 
@@ -159,61 +134,103 @@ public sealed class FunctionCatalogTests(GatewayApp local, HostModeApp hosted) :
         var options = local.Service<IOptions<QueueHostOptions>>().Value;
 
         using var hostJson = JsonDocument.Parse(File.ReadAllText(Path.Combine(Gateway.Testing.Azurite.RepositoryRoot(), "host.json")));
+        Assert.False(hostJson.RootElement.TryGetProperty("customHandler", out _));
         var queues = hostJson.RootElement.GetProperty("extensions").GetProperty("queues");
         Assert.Equal(TimeSpan.Parse(queues.GetProperty("maxPollingInterval").GetString()!), options.MaxPollingInterval);
         Assert.Equal(TimeSpan.Parse(queues.GetProperty("visibilityTimeout").GetString()!), options.VisibilityTimeout);
         Assert.Equal(queues.GetProperty("batchSize").GetInt32(), options.BatchSize);
         Assert.Equal(queues.GetProperty("maxDequeueCount").GetInt32(), options.MaxDequeueCount);
         Assert.Equal(queues.GetProperty("messageEncoding").GetString(), options.MessageEncoding);
+        Assert.Equal("", hostJson.RootElement.GetProperty("extensions").GetProperty("http").GetProperty("routePrefix").GetString());
     }
 
     [Fact]
-    public async Task TheOpenApiDocumentListsEveryRoutedHttpFunctionAndNothingElse()
+    public async Task TheOpenApiDocumentDescribesEveryDocumentedHttpFunctionAndNothingElse()
     {
         using var client = local.CreateClient();
         var document = await (await client.GetAsync("/openapi/v1.json")).JsonAsync(200);
 
         var documented = document.GetProperty("paths").EnumerateObject()
             .SelectMany(path => path.Value.EnumerateObject()
-                .Where(o => o.Name is "get" or "put" or "post" or "delete" or "patch" or "head" or "options")
-                .Select(operation => $"{operation.Name.ToUpperInvariant()} {path.Name}"))
-            .Order(StringComparer.Ordinal);
-        var functions = RoutedFunctions.Where(f => f != Functions.OpenApiDocument)
-            .SelectMany(f => f.Methods.Select(m => $"{m.ToUpperInvariant()} /{f.Route}"))
-            .Order(StringComparer.Ordinal);
-        Assert.Equal(functions, documented);
+                .Where(o => o.Name is "get" or "put" or "post" or "delete" or "patch")
+                .Select(operation => (Operation: $"{operation.Name.ToUpperInvariant()} {path.Name}",
+                    Id: operation.Value.GetProperty("operationId").GetString())))
+            .ToList();
+        var functions = Routed.Where(f => f.Name != "OpenApiDocument")
+            .SelectMany(f => f.Methods.Select(m => $"{m} /{Constraint().Replace(f.Route, "}")}"));
+        Assert.Equal(functions.Order(StringComparer.Ordinal), documented.Select(d => d.Operation).Order(StringComparer.Ordinal));
+        // Operation ids are the functions' names: unique, and the same names the host and its logs use.
+        Assert.All(documented, d => Assert.NotNull(Catalog.Find(d.Id!)));
+        Assert.Equal(documented.Count, documented.Select(d => d.Id).Distinct().Count());
     }
 
-    private static JsonNode ExpectedFunctionJson(FunctionDefinition function) => new JsonObject
+    /// <summary>
+    /// The Functions host and ASP.NET Core may order routes differently, so no request may depend on the order:
+    /// for every two functions sharing a method, a path shaped to fit both (each parameter takes the other route's
+    /// literal, or a value both constraints accept) must be refused by at least one of them. Only the catch-all,
+    /// which both hosts try last, overlaps others.
+    /// </summary>
+    [Fact]
+    public void NoTwoRoutesCanMatchTheSameRequest()
     {
-        ["bindings"] = function switch
+        var overlaps = new List<string>();
+        var routes = Routed.ToList();
+        for (var i = 0; i < routes.Count; i++)
         {
-            HttpFunction http => new JsonArray(
-                new JsonObject
+            for (var j = i + 1; j < routes.Count; j++)
+            {
+                var (a, b) = (routes[i], routes[j]);
+                if (!a.Methods.Intersect(b.Methods).Any()) continue;
+                foreach (var path in Witnesses(a.Route, b.Route))
                 {
-                    ["type"] = "httpTrigger", ["direction"] = "in", ["name"] = "req", ["authLevel"] = "anonymous",
-                    ["methods"] = new JsonArray([.. http.Methods.Select(m => JsonValue.Create(m.ToLowerInvariant()))]),
-                    ["route"] = http.Route,
-                },
-                new JsonObject { ["type"] = "http", ["direction"] = "out", ["name"] = "res" }),
-            QueueFunction queue => new JsonArray(new JsonObject
-            {
-                ["type"] = "queueTrigger", ["direction"] = "in", ["name"] = "message",
-                ["queueName"] = queue.QueueName, ["connection"] = "AzureWebJobsStorage",
-            }),
-            TimerFunction timer => new JsonArray(new JsonObject
-            {
-                ["type"] = "timerTrigger", ["direction"] = "in", ["name"] = "timer",
-                ["schedule"] = timer.Schedule, ["runOnStartup"] = false, ["useMonitor"] = true,
-            }),
-            _ => throw new ArgumentOutOfRangeException(nameof(function)),
-        },
-    };
-
-    private static string TempDirectory()
-    {
-        var path = Path.Combine(Path.GetTempPath(), "gateway-functions-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(path);
-        return path;
+                    if (new RouteMatcher(a.Route).Matches(path) && new RouteMatcher(b.Route).Matches(path))
+                    {
+                        overlaps.Add($"{a.Name} ({a.Route}) and {b.Name} ({b.Route}) both match {path}");
+                    }
+                }
+            }
+        }
+        Assert.Empty(overlaps);
+        Assert.Single(Catalog.Http, f => f.IsCatchAll);
     }
+
+    [Fact]
+    public void TheOverlapCheckFindsRoutesThatOverlap()
+    {
+        Assert.Contains(Witnesses("api/v1/user/{id}", "api/v1/{kind}/7"), p => new RouteMatcher("api/v1/user/{id}").Matches(p)
+            && new RouteMatcher("api/v1/{kind}/7").Matches(p));
+        Assert.DoesNotContain(Witnesses("api/v1/user/{id:long}", "api/v1/user/me"), p =>
+            new RouteMatcher("api/v1/user/{id:long}").Matches(p) && new RouteMatcher("api/v1/user/me").Matches(p));
+    }
+
+    /// <summary>Paths that fit both templates segment by segment, if they have as many segments.</summary>
+    private static IEnumerable<PathString> Witnesses(string a, string b)
+    {
+        var (left, right) = (TemplateParser.Parse(a).Segments, TemplateParser.Parse(b).Segments);
+        if (left.Count != right.Count) yield break;
+        foreach (var sample in new[] { "1", "x" })
+        {
+            var segments = left.Zip(right, (l, r) => Literal(l) ?? Literal(r) ?? sample);
+            yield return new PathString("/" + string.Join('/', segments));
+        }
+
+        static string? Literal(TemplateSegment segment) => segment.Parts is [{ IsLiteral: true } part] ? part.Text : null;
+    }
+
+    [Fact]
+    public void EveryFunctionClassResolvesFromTheWorkersContainerAsTheWorkerCreatesIt()
+    {
+        using var worker = HostingSetup.BuildWorker(
+            ["--functions-uri", "http://127.0.0.1:1/", "--AzureWebJobsStorage", local.Azurite.ConnectionString]);
+        using var scope = worker.Services.CreateScope();
+
+        foreach (var type in Catalog.All.Select(f => f.Method.DeclaringType!).Distinct())
+        {
+            Assert.IsType(type, ActivatorUtilities.CreateInstance(scope.ServiceProvider, type));
+        }
+        Assert.Same(Catalog, worker.Services.GetRequiredService<FunctionCatalog>());
+    }
+
+    [GeneratedRegex(":[a-z]+}")]
+    private static partial Regex Constraint();
 }

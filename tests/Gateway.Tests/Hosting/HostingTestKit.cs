@@ -1,16 +1,18 @@
 using System.Collections.Concurrent;
+using Azure.Storage.Queues.Models;
 using Gateway.Hosting;
 using Gateway.Tests.Infrastructure;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Tests.Hosting;
 
-/// <summary>One run of a test handler: which handler type ran, and what it was given.</summary>
-public sealed record FunctionRun(string Handler, QueueTrigger? Message, TimerTrigger? Timer);
+/// <summary>One run of a test function: which function ran, and what it was given.</summary>
+public sealed record FunctionRun(string Function, QueueMessage? Message, TimerInfo? Timer);
 
 /// <summary>
 /// What the test handlers did, per app (a singleton in its DI): every run in order, how many runs are in progress
-/// at once, and a gate that makes <see cref="BlockingTimer"/> wait until the test releases it.
+/// at once, and a gate that makes blocking functions wait until the test releases it.
 /// </summary>
 public sealed class FunctionRecorder
 {
@@ -23,14 +25,14 @@ public sealed class FunctionRecorder
     public int Active => Volatile.Read(ref _active);
     public int MaxActive => Volatile.Read(ref _maxActive);
 
-    public IReadOnlyList<FunctionRun> RunsOf<THandler>() => [.. _runs.Where(r => r.Handler == typeof(THandler).Name)];
-    public IReadOnlyList<FunctionRun> WithBody(string body) => [.. _runs.Where(r => r.Message?.Body == body)];
+    public IReadOnlyList<FunctionRun> RunsOf(string function) => [.. _runs.Where(r => r.Function == function)];
+    public IReadOnlyList<FunctionRun> WithBody(string body) => [.. _runs.Where(r => r.Message?.Body.ToString() == body)];
 
     /// <summary>Records a run; returns how many times this message body has now been seen (1 on its first attempt).</summary>
-    public int Record(object handler, QueueTrigger? message = null, TimerTrigger? timer = null)
+    public int Record(string function, QueueMessage? message = null, TimerInfo? timer = null)
     {
-        _runs.Enqueue(new FunctionRun(handler.GetType().Name, message, timer));
-        return message is null ? 0 : _attempts.AddOrUpdate(message.Body, 1, (_, n) => n + 1);
+        _runs.Enqueue(new FunctionRun(function, message, timer));
+        return message is null ? 0 : _attempts.AddOrUpdate(message.Body.ToString(), 1, (_, n) => n + 1);
     }
 
     /// <summary>From now on, blocking handlers wait until <see cref="Release"/>.</summary>
@@ -49,6 +51,21 @@ public sealed class FunctionRecorder
 
     public void Exit() => Interlocked.Decrement(ref _active);
 
+    /// <summary>A blocking function's run: active from start to end, waiting for the gate in between.</summary>
+    public async Task BlockAsync(string function, TimerInfo timer, CancellationToken cancellationToken)
+    {
+        Enter();
+        try
+        {
+            Record(function, timer: timer);
+            await Gate.WaitAsync(cancellationToken);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
     private static TaskCompletionSource Open()
     {
         var open = new TaskCompletionSource();
@@ -57,80 +74,93 @@ public sealed class FunctionRecorder
     }
 }
 
-public sealed class RecordingQueue(FunctionRecorder recorder) : IQueueFunction
+/// <summary>Queue functions of the listener tests, each on the queue its setting names.</summary>
+public sealed class ListenerFunctions(FunctionRecorder recorder)
 {
-    public Task RunAsync(QueueTrigger message, CancellationToken cancellationToken)
+    [Function("TestDelivers")]
+    public Task Delivers([QueueTrigger("%Test:Delivers%")] QueueMessage message)
     {
-        recorder.Record(this, message);
+        recorder.Record("TestDelivers", message);
         return Task.CompletedTask;
     }
-}
 
-/// <summary>A second recording handler, so tests can tell which function a message reached.</summary>
-public sealed class OtherQueue(FunctionRecorder recorder) : IQueueFunction
-{
-    public Task RunAsync(QueueTrigger message, CancellationToken cancellationToken)
+    [Function("TestAlwaysFails")]
+    public Task AlwaysFails([QueueTrigger("%Test:AlwaysFails%")] QueueMessage message)
     {
-        recorder.Record(this, message);
-        return Task.CompletedTask;
+        recorder.Record("TestAlwaysFails", message);
+        throw new InvalidOperationException("This function always fails.");
     }
-}
 
-public sealed class ThrowingQueue(FunctionRecorder recorder) : IQueueFunction
-{
-    public Task RunAsync(QueueTrigger message, CancellationToken cancellationToken)
-    {
-        recorder.Record(this, message);
-        throw new InvalidOperationException("This handler always fails.");
-    }
-}
-
-/// <summary>Fails the first attempt at each message body and succeeds on the next.</summary>
-public sealed class FlakyQueue(FunctionRecorder recorder) : IQueueFunction
-{
-    public Task RunAsync(QueueTrigger message, CancellationToken cancellationToken) =>
-        recorder.Record(this, message) == 1
+    /// <summary>Fails the first attempt at each message body and succeeds on the next.</summary>
+    [Function("TestFailsOnce")]
+    public Task FailsOnce([QueueTrigger("%Test:FailsOnce%")] QueueMessage message) =>
+        recorder.Record("TestFailsOnce", message) == 1
             ? throw new InvalidOperationException("First attempt fails.")
             : Task.CompletedTask;
-}
 
-public sealed class RecordingTimer(FunctionRecorder recorder) : ITimerFunction
-{
-    public Task RunAsync(TimerTrigger timer, CancellationToken cancellationToken)
+    /// <summary>Takes its message as a string, the other way a queue trigger binds.</summary>
+    [Function("TestUndecodable")]
+    public Task Undecodable([QueueTrigger("%Test:Undecodable%")] string message, CancellationToken cancellationToken)
     {
-        recorder.Record(this, timer: timer);
+        recorder.Record("TestUndecodable", QueuesModelFactory.QueueMessage("", "", BinaryData.FromString(message), 0));
         return Task.CompletedTask;
     }
 }
 
-public sealed class ThrowingTimer(FunctionRecorder recorder) : ITimerFunction
+/// <summary>Functions run through the admin endpoint; their timers never fire by themselves.</summary>
+public sealed class AdminFunctions(FunctionRecorder recorder)
 {
-    public Task RunAsync(TimerTrigger timer, CancellationToken cancellationToken)
+    [Function("TestAdminTimer")]
+    public Task Timer([TimerTrigger(HostingApp.Never)] TimerInfo timer)
     {
-        recorder.Record(this, timer: timer);
+        recorder.Record("TestAdminTimer", timer: timer);
+        return Task.CompletedTask;
+    }
+
+    [Function("TestAdminBlocking")]
+    public Task Blocking([TimerTrigger(HostingApp.Never)] TimerInfo timer, CancellationToken cancellationToken) =>
+        recorder.BlockAsync("TestAdminBlocking", timer, cancellationToken);
+
+    [Function("TestAdminQueue")]
+    public Task Queue([QueueTrigger("%Test:AdminQueue%")] QueueMessage message)
+    {
+        recorder.Record("TestAdminQueue", message);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>The one timer of a <see cref="TimerApp"/>, on the schedule its setting names: one class per behaviour.</summary>
+public sealed class RecordingTimer(FunctionRecorder recorder)
+{
+    [Function(TimerApp.Name)]
+    public Task Run([TimerTrigger("%Test:Schedule%")] TimerInfo timer)
+    {
+        recorder.Record(TimerApp.Name, timer: timer);
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class ThrowingTimer(FunctionRecorder recorder)
+{
+    [Function(TimerApp.Name)]
+    public Task Run([TimerTrigger("%Test:Schedule%")] TimerInfo timer)
+    {
+        recorder.Record(TimerApp.Name, timer: timer);
         throw new InvalidOperationException("This timer always fails.");
     }
 }
 
-/// <summary>Counts as active from start to end, and waits for the recorder's gate in between.</summary>
-public sealed class BlockingTimer(FunctionRecorder recorder) : ITimerFunction
+public sealed class BlockingTimer(FunctionRecorder recorder)
 {
-    public async Task RunAsync(TimerTrigger timer, CancellationToken cancellationToken)
-    {
-        recorder.Enter();
-        try
-        {
-            recorder.Record(this, timer: timer);
-            await recorder.Gate.WaitAsync(cancellationToken);
-        }
-        finally
-        {
-            recorder.Exit();
-        }
-    }
+    [Function(TimerApp.Name)]
+    public Task Run([TimerTrigger("%Test:Schedule%")] TimerInfo timer, CancellationToken cancellationToken) =>
+        recorder.BlockAsync(TimerApp.Name, timer, cancellationToken);
 }
 
-/// <summary>The gateway with test functions of its own (picked up by the FunctionRegistry from DI) and a recorder.</summary>
+/// <summary>
+/// The gateway with test functions of its own: its catalog is the gateway's functions (or none of its queue and
+/// timer functions) plus the test's function classes, and a recorder.
+/// </summary>
 public class HostingApp : GatewayApp
 {
     public HostingApp() => RunsTimers = true;
@@ -138,71 +168,36 @@ public class HostingApp : GatewayApp
     /// <summary>A schedule with no occurrence at all (30 February): the local scheduler never fires it by itself.</summary>
     public const string Never = "0 0 0 30 2 *";
 
-    private readonly List<FunctionDefinition> _functions = [];
+    private readonly List<Type> _functionClasses = [];
 
     public FunctionRecorder Recorder { get; } = new();
 
-    /// <summary>Drop the production timers (TokenSweep) and queue functions so a ManualClock's pending timers are exactly the test's.</summary>
+    /// <summary>Drop the production timers and queue functions so a ManualClock's pending timers are exactly the test's.</summary>
     protected bool WithoutProductionTimers { get; set; }
 
     protected Action<QueueHostOptions>? QueueHost { get; set; }
 
     public static string UniqueQueue(string prefix) => $"{prefix}-{Guid.NewGuid().ToString("N")[..12]}";
 
-    protected T Add<T>(T function) where T : FunctionDefinition
+    /// <summary>Adds a class's functions; <paramref name="queues"/> sets the queue settings they name.</summary>
+    protected void Add<T>(params (string Setting, string Queue)[] queues) => Add(typeof(T), queues);
+
+    protected void Add(Type functions, params (string Setting, string Queue)[] queues)
     {
-        _functions.Add(function);
-        return function;
+        _functionClasses.Add(functions);
+        foreach (var (setting, queue) in queues) Settings[setting] = queue;
     }
+
+    public string QueueOf(string setting) => Settings[setting]!;
 
     protected override void ConfigureServices(IServiceCollection services)
     {
         services.AddSingleton(Recorder);
-        if (WithoutProductionTimers)
-        {
-            // Production queue functions go too: their pollers wait on the clock between polls, which are pending timers as well.
-            foreach (var timer in services.Where(d => d.ServiceType == typeof(FunctionDefinition) && d.ImplementationInstance is TimerFunction or QueueFunction).ToList())
-            {
-                services.Remove(timer);
-            }
-        }
-        foreach (var function in _functions)
-        {
-            services.AddSingleton<FunctionDefinition>(function);
-            var handler = HostingSetup.HandlerType(function)!;
-            if (!services.Any(d => d.ServiceType == handler)) services.AddScoped(handler);
-        }
+        var production = typeof(FunctionCatalog).Assembly.GetTypes()
+            .Where(t => !WithoutProductionTimers || FunctionCatalog.Gateway.All.All(f => f is HttpFunctionInfo || f.Method.DeclaringType != t));
+        services.AddSingleton(FunctionCatalog.Load([.. production, .. _functionClasses]));
         if (QueueHost is not null) services.PostConfigure(QueueHost);
     }
-}
-
-/// <summary>The app as the Functions host runs it (FUNCTIONS_CUSTOMHANDLER_PORT set), with only the production functions.</summary>
-public sealed class HostModeApp : GatewayApp
-{
-    public HostModeApp()
-    {
-        Settings[HostingSetup.CustomHandlerPortVariable] = "7999";
-        foreach (var (key, value) in VaultKey) Settings[key] = value;
-    }
-}
-
-/// <summary>Under the Functions host, with two recording queue functions, a failing one and a timer.</summary>
-public sealed class EnvelopeApp : HostingApp
-{
-    public EnvelopeApp()
-    {
-        Settings[HostingSetup.CustomHandlerPortVariable] = "7999";
-        foreach (var (key, value) in VaultKey) Settings[key] = value;
-        QueueA = Add(new QueueFunction("TestQueueA", UniqueQueue("envelope-a"), typeof(RecordingQueue)));
-        QueueB = Add(new QueueFunction("TestQueueB", UniqueQueue("envelope-b"), typeof(OtherQueue)));
-        Failing = Add(new QueueFunction("TestQueueFailing", UniqueQueue("envelope-f"), typeof(ThrowingQueue)));
-        Timer = Add(new TimerFunction("TestTimer", Never, typeof(RecordingTimer)));
-    }
-
-    public QueueFunction QueueA { get; }
-    public QueueFunction QueueB { get; }
-    public QueueFunction Failing { get; }
-    public TimerFunction Timer { get; }
 }
 
 /// <summary>Locally, polling real Azurite queues with fast host settings: 200 ms polls, instant retry, 3 attempts.</summary>
@@ -212,10 +207,9 @@ public sealed class QueueListenerApp : HostingApp
 
     public QueueListenerApp()
     {
-        Delivers = Add(new QueueFunction("TestDelivers", UniqueQueue("listen-ok"), typeof(RecordingQueue)));
-        AlwaysFails = Add(new QueueFunction("TestAlwaysFails", UniqueQueue("listen-fail"), typeof(ThrowingQueue)));
-        FailsOnce = Add(new QueueFunction("TestFailsOnce", UniqueQueue("listen-flaky"), typeof(FlakyQueue)));
-        Undecodable = Add(new QueueFunction("TestUndecodable", UniqueQueue("listen-raw"), typeof(OtherQueue)));
+        Add<ListenerFunctions>(
+            ("Test:Delivers", UniqueQueue("listen-ok")), ("Test:AlwaysFails", UniqueQueue("listen-fail")),
+            ("Test:FailsOnce", UniqueQueue("listen-flaky")), ("Test:Undecodable", UniqueQueue("listen-raw")));
         QueueHost = o =>
         {
             o.MaxPollingInterval = TimeSpan.FromMilliseconds(200);
@@ -223,36 +217,23 @@ public sealed class QueueListenerApp : HostingApp
             o.MaxDequeueCount = MaxDequeueCount;
         };
     }
-
-    public QueueFunction Delivers { get; }
-    public QueueFunction AlwaysFails { get; }
-    public QueueFunction FailsOnce { get; }
-    public QueueFunction Undecodable { get; }
 }
 
 /// <summary>Locally, with functions to run through the admin endpoint; their timers never fire by themselves.</summary>
 public sealed class AdminApp : HostingApp
 {
-    public AdminApp()
-    {
-        Timer = Add(new TimerFunction("TestAdminTimer", Never, typeof(RecordingTimer)));
-        Blocking = Add(new TimerFunction("TestAdminBlocking", Never, typeof(BlockingTimer)));
-        Queue = Add(new QueueFunction("TestAdminQueue", UniqueQueue("admin"), typeof(RecordingQueue)));
-    }
-
-    public TimerFunction Timer { get; }
-    public TimerFunction Blocking { get; }
-    public QueueFunction Queue { get; }
+    public AdminApp() => Add<AdminFunctions>(("Test:AdminQueue", UniqueQueue("admin")));
 }
 
 /// <summary>Locally on a ManualClock, with one timer function of the test's choosing and no production timers.</summary>
 public sealed class TimerApp : HostingApp
 {
-    public TimerApp(string schedule, Type handler)
+    public const string Name = "TestScheduled";
+
+    public TimerApp(string schedule, Type functions)
     {
         WithoutProductionTimers = true;
-        Function = Add(new TimerFunction("TestScheduled", schedule, handler));
+        Settings["Test:Schedule"] = schedule;
+        Add(functions);
     }
-
-    public TimerFunction Function { get; }
 }

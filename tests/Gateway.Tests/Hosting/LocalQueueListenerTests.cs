@@ -27,7 +27,7 @@ public sealed class LocalQueueListenerTests(QueueListenerApp app) : IClassFixtur
     [Fact]
     public async Task ABase64MessageReachesTheHandlerAndIsDeleted()
     {
-        var queue = await CreatedAsync(app.Delivers.QueueName);
+        var queue = await CreatedAsync(app.QueueOf("Test:Delivers"));
         var body = $$"""{"order":"{{Guid.NewGuid():N}}"}""";
 
         var sent = (await queue.SendMessageAsync(body)).Value;
@@ -35,17 +35,17 @@ public sealed class LocalQueueListenerTests(QueueListenerApp app) : IClassFixtur
         await Eventually.HoldsAsync(() => app.Recorder.WithBody(body).Count == 1, "the handler got the message");
         await Eventually.HoldsAsync(async () => await CountAsync(queue) == 0, "the message is deleted");
         var run = Assert.Single(app.Recorder.WithBody(body));
-        Assert.Equal(nameof(RecordingQueue), run.Handler);
+        Assert.Equal("TestDelivers", run.Function);
         Assert.Equal(sent.MessageId, run.Message!.MessageId);
         Assert.Equal(1, run.Message.DequeueCount);
-        Assert.Equal(sent.InsertionTime, run.Message.InsertionTime);
+        Assert.Equal(sent.InsertionTime, run.Message.InsertedOn);
     }
 
     [Fact]
     public async Task AMessageThatAlwaysFailsIsTriedMaxDequeueCountTimesThenMovedToPoisonUnchanged()
     {
-        var queue = await CreatedAsync(app.AlwaysFails.QueueName);
-        var poison = Queue(app.AlwaysFails.QueueName + "-poison");
+        var queue = await CreatedAsync(app.QueueOf("Test:AlwaysFails"));
+        var poison = Queue(app.QueueOf("Test:AlwaysFails") + "-poison");
         var body = "fails " + Guid.NewGuid().ToString("N");
 
         await queue.SendMessageAsync(body);
@@ -61,8 +61,8 @@ public sealed class LocalQueueListenerTests(QueueListenerApp app) : IClassFixtur
     [Fact]
     public async Task AMessageThatFailsOnceSucceedsOnItsSecondDeliveryAndNeverReachesPoison()
     {
-        var queue = await CreatedAsync(app.FailsOnce.QueueName);
-        var poison = Queue(app.FailsOnce.QueueName + "-poison");
+        var queue = await CreatedAsync(app.QueueOf("Test:FailsOnce"));
+        var poison = Queue(app.QueueOf("Test:FailsOnce") + "-poison");
         var body = "flaky " + Guid.NewGuid().ToString("N");
 
         await queue.SendMessageAsync(body);
@@ -76,8 +76,8 @@ public sealed class LocalQueueListenerTests(QueueListenerApp app) : IClassFixtur
     [Fact]
     public async Task AMessageThatIsNotBase64GoesStraightToPoisonWithoutRunningTheHandler()
     {
-        var queue = await CreatedAsync(app.Undecodable.QueueName);
-        var poison = Queue(app.Undecodable.QueueName + "-poison");
+        var queue = await CreatedAsync(app.QueueOf("Test:Undecodable"));
+        var poison = Queue(app.QueueOf("Test:Undecodable") + "-poison");
 
         await Raw(queue).SendMessageAsync("not base64!");
 
@@ -86,13 +86,13 @@ public sealed class LocalQueueListenerTests(QueueListenerApp app) : IClassFixtur
         // As the Functions host does, the copy is encoded like every message, so it decodes to exactly what was sent.
         var poisoned = Assert.Single((await poison.PeekMessagesAsync(32)).Value);
         Assert.Equal("not base64!", poisoned.Body.ToString());
-        Assert.Empty(app.Recorder.RunsOf<OtherQueue>());
+        Assert.Empty(app.Recorder.RunsOf("TestUndecodable"));
     }
 
     [Fact]
     public async Task SeveralMessagesReceivedInOneBatchAreAllProcessed()
     {
-        var queue = await CreatedAsync(app.Delivers.QueueName);
+        var queue = await CreatedAsync(app.QueueOf("Test:Delivers"));
         var bodies = Enumerable.Range(1, 12).Select(n => $"batch {n} {Guid.NewGuid():N}").ToList();
 
         // Hidden for a second after they are put, so they become visible together and one receive takes them all.

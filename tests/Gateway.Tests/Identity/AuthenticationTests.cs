@@ -1,10 +1,10 @@
 using System.Net.Http.Headers;
 using Azure.Data.Tables;
-using Gateway.Hosting;
 using Gateway.Identity;
 using Gateway.Platform;
 using Gateway.Testing;
 using Gateway.Tests.Infrastructure;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Tests.Identity;
@@ -143,7 +143,7 @@ public sealed class AuthenticationTests(ClockedGatewayApp app) : IClassFixture<C
 
         using (var scope = app.Services.CreateScope())
         {
-            await scope.ServiceProvider.GetRequiredService<TokenSweep>().RunAsync(new TimerTrigger(false), CancellationToken.None);
+            await ActivatorUtilities.CreateInstance<TokenSweep>(scope.ServiceProvider).Run(new TimerInfo(), CancellationToken.None);
         }
 
         Assert.Null(await tables.Tokens.FindAsync(Secrets.Fingerprint(expiring), "token"));

@@ -42,7 +42,7 @@ public class GatewayApp : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>
     /// Whether webhook delivery listens on the event queue locally. Off by default: most test apps share the default
     /// queue and tables, so one app's delivery would take (and post) other apps' events. Webhook tests opt in on a
-    /// queue and tables of their own. Under the host nothing listens, so the function stays (the host protocol serves it).
+    /// queue and tables of their own. Off means the host's switch, <c>AzureWebJobs.WebhookDelivery.Disabled</c>.
     /// </summary>
     protected bool DeliversWebhooks { get; init; }
 
@@ -71,6 +71,7 @@ public class GatewayApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Storage:Retry:AttemptTimeout", "00:00:10");
         builder.UseSetting("Storage:Retry:OperationTimeout", "00:00:30");
         builder.UseSetting("Functions:AdminKey", FunctionsAdminKey);
+        if (!DeliversWebhooks) builder.UseSetting("AzureWebJobs.WebhookDelivery.Disabled", "true");
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
         builder.ConfigureLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Debug));
         builder.ConfigureTestServices(services =>
@@ -79,10 +80,6 @@ public class GatewayApp : WebApplicationFactory<Program>, IAsyncLifetime
             if (!RunsTimers)
             {
                 foreach (var timers in services.Where(d => d.ImplementationType == typeof(LocalTimerScheduler)).ToList()) services.Remove(timers);
-            }
-            if (!DeliversWebhooks && !Settings.ContainsKey(HostingSetup.CustomHandlerPortVariable))
-            {
-                foreach (var delivery in services.Where(d => ReferenceEquals(d.ImplementationInstance, Functions.WebhookDelivery)).ToList()) services.Remove(delivery);
             }
             ConfigureServices(services);
         });

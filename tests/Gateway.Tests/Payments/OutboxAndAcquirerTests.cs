@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Gateway.Payments;
 using Gateway.Tests.Infrastructure;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Tests.Payments;
@@ -214,7 +215,7 @@ public sealed class OutboxAndAcquirerTests(LiveAcquirerGatewayApp app) : IClassF
         app.Clock!.Advance(PaymentSweep.RefundGrace + TimeSpan.FromSeconds(1));
         using (var scope = app.Services.CreateScope())
         {
-            await scope.ServiceProvider.GetRequiredService<PaymentSweep>().RunAsync(new Gateway.Hosting.TimerTrigger(false), CancellationToken.None);
+            await ActivatorUtilities.CreateInstance<PaymentSweep>(scope.ServiceProvider).Run(new TimerInfo(), CancellationToken.None);
         }
         var settled = await merchant.Client.ViewAsync(auth.Id());
         Assert.Equal("complete", settled.Text("status"));

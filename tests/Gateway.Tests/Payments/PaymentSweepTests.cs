@@ -1,7 +1,7 @@
-using Gateway.Hosting;
 using Gateway.Payments;
 using Gateway.Platform;
 using Gateway.Tests.Infrastructure;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Tests.Payments;
@@ -27,7 +27,7 @@ public sealed class PaymentSweepTests(SweepGatewayApp app) : IClassFixture<Sweep
     private async Task SweepAsync()
     {
         using var scope = app.Services.CreateScope();
-        await scope.ServiceProvider.GetRequiredService<PaymentSweep>().RunAsync(new TimerTrigger(false), CancellationToken.None);
+        await ActivatorUtilities.CreateInstance<PaymentSweep>(scope.ServiceProvider).Run(new TimerInfo(), CancellationToken.None);
     }
 
     [Fact]

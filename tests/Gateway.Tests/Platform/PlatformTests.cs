@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text.Json;
+using Gateway.Hosting;
 using Gateway.Platform;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;

@@ -111,7 +111,7 @@ public sealed class WebhookApiTests(WebhookGatewayApp app) : IClassFixture<Webho
         await WebhookKit.UntilAsync(() => receiver.Requests.Count == 1, "the webhook arrives");
         var eventId = receiver.Requests.Single().EventId;
 
-        await (await other.Client.GetAsync($"/api/v1/gateway-transaction/{t.Id()}/webhooks")).ErrorAsync(404);
+        await (await other.Client.GetAsync($"/api/v1/gateway-transaction/webhooks/{t.Id()}")).ErrorAsync(404);
         await (await other.Client.PostFormAsync($"/api/v1/gateway-transaction/resend-webhook/{t.Id()}", ("url", receiver.Url()))).ErrorAsync(404);
         await (await other.Client.GetAsync($"/api/v1/webhook-event/{eventId}")).ErrorAsync(404);
         await (await other.Client.PostAsync($"/api/v1/webhook-event/{eventId}/redeliver", null)).ErrorAsync(404);
@@ -126,7 +126,7 @@ public sealed class WebhookApiTests(WebhookGatewayApp app) : IClassFixture<Webho
         var t = (await merchant.Client.PayAsync()).Transaction();
         var (agent, _) = await app.CreateUserAsync(merchant.Organisation);
         using var client = app.ClientFor(agent);
-        await (await client.GetAsync($"/api/v1/gateway-transaction/{t.Id()}/webhooks")).ErrorAsync(403);
+        await (await client.GetAsync($"/api/v1/gateway-transaction/webhooks/{t.Id()}")).ErrorAsync(403);
     }
 
     private const System.Text.Json.JsonValueKind JsonValueKindNull = System.Text.Json.JsonValueKind.Null;

@@ -1,9 +1,9 @@
 using System.Text.Json;
-using Gateway.Hosting;
 using Gateway.Payments;
 using Gateway.Tests.Infrastructure;
 using Gateway.Tests.Payments;
 using Gateway.Webhooks;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Tests.Webhooks;
@@ -154,7 +154,7 @@ public sealed class WebhookDeliveryTests(WebhookGatewayApp app) : IClassFixture<
         using (var scope = app.Services.CreateScope())
         {
             var duplicate = WebhookMessage.For(row!).ToJson();
-            await scope.ServiceProvider.GetRequiredService<WebhookDelivery>().RunAsync(new QueueTrigger(duplicate, null, 1, null), CancellationToken.None);
+            await ActivatorUtilities.CreateInstance<WebhookDelivery>(scope.ServiceProvider).Run(duplicate, CancellationToken.None);
         }
         Assert.Single(receiver.Requests);
     }
@@ -176,7 +176,7 @@ public sealed class WebhookDeliveryTests(WebhookGatewayApp app) : IClassFixture<
 
         using (var scope = app.Services.CreateScope())
         {
-            await scope.ServiceProvider.GetRequiredService<WebhookSweep>().RunAsync(new TimerTrigger(false), CancellationToken.None);
+            await ActivatorUtilities.CreateInstance<WebhookSweep>(scope.ServiceProvider).Run(new TimerInfo(), CancellationToken.None);
         }
         await WebhookKit.UntilAsync(() => receiver.Requests.Any(r => r.EventId == lost.EventId), "the swept event arrives");
         Assert.Equal("7", receiver.Requests.Single(r => r.EventId == lost.EventId).Headers["X-Gateway-Sequence"]);

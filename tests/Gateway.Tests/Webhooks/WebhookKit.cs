@@ -180,7 +180,7 @@ public static class WebhookKit
     }
 
     public static async Task<JsonElement> AttemptsAsync(this Merchant merchant, long transactionId) =>
-        await (await merchant.Client.GetAsync($"/api/v1/gateway-transaction/{transactionId}/webhooks")).JsonAsync(200);
+        await (await merchant.Client.GetAsync($"/api/v1/gateway-transaction/webhooks/{transactionId}")).JsonAsync(200);
 
     public static async Task<string?> DeliveryAsync(this GatewayApp app, long organisationId, long transactionId, int index = 0) =>
         (await app.EventsAsync(organisationId, transactionId)).ElementAtOrDefault(index)?.GetString("Delivery");

@@ -2,11 +2,11 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Gateway.Api;
-using Gateway.Hosting;
 using Gateway.Identity;
+using Gateway.Platform;
 using Microsoft.Extensions.Options;
 
-namespace Gateway.Platform;
+namespace Gateway.Hosting;
 
 /// <summary>
 /// <c>Gateway seed-demo {file}</c>, run by ./run.sh: makes sure a demo platform exists (an operator, a test-mode

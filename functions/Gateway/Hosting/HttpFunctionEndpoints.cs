@@ -1,0 +1,71 @@
+using System.Reflection;
+using Gateway.Api;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.Routing.Patterns;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Primitives;
+
+namespace Gateway.Hosting;
+
+/// <summary>
+/// The HTTP functions as ASP.NET Core endpoints, built from their <c>[Function]</c> methods: the local host routes to
+/// them, and the OpenAPI description is generated from them. Each endpoint binds the method's parameters as the
+/// worker does (the request, route values by name, the request's cancellation), creates the function's class per
+/// request from the request's services, as the worker's activator does, and runs it inside
+/// <see cref="HttpFunctionPipeline"/>. Its metadata comes from the method and its class: the function's name (the
+/// operation id), tags, summary, authorization, bodies, responses (a typed result describes itself) and errors.
+/// <para>
+/// Routing sees less than the description (<paramref name="forRouting"/>): like the Functions host, it matches a
+/// request by path and method only. The accepted content types and the <c>[Authorize]</c> policy stay out of its
+/// metadata, so the function's own checks answer (415, and 401/403 inside <see cref="HttpFunctionPipeline"/>) rather
+/// than ASP.NET Core's matcher and authorization middleware, which the worker does not have.
+/// </para>
+/// </summary>
+public sealed class HttpFunctionEndpoints(FunctionCatalog catalog, IServiceProvider services, bool forRouting)
+    : EndpointDataSource
+{
+    private readonly Lazy<IReadOnlyList<Endpoint>> _endpoints =
+        new(() => [.. catalog.Http.Select(f => Build(f, services, forRouting))]);
+
+    public override IReadOnlyList<Endpoint> Endpoints => _endpoints.Value;
+
+    public override IChangeToken GetChangeToken() => NullChangeToken.Singleton;
+
+    private static Endpoint Build(HttpFunctionInfo function, IServiceProvider services, bool forRouting)
+    {
+        var pattern = RoutePatternFactory.Parse("/" + function.Route);
+        // The catch-all loses to every other route, as on the Functions host.
+        var builder = new RouteEndpointBuilder(_ => Task.CompletedTask, pattern, function.IsCatchAll ? int.MaxValue : 0)
+        {
+            DisplayName = function.Name,
+        };
+        var options = new RequestDelegateFactoryOptions
+        {
+            ServiceProvider = services,
+            RouteParameterNames = [.. pattern.Parameters.Select(p => p.Name)],
+            EndpointBuilder = builder,
+        };
+        var method = function.Method;
+        options.EndpointBuilder.FilterFactories.Add((_, next) => async invocation =>
+            await invocation.HttpContext.RequestServices.GetRequiredService<HttpFunctionPipeline>()
+                .RunAsync(invocation.HttpContext, method, () => next(invocation).AsTask()));
+        var inferred = RequestDelegateFactory.InferMetadata(method, options);
+        var handler = RequestDelegateFactory.Create(method,
+            http => ActivatorUtilities.CreateInstance(http.RequestServices, method.DeclaringType!), options, inferred);
+        builder.RequestDelegate = handler.RequestDelegate;
+
+        var metadata = builder.Metadata;
+        metadata.Add(method);
+        metadata.Add(function);
+        metadata.Add(new EndpointNameMetadata(function.Name));
+        metadata.Add(new HttpMethodMetadata(function.Methods));
+        foreach (var attribute in method.DeclaringType!.GetCustomAttributes().Concat(method.GetCustomAttributes()))
+        {
+            if (forRouting && attribute is IAcceptsMetadata or IAuthorizeData or IAllowAnonymous) continue;
+            metadata.Add(attribute);
+            if (attribute is ApiErrorsAttribute errors) foreach (var response in errors.Responses) metadata.Add(response);
+        }
+        return builder.Build();
+    }
+}

@@ -1,0 +1,90 @@
+using Gateway.Api;
+using Gateway.Payments;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
+
+namespace Gateway.Hosting;
+
+/// <summary>
+/// The OpenAPI description of every HTTP function, made by ASP.NET Core's OpenAPI generator from the endpoints the
+/// local host routes to (<see cref="HttpFunctionEndpoints"/>). It is generated in a small container of its own,
+/// never started, so the Functions host, whose worker routes by functions.metadata instead, serves the very same
+/// document. Made once, on first request.
+/// </summary>
+public sealed class OpenApiDescription(IOptions<PaymentOptions> payments)
+{
+    public const string DocumentName = "v1";
+
+    private readonly Lazy<Task<string>> _json = new(() => GenerateAsync(payments.Value.BaseUri));
+
+    public Task<string> GetJsonAsync() => _json.Value;
+
+    private static async Task<string> GenerateAsync(Uri publicBaseUri)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
+        builder.Services.AddOpenApi(DocumentName, options => Configure(options, publicBaseUri));
+        builder.Services.AddSingleton<EndpointDataSource>(services => 
+            new HttpFunctionEndpoints(FunctionCatalog.Gateway, services, forRouting: false));
+        await using var container = builder.Build();
+        var document = await container.Services.GetRequiredKeyedService<IOpenApiDocumentProvider>(DocumentName).GetOpenApiDocumentAsync();
+        using var json = new MemoryStream();
+        await document.SerializeAsJsonAsync(json, OpenApiSpecVersion.OpenApi3_1);
+        return System.Text.Encoding.UTF8.GetString(json.ToArray());
+    }
+
+    private static void Configure(OpenApiOptions options, Uri publicBaseUri)
+    {
+        options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info = new OpenApiInfo
+            {
+                Title = "Payment Gateway API",
+                Version = "v1",
+                Description =
+                    "Bodies are application/x-www-form-urlencoded in PHP bracket notation (User[name]=x, serviceId[]=1, " +
+                    "serviceId[3]=25) or JSON of the same structure ({\"User\":{\"name\":\"x\"}}). Authenticate with HTTP basic " +
+                    "auth, a bearer token from POST /api/v1/token, or an x-api-key header. Every error is {name, message, code, " +
+                    "status, type}. Times are \"yyyy-MM-dd HH:mm:ss\" in the organisation's time zone. Every response carries " +
+                    "X-Request-Id.",
+            };
+            // The gateway's public address, as configured: links and examples point at it, not at whoever asked.
+            document.Servers = [new OpenApiServer { Url = publicBaseUri.GetLeftPart(UriPartial.Authority) }];
+            // The three ways to authenticate; each operation's 401/403 responses say when they are needed.
+            document.Components ??= new OpenApiComponents();
+            document.Components.SecuritySchemes = new Dictionary<string, IOpenApiSecurityScheme>
+            {
+                ["basic"] = new OpenApiSecurityScheme { Type = SecuritySchemeType.Http, Scheme = "basic" },
+                ["bearer"] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.Http, Scheme = "bearer", Description = "A token from POST /api/v1/token.",
+                },
+                ["apiKey"] = new OpenApiSecurityScheme { Type = SecuritySchemeType.ApiKey, In = ParameterLocation.Header, Name = "x-api-key" },
+            };
+            document.Security =
+            [
+                .. new[] { "basic", "bearer", "apiKey" }
+                    .Select(name => new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(name, document)] = [] }),
+            ];
+            return Task.CompletedTask;
+        });
+        options.AddOperationTransformer((operation, context, _) =>
+        {
+            if (context.Description.ActionDescriptor.EndpointMetadata.OfType<AcceptsIdempotencyKeyAttribute>().Any())
+            {
+                operation.Parameters ??= [];
+                operation.Parameters.Add(new OpenApiParameter
+                {
+                    Name = "Idempotency-Key",
+                    In = ParameterLocation.Header,
+                    Required = false,
+                    Description = AcceptsIdempotencyKeyAttribute.Description,
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 255 },
+                });
+            }
+            return Task.CompletedTask;
+        });
+    }
+}
