@@ -5,7 +5,6 @@ using Azure;
 using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
-using Gateway.Cards;
 using Gateway.Hosting;
 using Gateway.Identity;
 using Gateway.Payments;

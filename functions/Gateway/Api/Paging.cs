@@ -1,5 +1,4 @@
 using System.Globalization;
-using Gateway.Identity;
 using Microsoft.AspNetCore.WebUtilities;
 
 namespace Gateway.Api;

@@ -42,20 +42,16 @@ public sealed class RequestForm
 
     /// <summary>
     /// The parsed body as compact JSON, without the <paramref name="without"/> top-level fields and with the
-    /// <paramref name="masked"/> ones cut as card numbers are shown (first six, last four): equal for equal requests
+    /// <paramref name="masked"/> ones replaced by <paramref name="mask"/> of their text: equal for equal requests
     /// however they were encoded (form or JSON).
     /// </summary>
-    public string Canonical(string[] without, string[] masked)
+    public string Canonical(string[] without, string[] masked, Func<string, string> mask)
     {
         var copy = (JsonObject)_root.DeepClone();
         foreach (var field in without) copy.Remove(field);
         foreach (var field in masked)
         {
-            if (copy[field] is JsonValue value && value.ToJsonString().Trim('"') is { Length: > 4 } text)
-            {
-                var start = Payments.CardDetails.VisibleStart(text.Length);
-                copy[field] = $"{text[..start]}*{text.Length}*{text[^4..]}";
-            }
+            if (copy[field] is JsonValue value) copy[field] = mask(value.ToJsonString().Trim('"'));
         }
         return copy.ToJsonString();
     }

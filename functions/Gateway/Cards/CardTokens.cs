@@ -14,7 +14,7 @@ public sealed record TokenPayment(long AmountMinor, string Reference, string? Pe
 /// deleting and charging it. Each change is one entity-group transaction in the organisation's partition, with the
 /// idempotency record of the request.
 /// </summary>
-public sealed class CardTokens(CardVault vault, PaymentService payments, PaymentStore store, Schedules.ScheduleStore schedules, TimeProvider time)
+public sealed class CardTokens(CardVault vault, PaymentService payments, PaymentStore store, ICardDependents dependents, TimeProvider time)
 {
     /// <summary>Stores a posted card under <paramref name="reference"/>; the CVV was checked by the caller and is not kept.</summary>
     public Task<StoredResponse> CreateAsync(Organisation organisation, CardDetails card, string reference, IdempotencyScope scope, CancellationToken cancellationToken) =>
@@ -70,21 +70,17 @@ public sealed class CardTokens(CardVault vault, PaymentService payments, Payment
 
     /// <summary>
     /// Deletes the card and its merchant-reference row at once (the card's ETag makes a concurrent delete a 404).
-    /// A card with active schedules is kept, marked deleted, for the runner to stop them (see
-    /// <see cref="Schedules.PaymentScheduleRunner.StopForCardAsync"/>); one without goes at once.
+    /// A card something still depends on (an active schedule) is kept, marked deleted, until that stops (see
+    /// <see cref="ICardDependents"/>); one without goes at once.
     /// </summary>
     public async Task<StoredCard> DeleteAsync(long organisationId, string referenceOrGuid, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < PaymentService.MaxAttempts; attempt++)
         {
             var card = await FindAsync(organisationId, referenceOrGuid, cancellationToken);
-            // Advancing the card's schedule version serialises this delete with schedule changes of the card: a
-            // schedule created concurrently either lands first (and is seen here) or finds the card gone.
-            var version = await schedules.CardVersionAsync(organisationId, card.Guid, cancellationToken);
-            var scheduled = (await schedules.ListAsync(organisationId, card.Guid, cancellationToken))
-                .Where(s => s.State == Schedules.ScheduleStates.Active || s.Claim is not null).ToList();
+            var deletion = await dependents.PrepareDeletionAsync(organisationId, card.Guid, cancellationToken);
             var committed = await store.CommitAsync(
-                [version, .. CardVault.Deletes(card, keep: scheduled.Count > 0, time.GetUtcNow()), .. scheduled.Select(Schedules.ScheduleStore.MarkCardDeleted)],
+                [.. deletion.Actions, .. CardVault.Deletes(card, keep: deletion.KeepCard, time.GetUtcNow())],
                 cancellationToken);
             // Refused: changed meanwhile (then try again; a card deleted meanwhile is a 404 from FindAsync), or this
             // very delete landed with its answer lost.

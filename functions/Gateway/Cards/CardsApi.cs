@@ -2,7 +2,6 @@ using Gateway.Api;
 using Gateway.Identity;
 using Gateway.Payments;
 using Gateway.Platform;
-using Gateway.Schedules;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
@@ -17,7 +16,7 @@ namespace Gateway.Cards;
 /// </summary>
 /// <remarks>Token payments move money, so they take no cancellation from the client (see PaymentsApi).</remarks>
 [Tags("Cards")]
-public sealed class CardsApi(CardTokens tokens, Idempotency idempotency, PaymentScheduleRunner runner,
+public sealed class CardsApi(CardTokens tokens, Idempotency idempotency, ICardDependents dependents,
     AcquirerRouter acquirers, TimeProvider time)
 {
     /// <summary>The documents give token payments' <c>reference</c> as string(32).</summary>
@@ -76,7 +75,7 @@ public sealed class CardsApi(CardTokens tokens, Idempotency idempotency, Payment
     {
         var organisation = request.Caller().RequireOrganisation();
         var card = await tokens.DeleteAsync(organisation.Id, reference, cancellationToken);
-        await runner.StopForCardAsync(organisation, card.Guid, CancellationToken.None);
+        await dependents.CardDeletedAsync(organisation, card.Guid, CancellationToken.None);
         return TypedResults.Ok(new CardTokenDeleted(true, $"Card token deleted for reference/guid {reference}"));
     }
 

@@ -1,6 +1,5 @@
 using Gateway.Api;
 using Gateway.Identity;
-using Gateway.Notifications;
 using Gateway.Payments;
 using Gateway.Platform;
 using Microsoft.Extensions.Options;
@@ -19,7 +18,7 @@ public sealed record ExpressRequest(string Channel, string Recipient, long Amoun
 /// payment with its transaction and events. Cancelling marks the key cancelled in the same ETag-checked batch as the
 /// express row, so a cancel and a payment racing for the key cannot both win.
 /// </summary>
-public sealed class ExpressService(ExpressStore store, ExpressFileStore files, PaymentStore payments, IdAllocator ids, NotificationQueue notifications,
+public sealed class ExpressService(ExpressStore store, ExpressFileStore files, PaymentStore payments, IdAllocator ids, IExpressNotifications notifications,
     TimeProvider time, IOptions<PaymentOptions> options)
 {
     public const string IdSequence = "express";

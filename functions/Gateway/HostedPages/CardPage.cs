@@ -1,5 +1,4 @@
 using Gateway.Api;
-using Gateway.Cards;
 using Gateway.Payments;
 using Gateway.Platform;
 

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Gateway.Api;
 using Gateway.Cards;
+using Gateway.Express;
 using Gateway.Identity;
 using Gateway.Notifications;
 using Gateway.Payments;
@@ -35,12 +36,14 @@ public static class HostingSetup
     {
         services.AddSingleton(TimeProvider.System);
         services.AddGatewayPlatform(configuration);
+        services.AddGatewayApi();
         services.AddGatewayIdentity();
         services.AddGatewayPayments();
         services.AddGatewayCards();
         services.AddGatewaySchedules();
         services.AddGatewayWebhooks();
         services.AddGatewayExpress();
+        services.AddGatewayNotifications();
         services.AddSingleton(FunctionCatalog.Gateway);
         services.AddSingleton<HttpFunctionPipeline>();
         services.AddSingleton<OpenApiDescription>();

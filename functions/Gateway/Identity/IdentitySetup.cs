@@ -1,5 +1,7 @@
+using System.Net;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Gateway.Identity;
 
@@ -54,6 +56,22 @@ public static class IdentitySetup
         services.AddSingleton<LicenceService>();
         services.AddSingleton<OrganisationService>();
         services.AddSingleton<OrganisationClock>();
+
+        // An organisation's webhook settings (its URLs, their guard and its signing secrets) belong to the
+        // organisation; the Webhooks feature delivers to them.
+        services.AddOptions<WebhookOptions>()
+            .BindConfiguration(WebhookOptions.Section)
+            .Validate(o => WebhookOptions.ParseSchedule(o.RetrySchedule) is not null,
+                "Webhooks:RetrySchedule must be comma-separated delays such as 1m,5m,2h,1d (each above zero and at most 7 days).")
+            .Validate(o => o.Timeout > TimeSpan.Zero && o.Timeout <= TimeSpan.FromMinutes(5), "Webhooks:Timeout must be above zero and at most 5 minutes.")
+            .Validate(o => o.SecretOverlap >= TimeSpan.Zero && o.SweepAfter >= TimeSpan.FromMinutes(1),
+                "Webhooks:SecretOverlap must not be negative and Webhooks:SweepAfter must be at least a minute.")
+            .ValidateOnStart();
+
+        // Tests replace the resolver to test the guard without real DNS.
+        ResolveHost dns = Dns.GetHostAddressesAsync;
+        services.TryAddSingleton(dns);
+        services.AddSingleton<WebhookUrls>();
 
         // No default scheme: only endpoints with a policy read credentials, so anonymous ones (health, unknown
         // routes) never spend a password hash on whatever Authorization header comes with them. ASP.NET would make

@@ -1,6 +1,5 @@
 using Gateway.Api;
 using Gateway.Platform;
-using Gateway.Webhooks;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Identity;

@@ -16,6 +16,7 @@ namespace Gateway.Notifications;
 /// in storage tools and poison queues, and a link is a bearer URL that pays.
 /// </summary>
 public sealed class NotificationQueue(QueueServiceClient queues, IOptions<NotificationOptions> options)
+    : IExpressNotifications
 {
     public QueueClient Queue { get; } = queues.GetQueueClient(options.Value.Queue);
 

@@ -5,18 +5,16 @@ namespace Gateway.Notifications;
 
 public static class NotificationsSetup
 {
-    /// <summary>Express pay-by-link and the notifications it sends.</summary>
-    public static IServiceCollection AddGatewayExpress(this IServiceCollection services)
+    /// <summary>The SMS and e-mail notifications of express links: their queue and senders.</summary>
+    public static IServiceCollection AddGatewayNotifications(this IServiceCollection services)
     {
         services.AddOptions<NotificationOptions>()
             .BindConfiguration(NotificationOptions.Section)
             .Validate(o => !o.Problems().Any(), "Notifications settings are invalid: " +
                 "Sms:Provider local|http (http needs Sms:Url and Sms:Token), Email:Provider local|smtp (smtp needs Email:Smtp:Host and From).")
             .ValidateOnStart();
-        services.AddSingleton<ExpressStore>();
-        services.AddSingleton<ExpressFileStore>();
-        services.AddSingleton<ExpressService>();
         services.AddSingleton<NotificationQueue>();
+        services.AddSingleton<IExpressNotifications>(sp => sp.GetRequiredService<NotificationQueue>());
         services.AddSingleton<LocalNotificationStore>();
         services.AddSingleton<HttpSmsSender>();
         services.AddHttpClient(HttpSmsSender.HttpClientName)

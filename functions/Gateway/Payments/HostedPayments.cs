@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Azure.Data.Tables;
 using Gateway.Api;
-using Gateway.Cards;
 using Gateway.Identity;
 using Gateway.Platform;
 using Microsoft.AspNetCore.WebUtilities;

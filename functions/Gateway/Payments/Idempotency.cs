@@ -74,6 +74,10 @@ public sealed class Idempotency(PaymentStore store, IdAllocator ids, PaymentSecr
     public const string ReplayedHeader = "Idempotent-Replayed";
     private const int MaxKeyLength = 255;
 
+    private static string CutCardNumber(string text) => text.Length <= 4
+        ? text
+        : $"{text[..CardDetails.VisibleStart(text.Length)]}*{text.Length}*{text[^4..]}";
+
     public async Task<IResult> RunAsync(HttpContext http, long organisationId, RequestForm form,
         Func<IdempotencyScope, Task<StoredResponse>> operation, CancellationToken cancellationToken)
     {
@@ -84,7 +88,8 @@ public sealed class Idempotency(PaymentStore store, IdAllocator ids, PaymentSecr
         // not even as a keyed hash that a holder of the key could brute-force (the stored card shows the other digits
         // but the middle six, and Luhn leaves about 10^5 candidates for those). A retry differing only in those digits
         // is, for this check, the same request.
-        var fingerprint = secrets.Sign("idempotency", $"{http.Request.Method} {http.Request.Path}\n{form.Canonical(["cvv"], ["pan"])}");
+        var canonical = form.Canonical(["cvv"], ["pan"], CutCardNumber);
+        var fingerprint = secrets.Sign("idempotency", $"{http.Request.Method} {http.Request.Path}\n{canonical}");
         var (scope, replay) = await HoldAsync(organisationId, key, fingerprint, cancellationToken);
         if (replay is not null) return replay.ToResult(replayed: true);
 

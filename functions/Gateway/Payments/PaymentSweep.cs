@@ -12,7 +12,7 @@ namespace Gateway.Payments;
 /// platform and the payer, not the merchant's view of time.
 /// </summary>
 public sealed class PaymentSweep(PaymentStore store, PaymentService payments, RefundService refunds, AuthorisationService authorisations,
-    Cards.CardVault vault, TimeProvider time, ILogger<PaymentSweep> logger)
+    CardVault vault, TimeProvider time, ILogger<PaymentSweep> logger)
 {
     /// <summary>Far longer than any acquirer call: a refund this old is not still being made by its request.</summary>
     public static readonly TimeSpan RefundGrace = TimeSpan.FromMinutes(5);

@@ -1,8 +1,6 @@
 using Gateway.Api;
-using Gateway.Cards;
 using Gateway.Identity;
 using Gateway.Platform;
-using Gateway.Webhooks;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;

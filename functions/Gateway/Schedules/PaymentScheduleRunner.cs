@@ -1,5 +1,4 @@
 using System.Globalization;
-using Gateway.Cards;
 using Microsoft.Azure.Functions.Worker;
 using Gateway.Identity;
 using Gateway.Payments;

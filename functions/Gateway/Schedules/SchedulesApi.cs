@@ -39,7 +39,7 @@ public sealed record ScheduleForm(
 /// <see cref="ScheduleOptions.ChargeTime"/> in the organisation's zone and are made by <see cref="PaymentScheduleRunner"/>.
 /// </summary>
 [Tags("Payment schedules")]
-public sealed class SchedulesApi(ScheduleService schedules, ScheduleStore store, Cards.CardVault vault, Idempotency idempotency,
+public sealed class SchedulesApi(ScheduleService schedules, ScheduleStore store, CardVault vault, Idempotency idempotency,
     TimeProvider time)
 {
     [Function(nameof(ScheduleCreate)), Authorize(Policy = Policies.PaymentUser)]

@@ -1,3 +1,5 @@
+using Gateway.Cards;
+
 namespace Gateway.Schedules;
 
 public static class SchedulesSetup
@@ -12,6 +14,7 @@ public static class SchedulesSetup
         services.AddSingleton<ScheduleStore>();
         services.AddSingleton<ScheduleService>();
         services.AddSingleton<PaymentScheduleRunner>();
+        services.AddSingleton<ICardDependents, ScheduleCardDependents>();
         return services;
     }
 }

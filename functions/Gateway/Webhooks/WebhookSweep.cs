@@ -1,3 +1,4 @@
+using Gateway.Identity;
 using Gateway.Payments;
 using Gateway.Platform;
 using Microsoft.Azure.Functions.Worker;

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using Gateway.Cards;
 using Gateway.Payments;
 using Gateway.Tests.Infrastructure;
 using Gateway.Tests.Payments;

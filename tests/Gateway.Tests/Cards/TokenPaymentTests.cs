@@ -1,4 +1,3 @@
-using Gateway.Cards;
 using Gateway.Payments;
 using Gateway.Tests.HostedPages;
 using Gateway.Tests.Infrastructure;

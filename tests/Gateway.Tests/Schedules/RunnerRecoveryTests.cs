@@ -90,7 +90,7 @@ public sealed class RunnerRecoveryTests(RecoveryApp app) : IClassFixture<Recover
         Assert.Equal((TransactionStatus.Failed, "Card token deleted: payment schedule stopped"), (stopped.Status, stopped.Reason));
         Assert.Equal(keysBefore, app.Acquirer.Keys.Count);
         Assert.Equal("stopped", (await merchant.SchedulesAsync(card))[0].Text("status"));
-        Assert.Null(await app.Service<Gateway.Cards.CardVault>().GetStoredAsync(merchant.Id, card, CancellationToken.None));
+        Assert.Null(await app.Service<Gateway.Payments.CardVault>().GetStoredAsync(merchant.Id, card, CancellationToken.None));
     }
 
 }

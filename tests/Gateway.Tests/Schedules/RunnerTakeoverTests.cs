@@ -118,7 +118,7 @@ public sealed class RunnerTakeoverTests(StallingRunnerApp app) : IClassFixture<S
         await app.Acquirer.Stalled.Task;
         await (await merchant.Client.DeleteAsync($"/api/v1/customer-token/{card}")).JsonAsync(200);
         // The card's row stays while its charge is in flight.
-        Assert.NotNull(await app.Service<Gateway.Cards.CardVault>().GetStoredAsync(merchant.Id, card, CancellationToken.None));
+        Assert.NotNull(await app.Service<Gateway.Payments.CardVault>().GetStoredAsync(merchant.Id, card, CancellationToken.None));
         app.Acquirer.Release.SetResult();
 
         Assert.Equal(2, (await running).Occurrences);
@@ -126,7 +126,7 @@ public sealed class RunnerTakeoverTests(StallingRunnerApp app) : IClassFixture<S
         Assert.Equal([(TransactionStatus.Complete, 1100L), (TransactionStatus.Failed, 1100L)], made.Select(t => (t.Status, t.AmountMinor)));
         Assert.Equal("Card token deleted: payment schedule stopped", made[1].Reason);
         Assert.Equal("stopped", (await merchant.SchedulesAsync(card))[0].Text("status"));
-        Assert.Null(await app.Service<Gateway.Cards.CardVault>().GetStoredAsync(merchant.Id, card, CancellationToken.None));
+        Assert.Null(await app.Service<Gateway.Payments.CardVault>().GetStoredAsync(merchant.Id, card, CancellationToken.None));
     }
 
 }

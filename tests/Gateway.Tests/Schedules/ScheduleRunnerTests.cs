@@ -173,7 +173,7 @@ public sealed class ScheduleRunnerTests(ScheduleApp app) : IClassFixture<Schedul
         Assert.Equal(["stopped", "stopped"], views.EnumerateArray().Select(v => v.Text("status")));
         Assert.All(views.EnumerateArray(), v => Assert.Equal(0, v.GetProperty("upcoming").GetArrayLength()));
         // Nothing of the card is kept once no charge with it can be in flight.
-        Assert.Null(await app.Service<Gateway.Cards.CardVault>().GetStoredAsync(merchant.Id, card, CancellationToken.None));
+        Assert.Null(await app.Service<Gateway.Payments.CardVault>().GetStoredAsync(merchant.Id, card, CancellationToken.None));
 
         await merchant.ClockAsync("2027-09-20 07:00:00");
         await app.RunSchedulesAsync();

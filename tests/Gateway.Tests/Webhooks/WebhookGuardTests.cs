@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using Gateway.Webhooks;
+using Gateway.Identity;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Tests.Webhooks;

@@ -3,6 +3,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Gateway.Identity;
 using Gateway.Tests.Infrastructure;
 using Gateway.Tests.Payments;
 using Gateway.Webhooks;

@@ -1,9 +1,8 @@
 using Azure;
 using Azure.Data.Tables;
-using Gateway.Payments;
 using Gateway.Platform;
 
-namespace Gateway.Cards;
+namespace Gateway.Payments;
 
 /// <summary>Stored cards: sealing a card into a token, finding it by guid or merchant reference, and opening it to charge.</summary>
 public sealed class CardVault(GatewayTables tables, PaymentStore payments, CardCipher cipher)

@@ -2,9 +2,8 @@ using System.Globalization;
 using System.Text;
 using Azure;
 using Azure.Data.Tables;
-using Gateway.Payments;
 
-namespace Gateway.Cards;
+namespace Gateway.Payments;
 
 /// <summary>Where a stored card came from: posted to the API, or remembered from a hosted card payment.</summary>
 public static class CardSources

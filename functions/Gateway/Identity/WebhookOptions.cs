@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Gateway.Webhooks;
+namespace Gateway.Identity;
 
 /// <summary>Webhook settings, bound from the <c>Webhooks</c> section and validated at start-up.</summary>
 public sealed class WebhookOptions

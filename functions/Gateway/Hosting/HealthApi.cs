@@ -2,19 +2,19 @@ using Azure;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Gateway.Api;
-using Gateway.Identity;
+using Gateway.Platform;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.AspNetCore.Mvc;
 
-namespace Gateway.Platform;
+namespace Gateway.Hosting;
 
 public sealed record HealthResponse(string Status, IReadOnlyDictionary<string, string> Storage);
 
-/// <summary>Health and the API's constants.</summary>
+/// <summary>Whether the gateway can reach its storage: for load balancers, monitors and operators.</summary>
 [Tags("Platform")]
-public sealed class PlatformApi(TableServiceClient tables, QueueServiceClient queues)
+public sealed class HealthApi(TableServiceClient tables, QueueServiceClient queues)
 {
     /// <summary>
     /// One cheap authenticated call per service, in parallel, each held to the storage call's deadline
@@ -57,10 +57,4 @@ public sealed class PlatformApi(TableServiceClient tables, QueueServiceClient qu
             await pages.MoveNextAsync();
         }
     }
-
-    [Function(nameof(ConstantsView)), Authorize]
-    [EndpointSummary("Service ids, gateway ids and user roles, as the API documents list them."), ApiErrors(401)]
-    public Ok<ConstantsResponse> ConstantsView(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/v1/constants")] HttpRequest request) =>
-        TypedResults.Ok(new ConstantsResponse(Services.All, PaymentGateways.All, Roles.Organisation));
 }

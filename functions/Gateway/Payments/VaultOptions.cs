@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 using Gateway.Platform;
 using Microsoft.Extensions.Options;
 
-namespace Gateway.Cards;
+namespace Gateway.Payments;
 
 /// <summary>
 /// The card vault's encryption keys, bound from <c>CardVault</c>: <c>Keys:{id}</c> = base64 of 32 bytes, and

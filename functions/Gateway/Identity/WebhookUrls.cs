@@ -1,10 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 using Gateway.Api;
-using Gateway.Identity;
 using Microsoft.Extensions.Options;
 
-namespace Gateway.Webhooks;
+namespace Gateway.Identity;
 
 /// <summary>Resolves a host name to addresses; replaced in tests so the guard is tested without real DNS.</summary>
 public delegate Task<IPAddress[]> ResolveHost(string host, CancellationToken cancellationToken);
