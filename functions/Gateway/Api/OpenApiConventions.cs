@@ -16,15 +16,28 @@ public sealed class AcceptsFormAttribute(Type body, params string[] alsoAccepted
     public bool IsOptional => false;
 }
 
+/// <summary>The failures a function declares, for the OpenAPI description: one response per status.</summary>
+public interface IErrorResponses
+{
+    IEnumerable<IProducesResponseTypeMetadata> Responses { get; }
+}
+
 /// <summary>The failures the function may answer, each in the API's error object (<see cref="ApiError"/>).</summary>
 [AttributeUsage(AttributeTargets.Method)]
-public sealed class ApiErrorsAttribute(params int[] statuses) : Attribute
+public sealed class ApiErrorsAttribute(params int[] statuses) : Attribute, IErrorResponses
 {
     public IReadOnlyList<int> Statuses { get; } = statuses;
 
-    /// <summary>What the OpenAPI description takes from it: one error response per status.</summary>
     public IEnumerable<IProducesResponseTypeMetadata> Responses =>
         Statuses.Select(status => new ProducesResponseTypeMetadata(status, typeof(ApiError), ["application/json"]));
+}
+
+/// <summary>The failures a hosted page may answer, each as a page for the payer (text/html) with its status.</summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class PageErrorsAttribute(params int[] statuses) : Attribute, IErrorResponses
+{
+    public IEnumerable<IProducesResponseTypeMetadata> Responses =>
+        statuses.Select(status => new ProducesResponseTypeMetadata(status, typeof(string), ["text/html"]));
 }
 
 /// <summary>The function honours an <c>Idempotency-Key</c> header (see <c>Payments/Idempotency.cs</c>).</summary>

@@ -64,7 +64,7 @@ public sealed class HttpFunctionEndpoints(FunctionCatalog catalog, IServiceProvi
         {
             if (forRouting && attribute is IAcceptsMetadata or IAuthorizeData or IAllowAnonymous) continue;
             metadata.Add(attribute);
-            if (attribute is ApiErrorsAttribute errors) foreach (var response in errors.Responses) metadata.Add(response);
+            if (attribute is IErrorResponses errors) foreach (var response in errors.Responses) metadata.Add(response);
         }
         return builder.Build();
     }

@@ -35,6 +35,26 @@ public sealed class OpenApiDescription(IOptions<PaymentOptions> payments)
         return System.Text.Encoding.UTF8.GetString(json.ToArray());
     }
 
+    /// <summary>What each group of functions is for (every tag a function uses needs one).</summary>
+    private static readonly Dictionary<string, string> TagDescriptions = new()
+    {
+        ["Authentication"] = "Bearer tokens from a user's username and password, for callers that keep no password.",
+        ["API keys"] = "An organisation's keys for server-to-server calls (x-api-key), created and revoked by its " +
+            "administrators; a test key only ever reaches the simulator.",
+        ["Organisations"] = "Merchant organisations: their settings, services, webhook URLs and test clock.",
+        ["Users"] = "An organisation's users (administrators and agents) and the platform's operators.",
+        ["Payments"] = "Payment keys for the hosted pages, direct card payments, authorisations and their settlement.",
+        ["Transactions"] = "The ledger: transactions by id or reference, lists, CSV exports and refunds.",
+        ["Cards"] = "Card tokens: a card stored once (encrypted, never its CVV) and charged later by token.",
+        ["Payment schedules"] = "Recurring charges of a stored card, run by the gateway on their dates.",
+        ["Webhooks"] = "Signed notifications of transaction events, their delivery log and manual resends.",
+        ["Express"] = "Express pay-by-link: a payment link sent to the payer by SMS or e-mail.",
+        ["Notifications"] = "The SMS and e-mail messages sent for express links (local runs keep them for viewing).",
+        ["Hosted pages"] = "The pages payers see: card, EFT and 3-D Secure payment pages, receipts and the checkout " +
+            "script. Failures are pages, never the API's JSON error.",
+        ["Platform"] = "Health, the API's constants and this description.",
+    };
+
     private static void Configure(OpenApiOptions options, Uri publicBaseUri)
     {
         options.AddDocumentTransformer((document, _, _) =>
@@ -50,6 +70,10 @@ public sealed class OpenApiDescription(IOptions<PaymentOptions> payments)
                     "status, type}. Times are \"yyyy-MM-dd HH:mm:ss\" in the organisation's time zone. Every response carries " +
                     "X-Request-Id.",
             };
+            foreach (var tag in document.Tags ?? new HashSet<OpenApiTag>())
+            {
+                tag.Description = TagDescriptions.GetValueOrDefault(tag.Name ?? "");
+            }
             // The gateway's public address, as configured: links and examples point at it, not at whoever asked.
             document.Servers = [new OpenApiServer { Url = publicBaseUri.GetLeftPart(UriPartial.Authority) }];
             // The three ways to authenticate; each operation's 401/403 responses say when they are needed.

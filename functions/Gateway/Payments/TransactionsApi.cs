@@ -127,7 +127,8 @@ public sealed class TransactionsApi(PaymentStore store, IdentityStore identity, 
     /// <summary>Runs to its end even if the caller leaves (see PaymentsApi): a refund must not stop half-booked.</summary>
     [Function(nameof(TransactionRefund)), Authorize(Policy = Policies.PaymentAdministrator)]
     [EndpointSummary("Refund a settled transaction, fully or partly (amount). Honours Idempotency-Key.")]
-    [AcceptsForm(typeof(RefundForm)), AcceptsIdempotencyKey, ApiErrors(400, 401, 403, 404, 409, 413, 415, 422)]
+    [AcceptsForm(typeof(RefundForm)), AcceptsIdempotencyKey, ProducesResponseType<RefundResult>(200)]
+    [ApiErrors(400, 401, 403, 404, 409, 413, 415, 422)]
     public async Task<IResult> TransactionRefund(
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "api/v1/gateway-transaction/refund/{id}")]
         HttpRequest request, string id)
