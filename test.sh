@@ -29,5 +29,11 @@ fi
 echo "== Building"
 dotnet build Serverless.sln -c Release --nologo -v quiet -clp:'ErrorsOnly;NoSummary'
 
+# The deployable folder, as Azure runs it (the tests check its contents): ready-to-run for Linux x64.
+echo "== Publishing functions/Gateway/bin/publish"
+rm -rf functions/Gateway/bin/publish
+dotnet publish functions/Gateway -c Release -r linux-x64 -p:PublishReadyToRun=true -o functions/Gateway/bin/publish \
+  --nologo -v quiet -clp:'ErrorsOnly;NoSummary'
+
 echo "== Testing"
 dotnet test Serverless.sln -c Release --no-build --nologo "$@"

@@ -4,6 +4,7 @@
 # delivery (drain of a backlog) against the queue floor with event-to-first-attempt latency, payment schedules (a
 # backlog of due occurrences charged by the runner) against the storage floor, and storage outages (status and latency).
 # Usage: bench/run.sh [runs]
+#   BENCH_ONLY=coldstart   only the round trips per request and the cold start
 #   BENCH_ONLY=payments    only the payments part (round trips and load)
 #   BENCH_ONLY=webhooks    only the webhooks part (delivery throughput against the queue floor, event-to-attempt latency)
 #   BENCH_WEBHOOK_EVENTS=2000  the backlog drained;  BENCH_WEBHOOK_RATE=20  events/s of the latency runs (for BENCH_SECONDS)
@@ -21,7 +22,7 @@ if ! command -v wrk >/dev/null; then
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
 fi
 dotnet build bench/Gateway.Bench -c Release --nologo -v quiet -clp:ErrorsOnly
-# The deployment build: its cold start is timed, and it is the process the payments load runs against.
-dotnet publish functions/Gateway -c Release -r linux-x64 --self-contained -p:PublishReadyToRun=true \
+# The deployment build (as README "On Azure"): its cold start is timed, and the payments load runs against it.
+dotnet publish functions/Gateway -c Release -r linux-x64 -p:PublishReadyToRun=true \
   -o bench/.publish --nologo -v quiet -clp:ErrorsOnly
 dotnet bench/Gateway.Bench/bin/Release/net10.0/Gateway.Bench.dll Release "${1:-7}"

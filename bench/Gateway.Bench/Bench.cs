@@ -3,7 +3,8 @@ using Gateway.Testing;
 namespace Gateway.Bench;
 
 /// <summary>
-/// bench/run.sh builds in Release and runs this. Figures are printed, never asserted. BENCH_ONLY=payments runs only
+/// bench/run.sh builds in Release and runs this. Figures are printed, never asserted. BENCH_ONLY=coldstart runs only
+/// the round trips and cold start, BENCH_ONLY=payments only
 /// the payments part, BENCH_ONLY=webhooks only the webhooks part; BENCH_SECONDS (default 15) and BENCH_CONCURRENCY
 /// (default 8,32) shape the payments load runs; BENCH_WEBHOOK_EVENTS (default 2000) is the webhooks backlog,
 /// BENCH_WEBHOOK_RATE (default 20/s, for BENCH_SECONDS) the rate of its latency runs. BENCH_ONLY=schedules runs only
@@ -25,9 +26,10 @@ public static class Bench
         var webhookRate = int.Parse(Environment.GetEnvironmentVariable("BENCH_WEBHOOK_RATE") ?? "20", System.Globalization.CultureInfo.InvariantCulture);
         var scheduleOccurrences = int.Parse(Environment.GetEnvironmentVariable("BENCH_SCHEDULE_OCCURRENCES") ?? "10000", System.Globalization.CultureInfo.InvariantCulture);
         var scheduleParallelism = int.Parse(Environment.GetEnvironmentVariable("BENCH_SCHEDULE_PARALLELISM") ?? "8", System.Globalization.CultureInfo.InvariantCulture);
-        if (only is not (null or "" or "payments" or "webhooks" or "schedules" or "outage"))
+        if (only is not (null or "" or "coldstart" or "payments" or "webhooks" or "schedules" or "outage"))
         {
-            throw new ArgumentException($"BENCH_ONLY={only}: the parts that run alone are 'payments', 'webhooks', 'schedules' and 'outage'.");
+            throw new ArgumentException($"BENCH_ONLY={only}: the parts that run alone are 'coldstart', 'payments', " +
+                "'webhooks', 'schedules' and 'outage'.");
         }
 
         // Queues apart from tables: Azurite's queue garbage collection stalls its process for seconds at a time.
@@ -35,7 +37,7 @@ public static class Bench
         Console.WriteLine($"Azurite in memory, tables (port {azurite.TablePort}) and queues (port {azurite.QueuePort}) in " +
             $"processes of their own; {Environment.ProcessorCount} cores.");
         Console.WriteLine();
-        if (only is null or "")
+        if (only is null or "" or "coldstart")
         {
             var setup = await RoundTrips.MeasureAsync(azurite);
             await ColdStart.MeasureAsync(azurite, setup, configuration, runs);

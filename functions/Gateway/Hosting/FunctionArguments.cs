@@ -1,3 +1,4 @@
+using System.Reflection;
 using Azure.Storage.Queues.Models;
 using Microsoft.Azure.Functions.Worker;
 
@@ -42,6 +43,24 @@ public static class FunctionArguments
         {
             throw new InvalidOperationException($"Function {function.Name} must return Task: its outcome is success or an exception.");
         }
+    }
+
+    /// <summary>
+    /// Calls an HTTP function for a request as the worker does: an instance of its class made from the request's
+    /// services, the request, its route values by name and its cancellation; returns the function's result.
+    /// </summary>
+    public static async Task<object?> InvokeHttpAsync(HttpFunctionInfo function, HttpContext http)
+    {
+        var method = function.Method;
+        var instance = ActivatorUtilities.CreateInstance(http.RequestServices, method.DeclaringType!);
+        object?[] arguments = [.. method.GetParameters().Select(p =>
+            p.ParameterType == typeof(HttpRequest) ? http.Request
+            : p.ParameterType == typeof(CancellationToken) ? http.RequestAborted
+            : (object?)http.Request.RouteValues[p.Name!]?.ToString())];
+        var result = method.Invoke(instance, BindingFlags.DoNotWrapExceptions, null, arguments, null);
+        if (result is not Task task) return result;
+        await task;
+        return task.GetType().GetProperty(nameof(Task<object>.Result))!.GetValue(task);
     }
 
     /// <summary>The arguments of a queue function for one message.</summary>

@@ -118,41 +118,49 @@ public static class HostingSetup
 
     /// <summary>
     /// There is no Functions host locally, so the app serves the host's admin endpoint itself: run a queue or timer
-    /// function now, authorised by the functions admin key (compared in constant time).
+    /// function now, authorised by the functions admin key (compared in constant time). A plain request delegate:
+    /// a route handler would be compiled by RequestDelegateFactory at start-up.
     /// </summary>
-    private static void MapLocalAdminEndpoint(this WebApplication app)
-    {
-        app.MapPost("/admin/functions/{name}", async (string name, HttpContext context, FunctionRegistry registry,
-            LocalFunctionRuns runs, IOptions<FunctionsHostingOptions> options) =>
+    private static void MapLocalAdminEndpoint(this WebApplication app) =>
+        app.MapPost("/admin/functions/{name}", async context =>
         {
-            var expected = options.Value.AdminKey;
-            var presented = context.Request.Headers["x-functions-key"].ToString();
-            if (string.IsNullOrEmpty(expected) || !CryptographicOperations.FixedTimeEquals(
-                    Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(expected)))
-            {
-                return ErrorResult(StatusCodes.Status401Unauthorized, "A valid x-functions-key header is required.");
-            }
-
-            string? input;
-            try
-            {
-                input = await ReadAdminInputAsync(context);
-            }
-            catch (JsonException)
-            {
-                return ErrorResult(StatusCodes.Status400BadRequest, "input: The body must be JSON: {\"input\": \"...\"}.");
-            }
-            if (registry.FindQueue(name) is { } queue)
-            {
-                runs.Start(queue, input ?? "");
-                return Results.Accepted();
-            }
-            if (registry.FindTimer(name) is { } timer)
-            {
-                return runs.Start(timer) ? Results.Accepted() : ErrorResult(StatusCodes.Status409Conflict, "That timer is already running.");
-            }
-            return ErrorResult(StatusCodes.Status404NotFound, $"There is no queue or timer function named '{name}'.");
+            var answer = await RunAdminAsync(context, (string)context.Request.RouteValues["name"]!);
+            await answer.ExecuteAsync(context);
         }).ExcludeFromDescription();
+
+    private static async Task<IResult> RunAdminAsync(HttpContext context, string name)
+    {
+        var expected = context.RequestServices.GetRequiredService<IOptions<FunctionsHostingOptions>>().Value.AdminKey;
+        var presented = context.Request.Headers["x-functions-key"].ToString();
+        if (string.IsNullOrEmpty(expected) || !CryptographicOperations.FixedTimeEquals(
+                Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(expected)))
+        {
+            return ErrorResult(StatusCodes.Status401Unauthorized, "A valid x-functions-key header is required.");
+        }
+
+        string? input;
+        try
+        {
+            input = await ReadAdminInputAsync(context);
+        }
+        catch (JsonException)
+        {
+            return ErrorResult(StatusCodes.Status400BadRequest, "input: The body must be JSON: {\"input\": \"...\"}.");
+        }
+        var registry = context.RequestServices.GetRequiredService<FunctionRegistry>();
+        var runs = context.RequestServices.GetRequiredService<LocalFunctionRuns>();
+        if (registry.FindQueue(name) is { } queue)
+        {
+            runs.Start(queue, input ?? "");
+            return Results.Accepted();
+        }
+        if (registry.FindTimer(name) is { } timer)
+        {
+            return runs.Start(timer)
+                ? Results.Accepted()
+                : ErrorResult(StatusCodes.Status409Conflict, "That timer is already running.");
+        }
+        return ErrorResult(StatusCodes.Status404NotFound, $"There is no queue or timer function named '{name}'.");
 
         static IResult ErrorResult(int status, string message) => new ErrorHandling.ErrorResult(status, message);
     }

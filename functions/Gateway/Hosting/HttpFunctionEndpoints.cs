@@ -40,20 +40,18 @@ public sealed class HttpFunctionEndpoints(FunctionCatalog catalog, IServiceProvi
         {
             DisplayName = function.Name,
         };
-        var options = new RequestDelegateFactoryOptions
-        {
-            ServiceProvider = services,
-            RouteParameterNames = [.. pattern.Parameters.Select(p => p.Name)],
-            EndpointBuilder = builder,
-        };
         var method = function.Method;
-        options.EndpointBuilder.FilterFactories.Add((_, next) => async invocation =>
-            await invocation.HttpContext.RequestServices.GetRequiredService<HttpFunctionPipeline>()
-                .RunAsync(invocation.HttpContext, method, () => next(invocation).AsTask()));
-        var inferred = RequestDelegateFactory.InferMetadata(method, options);
-        var handler = RequestDelegateFactory.Create(method,
-            http => ActivatorUtilities.CreateInstance(http.RequestServices, method.DeclaringType!), options, inferred);
-        builder.RequestDelegate = handler.RequestDelegate;
+        if (forRouting)
+        {
+            // Routing needs only the pattern and the methods, and the local host calls the function as the worker
+            // does (FunctionArguments). RequestDelegateFactory, which compiles a delegate per function (about 260 ms
+            // for all of them at start-up), serves only the description, whose metadata it infers.
+            builder.RequestDelegate = http => RouteAsync(http, function);
+        }
+        else
+        {
+            builder.RequestDelegate = CreateHandler(method, pattern, services, builder);
+        }
 
         var metadata = builder.Metadata;
         metadata.Add(method);
@@ -67,5 +65,36 @@ public sealed class HttpFunctionEndpoints(FunctionCatalog catalog, IServiceProvi
             if (attribute is IErrorResponses errors) foreach (var response in errors.Responses) metadata.Add(response);
         }
         return builder.Build();
+    }
+
+    /// <summary>The local host's call of a routed function; the pipeline writes the answer itself.</summary>
+    private static async Task RouteAsync(HttpContext http, HttpFunctionInfo function)
+    {
+        var pipeline = http.RequestServices.GetRequiredService<HttpFunctionPipeline>();
+        Func<Task<object?>> invoke = () => FunctionArguments.InvokeHttpAsync(function, http);
+        await pipeline.RunAsync(http, function.Method, invoke);
+    }
+
+    /// <summary>
+    /// The function's request delegate as RequestDelegateFactory makes it, run inside
+    /// <see cref="HttpFunctionPipeline"/>; what it infers about the function (parameters, responses) goes into
+    /// <paramref name="builder"/>'s metadata, for the description.
+    /// </summary>
+    private static RequestDelegate CreateHandler(MethodInfo method, RoutePattern pattern, IServiceProvider services,
+        EndpointBuilder builder)
+    {
+        var options = new RequestDelegateFactoryOptions
+        {
+            ServiceProvider = services,
+            RouteParameterNames = [.. pattern.Parameters.Select(p => p.Name)],
+            EndpointBuilder = builder,
+        };
+        builder.FilterFactories.Add((_, next) => async invocation =>
+            await invocation.HttpContext.RequestServices.GetRequiredService<HttpFunctionPipeline>()
+                .RunAsync(invocation.HttpContext, method, () => next(invocation).AsTask()));
+        var inferred = RequestDelegateFactory.InferMetadata(method, options);
+        return RequestDelegateFactory.Create(method,
+            http => ActivatorUtilities.CreateInstance(http.RequestServices, method.DeclaringType!), options, inferred)
+            .RequestDelegate;
     }
 }

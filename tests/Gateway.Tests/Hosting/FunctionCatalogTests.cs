@@ -22,13 +22,19 @@ public sealed partial class FunctionCatalogTests(GatewayApp local) : IClassFixtu
 
     private static IEnumerable<HttpFunctionInfo> Routed => Catalog.Http.Where(f => !f.IsCatchAll);
 
-    /// <summary>The build's functions.metadata: the SDK's list of functions, next to the Gateway project's build output.</summary>
-    private static JsonElement[] Metadata()
+    /// <summary>Where the build writes functions.metadata: next to the Gateway project's build output.</summary>
+    internal static string MetadataPath()
     {
         // The tests run from tests/Gateway.Tests/bin/{Configuration}/{tfm}; the app builds to functions/Gateway/bin/...
         var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var path = Path.Combine(Gateway.Testing.Azurite.RepositoryRoot(), "functions", "Gateway", "bin",
+        return Path.Combine(Gateway.Testing.Azurite.RepositoryRoot(), "functions", "Gateway", "bin",
             output.Parent!.Name, output.Name, "functions.metadata");
+    }
+
+    /// <summary>The build's functions.metadata: the SDK's list of functions.</summary>
+    private static JsonElement[] Metadata()
+    {
+        var path = MetadataPath();
         Assert.True(File.Exists(path), $"The build writes {path}.");
         using var document = JsonDocument.Parse(File.ReadAllText(path));
         return [.. document.RootElement.EnumerateArray().Select(e => e.Clone())];
