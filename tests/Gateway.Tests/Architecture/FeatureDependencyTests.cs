@@ -57,7 +57,8 @@ public sealed class FeatureDependencyTests(ITestOutputHelper output)
         var upward = edges
             .Where(e => Array.IndexOf(Layers, e.To) > Array.IndexOf(Layers, e.From))
             .GroupBy(e => (e.From, e.To))
-            .Select(g => $"{g.Key.From} -> {g.Key.To}: {string.Join("; ", g.Select(e => e.Example).Distinct().Take(4))}")
+            .Select(g => $"{g.Key.From} -> {g.Key.To}: " +
+                string.Join("; ", g.Select(e => e.Example).Distinct().Take(4)))
             .ToArray();
         foreach (var line in upward) output.WriteLine(line);
         Assert.Empty(upward);

@@ -49,7 +49,9 @@ public sealed class OpenApiLintTests(PublicGatewayApp app) : IClassFixture<Publi
         }
     }
 
-    /// <summary>Runs the pinned CLI (never one from the network) in <paramref name="directory"/>, with JSON output.</summary>
+    /// <summary>
+    /// Runs the pinned CLI (never one from the network) in <paramref name="directory"/>, with JSON output.
+    /// </summary>
     private static async Task<(int ExitCode, string Report, string Messages)> LintAsync(string root, string directory)
     {
         var cli = Path.Combine(root, "node_modules", "@redocly", "cli", "bin", "cli.js");

@@ -28,7 +28,8 @@ public sealed class PublishTests
         var root = Gateway.Testing.Azurite.RepositoryRoot();
         Assert.Equal(File.ReadAllText(Path.Combine(root, "host.json")), File.ReadAllText(PathOf("host.json")));
         Assert.False(Json("host.json").TryGetProperty("customHandler", out _));
-        Assert.Equal(File.ReadAllText(FunctionCatalogTests.MetadataPath()), File.ReadAllText(PathOf("functions.metadata")));
+        Assert.Equal(File.ReadAllText(FunctionCatalogTests.MetadataPath()),
+            File.ReadAllText(PathOf("functions.metadata")));
 
         var triggers = Json("functions.metadata").EnumerateArray()
             .Select(f => (Name: f.GetProperty("name").GetString(), Trigger: f.GetProperty("bindings")[0]))
@@ -53,11 +54,13 @@ public sealed class PublishTests
         // The host loads the storage queue trigger's extension from the folder the SDK generated.
         var extensions = Json("extensions.json").GetProperty("extensions").EnumerateArray()
             .Select(e => e.GetProperty("hintPath").GetString()!).ToArray();
-        var queues = Assert.Single(extensions, e => e.EndsWith("Microsoft.Azure.WebJobs.Extensions.Storage.Queues.dll"));
+        var queues = Assert.Single(extensions,
+            e => e.EndsWith("Microsoft.Azure.WebJobs.Extensions.Storage.Queues.dll"));
         PathOf(queues);
 
         var frameworks = Json("Gateway.runtimeconfig.json").GetProperty("runtimeOptions").GetProperty("frameworks")
-            .EnumerateArray().Select(f => (f.GetProperty("name").GetString(), f.GetProperty("version").GetString()![..3]));
+            .EnumerateArray()
+            .Select(f => (f.GetProperty("name").GetString(), f.GetProperty("version").GetString()![..3]));
         Assert.Contains(("Microsoft.NETCore.App", "10."), frameworks);
         Assert.Contains(("Microsoft.AspNetCore.App", "10."), frameworks);
     }

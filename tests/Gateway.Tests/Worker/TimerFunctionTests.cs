@@ -13,7 +13,8 @@ namespace Gateway.Tests.Worker;
 public sealed class TimerFunctionTests(GatewayApp app) : IClassFixture<GatewayApp>
 {
     private static void VerifyLogged(Mock<ILogger<TokenSweep>> logger, LogLevel level, string text, Times times) =>
-        logger.Verify(l => l.Log(level, It.IsAny<EventId>(), It.Is<It.IsAnyType>((state, _) => state != null && state.ToString()!.Contains(text)),
+        logger.Verify(l => l.Log(level, It.IsAny<EventId>(),
+            It.Is<It.IsAnyType>((state, _) => state != null && state.ToString()!.Contains(text)),
             It.IsAny<Exception?>(), It.IsAny<Func<It.IsAnyType, Exception?, string>>()), times);
 
     [Fact]

@@ -107,7 +107,8 @@ public sealed class WorkerMiddlewareTests(GatewayApp app) : IClassFixture<Gatewa
 
         Assert.Equal(200, http.Response.StatusCode);
         http.Response.Body.Position = 0;
-        Assert.Equal("from the function", JsonDocument.Parse(http.Response.Body).RootElement.GetProperty("status").GetString());
+        var body = JsonDocument.Parse(http.Response.Body).RootElement;
+        Assert.Equal("from the function", body.GetProperty("status").GetString());
         Assert.NotSame(answer, result.Value);
         Assert.Equal(Results.Empty, result.Value);
     }
