@@ -20,7 +20,8 @@ public static class FunctionArguments
             var type = parameter.ParameterType;
             var allowed = type == typeof(CancellationToken) || function switch
             {
-                HttpFunctionInfo http => type == typeof(HttpRequest) || (type == typeof(string) && IsRouteValue(http.Route, parameter.Name!)),
+                HttpFunctionInfo http => type == typeof(HttpRequest)
+                    || (type == typeof(string) && IsRouteValue(http.Route, parameter.Name!)),
                 QueueFunctionInfo => (type == typeof(string) || type == typeof(QueueMessage))
                     && parameter.IsDefined(typeof(QueueTriggerAttribute), false),
                 TimerFunctionInfo => type == typeof(TimerInfo),
@@ -29,38 +30,55 @@ public static class FunctionArguments
             if (!allowed)
             {
                 throw new InvalidOperationException(
-                    $"Function {function.Name}: parameter '{parameter.Name}' ({type.Name}) does not bind the same way under both hosts.");
+                    $"Function {function.Name}: parameter '{parameter.Name}' ({type.Name}) does not bind the same way " +
+                    "under both hosts.");
             }
         }
         var returns = function.Method.ReturnType;
-        if (function is HttpFunctionInfo && !typeof(IResult).IsAssignableFrom(
-                returns.IsGenericType && returns.GetGenericTypeDefinition() == typeof(Task<>) ? returns.GetGenericArguments()[0] : returns))
+        var answer = returns.IsGenericType && returns.GetGenericTypeDefinition() == typeof(Task<>)
+            ? returns.GetGenericArguments()[0]
+            : returns;
+        if (function is HttpFunctionInfo && !typeof(IResult).IsAssignableFrom(answer))
         {
             // HttpFunctionPipeline executes the answer itself, inside the request's log scope, under both hosts.
-            throw new InvalidOperationException($"HTTP function {function.Name} must return an IResult or a Task of one.");
+            throw new InvalidOperationException(
+                $"HTTP function {function.Name} must return an IResult or a Task of one.");
         }
         if (returns != typeof(Task) && function is not HttpFunctionInfo)
         {
-            throw new InvalidOperationException($"Function {function.Name} must return Task: its outcome is success or an exception.");
+            throw new InvalidOperationException(
+                $"Function {function.Name} must return Task: its outcome is success or an exception.");
         }
     }
 
     /// <summary>
-    /// Calls an HTTP function for a request as the worker does: an instance of its class made from the request's
-    /// services, the request, its route values by name and its cancellation; returns the function's result.
+    /// How the local host calls an HTTP function for a request, as the worker does: an instance of its class made
+    /// from the request's services, the request, its route values by name and its cancellation. The delegate
+    /// returns the function's result; what can be worked out once per function is.
     /// </summary>
-    public static async Task<object?> InvokeHttpAsync(HttpFunctionInfo function, HttpContext http)
+    public static Func<HttpContext, Task<object?>> HttpInvoker(HttpFunctionInfo function)
     {
         var method = function.Method;
-        var instance = ActivatorUtilities.CreateInstance(http.RequestServices, method.DeclaringType!);
-        object?[] arguments = [.. method.GetParameters().Select(p =>
-            p.ParameterType == typeof(HttpRequest) ? http.Request
-            : p.ParameterType == typeof(CancellationToken) ? http.RequestAborted
-            : (object?)http.Request.RouteValues[p.Name!]?.ToString())];
-        var result = method.Invoke(instance, BindingFlags.DoNotWrapExceptions, null, arguments, null);
-        if (result is not Task task) return result;
-        await task;
-        return task.GetType().GetProperty(nameof(Task<object>.Result))!.GetValue(task);
+        var parameters = method.GetParameters();
+        var taskResult = method.ReturnType.IsGenericType
+            ? method.ReturnType.GetProperty(nameof(Task<object>.Result))
+            : null;
+        return async http =>
+        {
+            var instance = ActivatorUtilities.CreateInstance(http.RequestServices, method.DeclaringType!);
+            var arguments = new object?[parameters.Length];
+            for (var i = 0; i < parameters.Length; i++)
+            {
+                var type = parameters[i].ParameterType;
+                arguments[i] = type == typeof(HttpRequest) ? http.Request
+                    : type == typeof(CancellationToken) ? http.RequestAborted
+                    : http.Request.RouteValues[parameters[i].Name!]?.ToString();
+            }
+            var result = method.Invoke(instance, BindingFlags.DoNotWrapExceptions, null, arguments, null);
+            if (result is not Task task) return result;
+            await task;
+            return taskResult?.GetValue(task);
+        };
     }
 
     /// <summary>The arguments of a queue function for one message.</summary>
@@ -72,8 +90,10 @@ public static class FunctionArguments
             : text)];
 
     /// <summary>The arguments of a timer function for one firing.</summary>
-    public static object?[] ForTimer(TimerFunctionInfo function, TimerInfo timer, CancellationToken cancellationToken) =>
-        [.. function.Method.GetParameters().Select(p => p.ParameterType == typeof(CancellationToken) ? (object)cancellationToken : timer)];
+    public static object?[] ForTimer(TimerFunctionInfo function, TimerInfo timer,
+        CancellationToken cancellationToken) =>
+        [.. function.Method.GetParameters()
+            .Select(p => p.ParameterType == typeof(CancellationToken) ? (object)cancellationToken : timer)];
 
     private static bool IsRouteValue(string route, string name) =>
         Microsoft.AspNetCore.Routing.Patterns.RoutePatternFactory.Parse(route).GetParameter(name) is not null;

@@ -46,7 +46,8 @@ public sealed class HttpFunctionEndpoints(FunctionCatalog catalog, IServiceProvi
             // Routing needs only the pattern and the methods, and the local host calls the function as the worker
             // does (FunctionArguments). RequestDelegateFactory, which compiles a delegate per function (about 260 ms
             // for all of them at start-up), serves only the description, whose metadata it infers.
-            builder.RequestDelegate = http => RouteAsync(http, function);
+            var invoke = FunctionArguments.HttpInvoker(function);
+            builder.RequestDelegate = http => RouteAsync(http, method, invoke);
         }
         else
         {
@@ -68,11 +69,10 @@ public sealed class HttpFunctionEndpoints(FunctionCatalog catalog, IServiceProvi
     }
 
     /// <summary>The local host's call of a routed function; the pipeline writes the answer itself.</summary>
-    private static async Task RouteAsync(HttpContext http, HttpFunctionInfo function)
+    private static async Task RouteAsync(HttpContext http, MethodInfo method, Func<HttpContext, Task<object?>> invoke)
     {
         var pipeline = http.RequestServices.GetRequiredService<HttpFunctionPipeline>();
-        Func<Task<object?>> invoke = () => FunctionArguments.InvokeHttpAsync(function, http);
-        await pipeline.RunAsync(http, function.Method, invoke);
+        await pipeline.RunAsync(http, method, () => invoke(http));
     }
 
     /// <summary>
