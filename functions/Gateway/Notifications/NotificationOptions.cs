@@ -33,7 +33,8 @@ public sealed class NotificationOptions
             if (string.IsNullOrWhiteSpace(smtp.Host)) yield return "Notifications:Email:Smtp:Host is required with the smtp provider.";
             if (smtp.Port is < 1 or > 65535) yield return "Notifications:Email:Smtp:Port must be a TCP port.";
             if (!System.Net.Mail.MailAddress.TryCreate(smtp.From, out _)) yield return "Notifications:Email:Smtp:From must be an e-mail address.";
-            if ((smtp.Username is null) != (smtp.Password is null)) yield return "Notifications:Email:Smtp:Username and Password go together.";
+            // Empty is unset: an app setting cannot be removed by a template, only emptied.
+            if (string.IsNullOrEmpty(smtp.Username) != string.IsNullOrEmpty(smtp.Password)) yield return "Notifications:Email:Smtp:Username and Password go together.";
             if (smtp.Timeout <= TimeSpan.Zero || smtp.Timeout > TimeSpan.FromMinutes(2)) yield return "Notifications:Email:Smtp:Timeout must be between 0 and 2 minutes.";
         }
     }

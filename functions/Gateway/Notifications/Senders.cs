@@ -113,7 +113,7 @@ public sealed class SmtpEmailSender(IOptions<NotificationOptions> options) : IEm
         {
             EnableSsl = smtp.EnableSsl, DeliveryMethod = SmtpDeliveryMethod.Network, Timeout = (int)smtp.Timeout.TotalMilliseconds,
         };
-        if (smtp.Username is not null) client.Credentials = new NetworkCredential(smtp.Username, smtp.Password);
+        if (!string.IsNullOrEmpty(smtp.Username)) client.Credentials = new NetworkCredential(smtp.Username, smtp.Password);
         await client.SendMailAsync(mail, cancellationToken);
     }
 }

@@ -10,6 +10,11 @@ public static class PaymentsSetup
             .BindConfiguration(PaymentOptions.Section)
             .Validate(o => PaymentOptions.IsValidBaseUrl(o.PublicBaseUrl),
                 "Payments:PublicBaseUrl must be an absolute http(s) URL without a path, e.g. https://pay.example.com.")
+            // Deployed, the default (localhost) would send payers nowhere, and card pages need https.
+            .Validate<IConfiguration>((o, configuration) =>
+                    !Platform.FunctionsEnvironment.UnderFunctionsHost(configuration)
+                    || o.PublicBaseUrl.StartsWith("https://", StringComparison.OrdinalIgnoreCase),
+                "Payments:PublicBaseUrl must be the gateway's https address under the Functions host.")
             .Validate(o => o.PaymentKeyLifetime >= TimeSpan.FromMinutes(5) && o.PaymentKeyLifetime <= TimeSpan.FromDays(90),
                 "Payments:PaymentKeyLifetime must be between 5 minutes and 90 days.")
             .Validate(o => o.IdempotencyRetention >= TimeSpan.FromDays(1) && o.IdempotencyLease >= TimeSpan.FromSeconds(5),

@@ -82,3 +82,18 @@ public sealed class VaultKeyConfigurationTests
         Assert.Contains("CardVault:Keys and CardVault:ActiveKey must be configured", error.ToString());
     }
 }
+
+/// <summary>Deployed, payment links and redirects must point at the gateway's public https address.</summary>
+public sealed class PublicAddressConfigurationTests
+{
+    [Fact]
+    public async Task UnderTheFunctionsHostThePublicAddressMustBeHttps()
+    {
+        var error = await GatewayApp.StartUpFailureAsync(new()
+        {
+            [Gateway.Platform.FunctionsEnvironment.WorkerRuntimeSetting] = "dotnet-isolated",
+            ["Payments:PublicBaseUrl"] = "http://pay.gateway.test",
+        });
+        Assert.Contains("Payments:PublicBaseUrl must be the gateway's https address", error.ToString());
+    }
+}
