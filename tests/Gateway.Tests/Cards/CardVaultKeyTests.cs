@@ -78,7 +78,11 @@ public sealed class VaultKeyConfigurationTests
     [Fact]
     public async Task UnderTheFunctionsHostAVaultKeyMustBeConfigured()
     {
-        var error = await GatewayApp.StartUpFailureAsync(new() { [Gateway.Platform.FunctionsEnvironment.WorkerRuntimeSetting] = "dotnet-isolated" });
+        var error = await GatewayApp.StartUpFailureAsync(new()
+        {
+            [Gateway.Platform.FunctionsEnvironment.WorkerRuntimeSetting] = "dotnet-isolated",
+            ["Payments:PublicBaseUrl"] = "https://pay.gateway.test",
+        });
         Assert.Contains("CardVault:Keys and CardVault:ActiveKey must be configured", error.ToString());
     }
 }
