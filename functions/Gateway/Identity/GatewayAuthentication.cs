@@ -88,27 +88,30 @@ public sealed class GatewayAuthentication(
         // What cannot be a username (too long, odd characters) is looked up and throttled by its fingerprint: a valid
         // storage key, of bounded size.
         var name = Usernames.IsValid(username) ? username : Secrets.Fingerprint(username);
-        if (throttle.RetryAfter(name) is { } wait)
+        var (slot, wait) = await throttle.BeginAsync(name, Context.RequestAborted);
+        if (slot is null)
         {
             Context.Items[RetryAfterKey] = wait;
             return null;
         }
-
-        // Unknown and malformed usernames cost the same storage reads as known ones (a login, then one parallel
-        // step), like they cost the same password work, so timing does not tell which usernames exist.
-        var login = await store.GetLoginAsync(name, Context.RequestAborted);
-        var (user, organisation) = login is null
-            ? (await store.GetUserAsync(null, 0, Context.RequestAborted), null)
-            : await LoadAsync(login.OrganisationId, login.UserId);
-        // A login row whose user no longer carries the username (an unfinished rename) does not sign anyone in.
-        if (user is not null && Login.Key(user.Username) != Login.Key(name)) user = null;
-        if (!passwords.Verify(password, user?.PasswordHash) || user is null)
+        bool? succeeded = null;
+        try
         {
-            throttle.Failed(name);
-            return Fail("Invalid username or password.");
+            // Unknown and malformed usernames cost the same storage reads as known ones (a login, then one parallel
+            // step), like they cost the same password work, so timing does not tell which usernames exist.
+            var login = await store.GetLoginAsync(name, Context.RequestAborted);
+            var (user, organisation) = login is null
+                ? (await store.GetUserAsync(null, 0, Context.RequestAborted), null)
+                : await LoadAsync(login.OrganisationId, login.UserId);
+            // A login row whose user no longer carries the username (an unfinished rename) does not sign anyone in.
+            if (user is not null && Login.Key(user.Username) != Login.Key(name)) user = null;
+            succeeded = passwords.Verify(password, user?.PasswordHash) && user is not null;
+            return succeeded == true ? Authenticated(user!, organisation) : Fail("Invalid username or password.");
         }
-        throttle.Succeeded(name);
-        return Authenticated(user, organisation);
+        finally
+        {
+            slot.End(succeeded);
+        }
     }
 
     private async Task<Caller?> FromTokenAsync(string token)

@@ -3,10 +3,13 @@ using System.Collections.Concurrent;
 namespace Gateway.Identity;
 
 /// <summary>
-/// Limits online password guessing: after <see cref="MaxFailures"/> failed sign-ins for one username within
-/// <see cref="Window"/>, further attempts for it are refused (429, with Retry-After) without checking the password,
-/// until the window has passed. In memory, per instance: it bounds the guessing and the hashing work an instance
-/// will do for one username; it is not a platform-wide lockout (that belongs at the edge, with per-IP limits).
+/// Limits online password guessing: at most <see cref="MaxFailures"/> wrong passwords for one username are checked
+/// within <see cref="Window"/>; after that, attempts are refused (429, with Retry-After) without checking, until the
+/// window has passed. Checks in progress count too: requests sent in parallel wait for a free slot rather than all
+/// being checked before the first failure is counted, so the limit holds whatever the parallelism, and a user's own
+/// parallel requests wait briefly instead of being refused. A successful sign-in clears the failures. In memory, per
+/// instance: it bounds the guessing and the hashing work an instance will do for one username; it is not a
+/// platform-wide lockout (that belongs at the edge, with per-IP limits).
 /// </summary>
 public sealed class LoginThrottle(TimeProvider time)
 {
@@ -14,37 +17,90 @@ public sealed class LoginThrottle(TimeProvider time)
     public static readonly TimeSpan Window = TimeSpan.FromMinutes(5);
     private const int MaxTracked = 100_000;
 
-    private readonly ConcurrentDictionary<string, Failures> _failures = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Username> _usernames = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time = time;
 
-    /// <summary>How long until this username may be tried again; null when it may be tried now.</summary>
-    public TimeSpan? RetryAfter(string username)
+    /// <summary>
+    /// Waits for a slot to check a password for the username: the slot (end it with the outcome), or null and how
+    /// long until the username may be tried again.
+    /// </summary>
+    public async Task<(Slot? Slot, TimeSpan RetryAfter)> BeginAsync(string username, CancellationToken cancellationToken)
     {
-        if (!_failures.TryGetValue(Key(username), out var failures) || failures.Count < MaxFailures) return null;
-        var remaining = failures.Since + Window - time.GetUtcNow();
-        return remaining > TimeSpan.Zero ? remaining : null;
+        if (_usernames.Count >= MaxTracked) Forget(_time.GetUtcNow());
+        while (true)
+        {
+            var state = _usernames.GetOrAdd(Key(username), _ => new Username());
+            Task freed;
+            lock (state)
+            {
+                if (state.Forgotten) continue;
+                var now = _time.GetUtcNow();
+                if (state.Failures > 0 && now - state.Since >= Window) state.Failures = 0;
+                if (state.Failures >= MaxFailures) return (null, state.Since + Window - now);
+                if (state.Failures + state.Checking < MaxFailures)
+                {
+                    state.Checking++;
+                    return (new Slot(this, state), TimeSpan.Zero);
+                }
+                freed = state.Freed.Task;
+            }
+            await freed.WaitAsync(cancellationToken);
+        }
     }
 
-    public void Failed(string username)
+    /// <summary>A password check in progress for one username.</summary>
+    public sealed class Slot
     {
-        var now = time.GetUtcNow();
-        if (_failures.Count >= MaxTracked) Forget(now);
-        _failures.AddOrUpdate(Key(username), new Failures(1, now),
-            (_, f) => now - f.Since >= Window ? new Failures(1, now) : f with { Count = f.Count + 1 });
+        private readonly LoginThrottle _throttle;
+        private readonly Username _state;
+        private int _ended;
+
+        internal Slot(LoginThrottle throttle, Username state) => (_throttle, _state) = (throttle, state);
+
+        /// <summary>
+        /// Ends the check: a wrong password counts as a failure, a right one clears the failures, and a check that
+        /// could not decide (storage did not answer) counts as neither.
+        /// </summary>
+        public void End(bool? succeeded)
+        {
+            if (Interlocked.Exchange(ref _ended, 1) == 1) return;
+            TaskCompletionSource freed;
+            lock (_state)
+            {
+                _state.Checking--;
+                if (succeeded == true) _state.Failures = 0;
+                else if (succeeded == false && _state.Failures++ == 0) _state.Since = _throttle._time.GetUtcNow();
+                (freed, _state.Freed) = (_state.Freed, NewSignal());
+            }
+            freed.TrySetResult();
+        }
     }
 
-    public void Succeeded(string username) => _failures.TryRemove(Key(username), out _);
-
-    /// <summary>Drops windows that have passed, so guesses at many usernames cannot grow the map without bound.</summary>
+    /// <summary>Drops idle usernames, so guesses at many usernames cannot grow the map without bound.</summary>
     private void Forget(DateTimeOffset now)
     {
-        foreach (var (key, failures) in _failures)
+        foreach (var (key, state) in _usernames)
         {
-            if (now - failures.Since >= Window) _failures.TryRemove(key, out _);
+            lock (state)
+            {
+                if (state.Checking > 0 || (state.Failures > 0 && now - state.Since < Window)) continue;
+                state.Forgotten = true;
+                _usernames.TryRemove(key, out _);
+            }
         }
-        if (_failures.Count >= MaxTracked) _failures.Clear();
     }
 
     private static string Key(string username) => username.ToLowerInvariant();
 
-    private sealed record Failures(int Count, DateTimeOffset Since);
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>One username's failures in its current window, the checks in progress, and who waits for a slot.</summary>
+    internal sealed class Username
+    {
+        public int Failures;
+        public DateTimeOffset Since;
+        public int Checking;
+        public bool Forgotten;
+        public TaskCompletionSource Freed = NewSignal();
+    }
 }

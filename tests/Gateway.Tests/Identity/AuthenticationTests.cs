@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Headers;
 using Azure.Data.Tables;
 using Gateway.Identity;
@@ -6,6 +7,7 @@ using Gateway.Testing;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
 
 namespace Gateway.Tests.Identity;
 
@@ -15,7 +17,8 @@ public sealed class ClockedGatewayApp : GatewayApp
     public ClockedGatewayApp() => Clock = new ManualClock(DateTimeOffset.UtcNow);
 }
 
-public sealed class AuthenticationTests(ClockedGatewayApp app) : IClassFixture<ClockedGatewayApp>
+public sealed class AuthenticationTests(ClockedGatewayApp app, ITestOutputHelper output)
+    : IClassFixture<ClockedGatewayApp>
 {
     [Fact]
     public async Task TokenFromBasicAuthWorksAsBearerUntilItExpires()
@@ -170,6 +173,43 @@ public sealed class AuthenticationTests(ClockedGatewayApp app) : IClassFixture<C
 
         app.Clock!.Advance(LoginThrottle.Window);
         await (await right.GetAsync($"/api/v1/user/{organisation.AdminId}")).JsonAsync(200);
+    }
+
+    [Theory]
+    [InlineData(40)]
+    [InlineData(100)]
+    public async Task ParallelGuessesGetNoMorePasswordChecksThanTheLimit(int sent)
+    {
+        var organisation = await app.CreateOrganisationAsync();
+        var hasher = app.Service<PasswordHasher>();
+        var before = hasher.Derivations;
+        using var wrong = app.ClientFor(organisation.Admin with { Password = "not-the-password" });
+        using var right = app.ClientFor(organisation.Admin);
+        // All sent at once, the right password among them.
+        var responses = await Task.WhenAll(Enumerable.Range(0, sent)
+            .Select(i => (i == sent / 2 ? right : wrong).PostAsync("/api/v1/token", null)));
+
+        var checkedPasswords = hasher.Derivations - before;
+        var statuses = responses.GroupBy(r => (int)r.StatusCode).ToDictionary(g => g.Key, g => g.Count());
+        output.WriteLine($"{checkedPasswords} passwords checked of {sent} sent: " +
+            string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Value}x{s.Key}")));
+        Assert.InRange(checkedPasswords, 1, LoginThrottle.MaxFailures + 1);
+        Assert.InRange(statuses.GetValueOrDefault(401), 1, LoginThrottle.MaxFailures);
+        Assert.Equal(sent, statuses.GetValueOrDefault(401) + statuses.GetValueOrDefault(429)
+            + statuses.GetValueOrDefault(200));
+        Assert.InRange(statuses.GetValueOrDefault(429), sent - LoginThrottle.MaxFailures - 1, sent);
+    }
+
+    [Fact]
+    public async Task AUsersOwnParallelRequestsWaitForTheirTurnInsteadOfBeingRefused()
+    {
+        var organisation = await app.CreateOrganisationAsync();
+        using var right = app.ClientFor(organisation.Admin);
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 3 * LoginThrottle.MaxFailures)
+            .Select(_ => right.GetAsync($"/api/v1/user/{organisation.AdminId}")));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
     }
 
     [Fact]
