@@ -83,7 +83,7 @@ public static partial class MultipartForm
         {
             return await reader.ReadNextSectionAsync(cancellationToken);
         }
-        catch (Exception error) when (error is InvalidDataException or IOException)
+        catch (Exception error) when (error is InvalidDataException || IsCutShort(error))
         {
             throw ApiException.BadRequest("The body is not valid multipart/form-data (or a part's headers are too large).");
         }
@@ -108,8 +108,18 @@ public static partial class MultipartForm
             // The reader's own per-part limit, just above ours.
             return null;
         }
+        catch (IOException error) when (IsCutShort(error))
+        {
+            throw ApiException.BadRequest("The multipart/form-data body ends inside a part.");
+        }
         return buffer.ToArray();
     }
+
+    /// <summary>
+    /// The body ended before the multipart structure did. Not the server's own refusals (a body over its size
+    /// limit, a malformed chunk), which are BadHttpRequestExceptions answered with their own status.
+    /// </summary>
+    private static bool IsCutShort(Exception error) => error is IOException and not BadHttpRequestException;
 
     [GeneratedRegex(@"^files\[[0-9]{0,2}\]$")]
     private static partial Regex FileField();

@@ -105,7 +105,7 @@ public sealed partial class HttpFunctionPipeline(IAuthorizationService authoriza
 
     /// <summary>An express link's path is itself a bearer credential (it pays), so its code is never logged.</summary>
     private static string? Loggable(PathString path) =>
-        path.StartsWithSegments("/u", StringComparison.Ordinal) ? "/u/{code}" : path.Value;
+        path.StartsWithSegments("/u", StringComparison.OrdinalIgnoreCase) ? "/u/{code}" : path.Value;
 
     [GeneratedRegex("^[A-Za-z0-9._:-]{8,128}$")]
     private static partial Regex SafeId();

@@ -42,13 +42,21 @@ public sealed class WebhookUrls(ResolveHost resolve, IOptions<WebhookOptions> op
         (IPAddress.Parse("64:ff9b:1::"), 48),   // local-use NAT64 (RFC 8215): the IPv4 address may sit anywhere in it
     ];
 
-    /// <summary>The IPv4 address inside a well-known-prefix NAT64 (64:ff9b::/96), 6to4 (2002::/16) or IPv4-compatible (::/96) address.</summary>
+    /// <summary>
+    /// The IPv4 address inside a well-known-prefix NAT64 (64:ff9b::/96), 6to4 (2002::/16), IPv4-translated
+    /// (::ffff:0:0/96) or IPv4-compatible (::/96) address.
+    /// </summary>
     private static IPAddress? EmbeddedIPv4(IPAddress address)
     {
         if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6) return null;
         var b = address.GetAddressBytes();
         if (b[0] == 0x20 && b[1] == 0x02) return new IPAddress(b[2..6]);
         if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && b.AsSpan(4, 8).IndexOfAnyExcept((byte)0) < 0) return new IPAddress(b[12..16]);
+        // IPv4-translated (::ffff:0:a.b.c.d, RFC 2765), a form the runtime's IsIPv4MappedToIPv6 does not recognise.
+        if (b.AsSpan(0, 8).IndexOfAnyExcept((byte)0) < 0 && b[8] == 0xff && b[9] == 0xff && b[10] == 0 && b[11] == 0)
+        {
+            return new IPAddress(b[12..16]);
+        }
         if (b.AsSpan(0, 12).IndexOfAnyExcept((byte)0) < 0 && !address.Equals(IPAddress.IPv6Any) && !address.Equals(IPAddress.IPv6Loopback))
         {
             return new IPAddress(b[12..16]);

@@ -52,6 +52,27 @@ public sealed class ExpressFileTests(ExpressFileApp app) : IClassFixture<Express
         return body;
     }
 
+    [Theory]
+    [InlineData("inside a field", "name=\"amount\"\r\n\r\n25.")]
+    [InlineData("inside a file part", "%PDF-1.7\n")]
+    [InlineData("before the closing boundary", "--end--")]
+    public async Task ATruncatedMultipartBodyIs400AndCreatesNothing(string where, string cutAt)
+    {
+        using var merchant = await app.MerchantAsync();
+        var whole = "--end\r\nContent-Disposition: form-data; name=\"amount\"\r\n\r\n25.00\r\n" +
+            "--end\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\njondoe@domain.com\r\n" +
+            "--end\r\nContent-Disposition: form-data; name=\"files[]\"; filename=\"a.pdf\"\r\n" +
+            "Content-Type: application/pdf\r\n\r\n%PDF-1.7\n" + new string('x', 2000) + "\r\n--end--\r\n";
+        var cut = whole[..(whole.IndexOf(cutAt, StringComparison.Ordinal) + cutAt.Length - 2)];
+
+        var response = await merchant.Client.PostAsync("/api/v1/express/email",
+            Raw(cut, "multipart/form-data; boundary=end"));
+
+        var message = await response.ErrorAsync(400);
+        Assert.True(message.Contains("multipart", StringComparison.OrdinalIgnoreCase), $"Cut {where}: {message}");
+        Assert.Empty(await merchant.Client.NotificationsAsync(merchant.Id));
+    }
+
     private static ByteArrayContent Raw(string body, string contentType)
     {
         var content = new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(body));

@@ -158,4 +158,23 @@ public sealed class ExpressTests(ExpressApp app) : IClassFixture<ExpressApp>
         }
         Assert.Contains(app.Logs.Lines, l => l.Message.Contains($"express transaction {sms.Id()}", StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData("/U/")]
+    [InlineData("/u/")]
+    public async Task ALinksCodeIsNeverLoggedWhateverTheCaseOfItsPath(string prefix)
+    {
+        using var merchant = await app.MerchantAsync();
+        var sms = await merchant.Client.SmsAsync(amount: "12.00", reference: Unique.Name("case"));
+        var code = sms.Text("recipient")[^12..];
+        using var payer = app.Payer();
+        int Logged() => app.Logs.Lines.Count(l => l.Category == "Gateway.Requests" && l.Message.Contains(" 303 "));
+        var before = Logged();
+
+        var opened = await payer.GetAsync(prefix + code);
+
+        Assert.Equal(System.Net.HttpStatusCode.SeeOther, opened.StatusCode);
+        await Eventually.HoldsAsync(() => Task.FromResult(Logged() > before), "the request is logged");
+        Assert.DoesNotContain(app.Logs.Lines, l => l.AllText.Contains(code, StringComparison.Ordinal));
+    }
 }

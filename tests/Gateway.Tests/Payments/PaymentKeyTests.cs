@@ -70,6 +70,7 @@ public sealed class PaymentKeyTests(GatewayApp app) : IClassFixture<GatewayApp>
     [InlineData("notify_url", "http://169.254.169.254/latest/meta-data")]
     [InlineData("notify_url", "http://10.0.0.5/hook")]
     [InlineData("notify_url", "http://[64:ff9b::a00:1]/hook")]
+    [InlineData("notify_url", "http://[::ffff:0:a9fe:a9fe]/")]
     [InlineData("payment_type", "bitcoin")]
     [InlineData("currency_code", "XXX")]
     [InlineData("customer_bank", "Bank of Mars")]

@@ -39,6 +39,9 @@ public sealed class WebhookGuardTests
     [InlineData("64:ff9b:1::7f00:1")]      // local-use NAT64 prefix to 127.0.0.1
     [InlineData("2002:a00:1::1")]          // 6to4 of 10.0.0.1
     [InlineData("::a00:1")]                // IPv4-compatible 10.0.0.1
+    [InlineData("::ffff:0:a9fe:a9fe")]     // IPv4-translated 169.254.169.254 (the metadata address)
+    [InlineData("::ffff:0:7f00:1")]        // IPv4-translated 127.0.0.1
+    [InlineData("::ffff:0:a00:1")]         // IPv4-translated 10.0.0.1
     [InlineData("2001:0:4136:e378:8000:63bf:3fff:fdd2")] // Teredo
     public void InternalAddressesAreRefused(string address) => Assert.False(Guard().IsAllowed(IPAddress.Parse(address)));
 
@@ -49,6 +52,7 @@ public sealed class WebhookGuardTests
     [InlineData("2001:4860:4860::8888")]
     [InlineData("64:ff9b::808:808")]       // NAT64 to 8.8.8.8
     [InlineData("2002:808:808::1")]        // 6to4 of 8.8.8.8
+    [InlineData("::ffff:0:808:808")]       // IPv4-translated 8.8.8.8
     public void PublicAddressesAreAllowed(string address) => Assert.True(Guard().IsAllowed(IPAddress.Parse(address)));
 
     [Fact]
