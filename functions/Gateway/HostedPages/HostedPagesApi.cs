@@ -65,7 +65,7 @@ public sealed class HostedPagesApi
     [Function(nameof(ReceiptPage)), AllowAnonymous]
     [EndpointSummary("Receipt shown when the merchant gave no redirect URL.")]
     [ProducesResponseType(typeof(string), 200, "text/html")]
-    [PageErrors(400)]
+    [PageErrors(400, 410)]
     public Task<IResult> ReceiptPage(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "receipt")] HttpRequest request) =>
         HostedPages.ReceiptPage.HandleAsync(PageRequest.For(request));

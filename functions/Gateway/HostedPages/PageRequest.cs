@@ -12,6 +12,9 @@ public sealed record PageRequest(HttpContext Http, HostedPayments Hosted, Paymen
 {
     public const string CheckoutNextPurpose = "checkout-next";
 
+    /// <summary>How long the checkout hand-over page accepts its signed URL: the payer is sent there at once.</summary>
+    public static readonly TimeSpan CheckoutNextLifetime = TimeSpan.FromMinutes(15);
+
     /// <summary>The page request for <paramref name="request"/>, its services from the app's container.</summary>
     public static PageRequest For(HttpRequest request) =>
         ActivatorUtilities.CreateInstance<PageRequest>(request.HttpContext.RequestServices, request.HttpContext);
@@ -65,14 +68,26 @@ public sealed record PageRequest(HttpContext Http, HostedPayments Hosted, Paymen
         {
             return new PageRedirect(QueryHelpers.AddQueryString(outcome.RedirectUrl, "checkout", "1"));
         }
+        var key = outcome.Transaction.PaymentKey;
+        var expires = (Time.GetUtcNow() + CheckoutNextLifetime).ToUnixTimeSeconds()
+            .ToString(System.Globalization.CultureInfo.InvariantCulture);
         return new PageRedirect(QueryHelpers.AddQueryString(new Uri(Options.Value.BaseUri, "receipt").ToString(),
             new Dictionary<string, string?>
             {
                 ["checkout"] = "1",
+                ["payment_key"] = key,
+                ["expires"] = expires,
                 ["next"] = outcome.RedirectUrl,
-                ["sig"] = Secrets.Sign(CheckoutNextPurpose, outcome.RedirectUrl),
+                ["sig"] = Secrets.Sign(CheckoutNextPurpose, CheckoutNextSigned(key, expires, outcome.RedirectUrl)),
             }));
     }
+
+    /// <summary>
+    /// What the hand-over's signature covers: the URL, the payment key it finishes and when it stops being valid,
+    /// so a signed URL can neither be replayed later nor moved to another payment.
+    /// </summary>
+    public static string CheckoutNextSigned(string paymentKey, string expires, string next) =>
+        $"{paymentKey}\n{expires}\n{next}";
 
     /// <summary>
     /// Origins a form post on a page may be redirected to: the merchant's URLs of the key (or of a direct payment)

@@ -6,8 +6,8 @@ namespace Gateway.HostedPages;
 /// <summary>
 /// <c>/receipt</c>: where the payer lands when the merchant gave no URL for the outcome. It shows only what its
 /// query says (escaped): it has no credentials, so anyone can make one, and it claims nothing the query does not.
-/// In checkout mode (<c>checkout=1&amp;next=URL&amp;sig=...</c>) it is the end of the flow inside the widget's frame:
-/// its script hands the signed URL to the merchant's page, which leaves for it.
+/// In checkout mode (<c>checkout=1&amp;payment_key=...&amp;expires=...&amp;next=URL&amp;sig=...</c>) it is the end of
+/// the flow inside the widget's frame: its script hands the signed URL to the merchant's page, which leaves for it.
 /// </summary>
 public static class ReceiptPage
 {
@@ -30,10 +30,16 @@ public static class ReceiptPage
     {
         if (r.Checkout)
         {
-            var next = r.Query("next");
-            if (next is null || !r.Secrets.Verify(PageRequest.CheckoutNextPurpose, next, r.Query("sig")))
+            var (next, key, expires) = (r.Query("next"), r.Query("payment_key"), r.Query("expires"));
+            if (next is null || key is null || expires is null || !r.Secrets.Verify(PageRequest.CheckoutNextPurpose,
+                    PageRequest.CheckoutNextSigned(key, expires, next), r.Query("sig")))
             {
                 throw ApiException.BadRequest("This link is not valid.");
+            }
+            if (!long.TryParse(expires, System.Globalization.CultureInfo.InvariantCulture, out var until)
+                || r.Time.GetUtcNow() > DateTimeOffset.FromUnixTimeSeconds(until))
+            {
+                throw new ApiException(StatusCodes.Status410Gone, "This link has expired.");
             }
             var handOver = Html.Of($"""
                 <h1>Payment finished</h1>

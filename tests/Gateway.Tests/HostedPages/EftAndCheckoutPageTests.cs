@@ -102,7 +102,8 @@ public sealed class EftAndCheckoutPageTests(GatewayApp app) : IClassFixture<Gate
         var handOver = (await payer.SubmitAsync(form, ("holder", "A"), ("pan", PaymentKit.Approved), ("expiry", PaymentKit.Expiry), ("cvv", "123"), ("action", "continue")))
             .RedirectsTo("http://localhost:7071/receipt");
         Assert.StartsWith(PageKit.SuccessUrl + "?payment_key=" + key, handOver["next"]);
-        var receiptUrl = $"/receipt?checkout=1&next={Uri.EscapeDataString(handOver["next"])}&sig={handOver["sig"]}";
+        Assert.Equal(key, handOver["payment_key"]);
+        var receiptUrl = ReceiptUrl(handOver);
         var response = await payer.GetAsync(receiptUrl);
         var html = await response.HtmlAsync(200);
         var nonce = Regex.Match(response.Csp(), "script-src 'nonce-([^']+)'").Groups[1].Value;
@@ -111,10 +112,18 @@ public sealed class EftAndCheckoutPageTests(GatewayApp app) : IClassFixture<Gate
         Assert.Contains("eftsec.checkout.complete", html);
         Assert.Contains($"<a id=\"next\" href=\"{WebUtility.HtmlEncode(handOver["next"])}\" target=\"_top\">", html);
 
-        // Only a URL the gateway signed is handed over: anyone can link to this page.
-        var forged = $"/receipt?checkout=1&next={Uri.EscapeDataString("javascript:alert(1)")}&sig={handOver["sig"]}";
+        // Only a URL the gateway signed is handed over, for the payment it finished: anyone can link to this page.
+        var forged = ReceiptUrl(new(handOver) { ["next"] = "javascript:alert(1)" });
         Assert.DoesNotContain("javascript:", await (await payer.GetAsync(forged)).HtmlAsync(400));
+        var otherKey = await merchant.Client.CreateKeyAsync();
+        await (await payer.GetAsync(ReceiptUrl(new(handOver) { ["payment_key"] = otherKey }))).HtmlAsync(400);
+        var later = long.Parse(handOver["expires"], System.Globalization.CultureInfo.InvariantCulture) + 3600;
+        await (await payer.GetAsync(ReceiptUrl(new(handOver) { ["expires"] = $"{later}" }))).HtmlAsync(400);
     }
+
+    /// <summary>The checkout hand-over page for these query values.</summary>
+    internal static string ReceiptUrl(Dictionary<string, string> query) =>
+        Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString("/receipt", query!);
 
     [Fact]
     public async Task TheCheckoutScriptIsServedAsJavaScriptAndDefinesInit()
@@ -142,6 +151,24 @@ public sealed class EftAndCheckoutPageTests(GatewayApp app) : IClassFixture<Gate
 /// <summary>Expiry needs the clock moved: a key lives at least 5 minutes.</summary>
 public sealed class ExpiredKeyPageTests(ClockedGatewayApp app) : IClassFixture<ClockedGatewayApp>
 {
+    [Fact]
+    public async Task TheCheckoutHandOverExpires()
+    {
+        using var merchant = await app.MerchantAsync();
+        var key = await merchant.Client.CreateKeyAsync();
+        using var payer = app.Payer();
+        var form = await (await payer.GetAsync($"/card?payment_key={key}&checkout=1")).HtmlAsync(200);
+        var handOver = (await payer.SubmitAsync(form, ("holder", "A"), ("pan", PaymentKit.Approved),
+                ("expiry", PaymentKit.Expiry), ("cvv", "123"), ("action", "continue")))
+            .RedirectsTo("http://localhost:7071/receipt");
+        var receipt = EftAndCheckoutPageTests.ReceiptUrl(handOver);
+        await (await payer.GetAsync(receipt)).HtmlAsync(200);
+
+        app.Clock!.Advance(TimeSpan.FromMinutes(15) + TimeSpan.FromSeconds(1));
+
+        Assert.Contains("expired", await (await payer.GetAsync(receipt)).HtmlAsync(410));
+    }
+
     [Fact]
     public async Task AnExpiredKeyIsA410PageOnEveryStep()
     {
