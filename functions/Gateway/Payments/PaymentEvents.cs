@@ -23,8 +23,13 @@ public sealed record PaymentEvent(string EventId, long OrganisationId, long Tran
         _ => "pending",
     };
 
-    /// <summary>The documents' webhook fields; the refund variant carries <c>refunded_amount</c> instead of <c>amount</c>.</summary>
-    public static JsonObject PayloadOf(PaymentTransaction t)
+    /// <summary>
+    /// The documents' webhook fields; the refund variant carries <c>refunded_amount</c> instead of <c>amount</c>: the
+    /// total refunded so far, as the transaction view shows it. It adds <c>refund_amount</c>, the refund this event
+    /// reports (what <paramref name="before"/> had not refunded yet), so that summing refund events cannot count a
+    /// refund twice.
+    /// </summary>
+    public static JsonObject PayloadOf(PaymentTransaction t, PaymentTransaction? before = null)
     {
         var payload = new JsonObject
         {
@@ -32,8 +37,15 @@ public sealed record PaymentEvent(string EventId, long OrganisationId, long Tran
             ["status"] = t.Status,
             ["organisation_id"] = t.OrganisationId,
         };
-        if (KindOf(t.Status) == "refund") payload["refunded_amount"] = Money.Format(t.RefundedMinor);
-        else payload["amount"] = Money.Format(t.ShownAmountMinor);
+        if (KindOf(t.Status) == "refund")
+        {
+            payload["refunded_amount"] = Money.Format(t.RefundedMinor);
+            payload["refund_amount"] = Money.Format(t.RefundedMinor - (before?.RefundedMinor ?? 0));
+        }
+        else
+        {
+            payload["amount"] = Money.Format(t.ShownAmountMinor);
+        }
         payload["callpay_transaction_id"] = t.Id;
         payload["reason"] = t.Reason ?? "";
         payload["user"] = t.Username ?? "";
@@ -45,8 +57,9 @@ public sealed record PaymentEvent(string EventId, long OrganisationId, long Tran
         return payload;
     }
 
-    public static PaymentEvent For(PaymentTransaction t) =>
-        new(Guid.CreateVersion7().ToString(), t.OrganisationId, t.Id, t.Version, KindOf(t.Status), t.Status, PayloadOf(t));
+    public static PaymentEvent For(PaymentTransaction t, PaymentTransaction? before = null) =>
+        new(Guid.CreateVersion7().ToString(), t.OrganisationId, t.Id, t.Version, KindOf(t.Status), t.Status,
+            PayloadOf(t, before));
 
     public string QueueMessage() => JsonSerializer.Serialize(new
     {

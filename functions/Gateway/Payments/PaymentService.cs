@@ -136,7 +136,7 @@ public sealed class PaymentService(
         IEnumerable<TableTransactionAction?> extra, CancellationToken cancellationToken)
     {
         after = after with { WriteId = Guid.NewGuid().ToString("N") };
-        var paymentEvent = withEvent ? PaymentEvent.For(after) : null;
+        var paymentEvent = withEvent ? PaymentEvent.For(after, before) : null;
         var etags = await store.SubmitAsync([.. PaymentStore.ChangedTransaction(before, after, paymentEvent, time.GetUtcNow()), .. extra], cancellationToken);
         var written = etags is [var etag, ..] ? after with { ETag = etag }
             : await store.GetAsync(after.OrganisationId, after.Id, cancellationToken) is { } current && current.WriteId == after.WriteId ? current : null;

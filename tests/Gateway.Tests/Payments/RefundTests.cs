@@ -23,6 +23,22 @@ public sealed class RefundTests(GatewayApp app) : IClassFixture<GatewayApp>
         Assert.Equal(["complete", "refunded"], events.Select(e => e.GetString("Status")));
         Assert.Equal("refund", events[1].GetString("Kind"));
         Assert.Contains("\"refunded_amount\":\"25.50\"", events[1].GetString("Payload"));
+        Assert.Contains("\"refund_amount\":\"25.50\"", events[1].GetString("Payload"));
+    }
+
+    [Fact]
+    public async Task EachRefundEventSaysItsOwnAmountBesideTheTotalRefunded()
+    {
+        using var merchant = await app.MerchantAsync();
+        var t = (await merchant.Client.PayAsync(amount: "20.00")).Transaction();
+        var url = $"/api/v1/gateway-transaction/refund/{t.Id()}";
+        await (await merchant.Client.PutFormAsync(url, ("amount", "2.50"))).JsonAsync(200);
+        await (await merchant.Client.PutFormAsync(url, ("amount", "10.00"))).JsonAsync(200);
+
+        var refunds = (await app.EventsAsync(merchant.Id, t.Id())).Where(e => e.GetString("Kind") == "refund")
+            .Select(e => System.Text.Json.Nodes.JsonNode.Parse(e.GetString("Payload")!)!).ToArray();
+        Assert.Equal(["2.50", "12.50"], refunds.Select(p => p["refunded_amount"]!.GetValue<string>()));
+        Assert.Equal(["2.50", "10.00"], refunds.Select(p => p["refund_amount"]!.GetValue<string>()));
     }
 
     [Fact]
