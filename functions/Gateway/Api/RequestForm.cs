@@ -58,8 +58,26 @@ public sealed class RequestForm
 
     public FormSection Section(string name) => Root.Section(name);
 
-    /// <summary>Reads and parses the request's body (at most <c>Api:MaxBodyBytes</c>).</summary>
+    /// <summary>
+    /// Reads and parses the request's body (at most <c>Api:MaxBodyBytes</c>), once per request: authentication may
+    /// read it first (a <c>token</c> field), the function after.
+    /// </summary>
     public static async Task<RequestForm> ReadAsync(HttpRequest request)
+    {
+        if (request.HttpContext.Items[typeof(RequestForm)] is RequestForm read) return read;
+        var form = await ParseAsync(request);
+        request.HttpContext.Items[typeof(RequestForm)] = form;
+        return form;
+    }
+
+    /// <summary>Whether the body is declared as one <see cref="ReadAsync"/> reads: form fields or JSON.</summary>
+    public static bool IsFormOrJson(HttpRequest request) =>
+        MediaTypeHeaderValue.TryParse(request.ContentType, out var type)
+        && (type.MediaType.Equals("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase)
+            || type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || type.MediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
+
+    private static async Task<RequestForm> ParseAsync(HttpRequest request)
     {
         var context = request.HttpContext;
         var limit = context.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value.MaxBodyBytes;

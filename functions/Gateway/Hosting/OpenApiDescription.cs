@@ -66,7 +66,8 @@ public sealed class OpenApiDescription(IOptions<PaymentOptions> payments)
                 Description =
                     "Bodies are application/x-www-form-urlencoded in PHP bracket notation (User[name]=x, serviceId[]=1, " +
                     "serviceId[3]=25) or JSON of the same structure ({\"User\":{\"name\":\"x\"}}). Authenticate with HTTP basic " +
-                    "auth, a bearer token from POST /api/v1/token, or an x-api-key header. Every error is {name, message, code, " +
+                    "auth, a bearer token from POST /api/v1/token (in the Authorization header, or as a token parameter in " +
+                "the query or the body), or an x-api-key header. Every error is {name, message, code, " +
                     "status, type}. Times are \"yyyy-MM-dd HH:mm:ss\" in the organisation's time zone. Every response carries " +
                     "X-Request-Id.",
             };
@@ -86,10 +87,15 @@ public sealed class OpenApiDescription(IOptions<PaymentOptions> payments)
                     Type = SecuritySchemeType.Http, Scheme = "bearer", Description = "A token from POST /api/v1/token.",
                 },
                 ["apiKey"] = new OpenApiSecurityScheme { Type = SecuritySchemeType.ApiKey, In = ParameterLocation.Header, Name = "x-api-key" },
+                ["tokenParameter"] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.ApiKey, In = ParameterLocation.Query, Name = "token",
+                    Description = "A token from POST /api/v1/token, as a parameter (it may also be a body field).",
+                },
             };
             document.Security =
             [
-                .. new[] { "basic", "bearer", "apiKey" }
+                .. new[] { "basic", "bearer", "apiKey", "tokenParameter" }
                     .Select(name => new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(name, document)] = [] }),
             ];
             return Task.CompletedTask;

@@ -26,6 +26,7 @@ public sealed class GatewayAuthentication(
 {
     public const string SchemeName = "Gateway";
     public const string ApiKeyHeader = "x-api-key";
+    public const string TokenParameter = "token";
     private const string FailureKey = "Gateway.AuthFailure";
     private const string RetryAfterKey = "Gateway.AuthRetryAfter";
 
@@ -62,13 +63,30 @@ public sealed class GatewayAuthentication(
         var apiKey = Request.Headers[ApiKeyHeader].ToString();
         if (apiKey.Length > 0) return (await FromApiKeyAsync(apiKey), "api-key");
 
+        if (Request.Headers.Authorization.Count == 0)
+        {
+            // The documents' alternative to basic auth: the token as a request parameter, "token=...".
+            return await TokenParameterAsync() is { } token ? (await FromTokenAsync(token), "bearer") : (null, "");
+        }
         if (!AuthenticationHeaderValue.TryParse(Request.Headers.Authorization, out var header) || header.Parameter is null)
         {
-            return (Request.Headers.Authorization.Count > 0 ? Fail("The Authorization header is malformed.") : null, "");
+            return (Fail("The Authorization header is malformed."), "");
         }
         if (header.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase)) return (await FromBasicAsync(header.Parameter), "basic");
         if (header.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase)) return (await FromTokenAsync(header.Parameter), "bearer");
         return (Fail("Use Basic or Bearer authorization, or an x-api-key header."), "");
+    }
+
+    /// <summary>
+    /// A <c>token</c> in the query, or in a form or JSON body (read once, for the function too). It is never logged:
+    /// request lines carry no query strings or bodies, and idempotency fingerprints leave it out.
+    /// </summary>
+    private async Task<string?> TokenParameterAsync()
+    {
+        if (Request.Query.TryGetValue(TokenParameter, out var query)) return query.Count == 1 ? query[0] : null;
+        if (!RequestForm.IsFormOrJson(Request)) return null;
+        var form = await RequestForm.ReadAsync(Request);
+        return form.Root.Has(TokenParameter) ? form.Root.Text(TokenParameter, 512) : null;
     }
 
     private async Task<Caller?> FromBasicAsync(string parameter)

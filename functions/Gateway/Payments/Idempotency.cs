@@ -88,7 +88,8 @@ public sealed class Idempotency(PaymentStore store, IdAllocator ids, PaymentSecr
         // not even as a keyed hash that a holder of the key could brute-force (the stored card shows the other digits
         // but the middle six, and Luhn leaves about 10^5 candidates for those). A retry differing only in those digits
         // is, for this check, the same request.
-        var canonical = form.Canonical(["cvv"], ["pan"], CutCardNumber);
+        // The credential (a token parameter) is not part of the request either: a retry may carry a fresh one.
+        var canonical = form.Canonical(["cvv", "token"], ["pan"], CutCardNumber);
         var fingerprint = secrets.Sign("idempotency", $"{http.Request.Method} {http.Request.Path}\n{canonical}");
         var (scope, replay) = await HoldAsync(organisationId, key, fingerprint, cancellationToken);
         if (replay is not null) return replay.ToResult(replayed: true);

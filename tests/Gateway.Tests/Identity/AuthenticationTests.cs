@@ -213,6 +213,44 @@ public sealed class AuthenticationTests(ClockedGatewayApp app, ITestOutputHelper
     }
 
     [Fact]
+    public async Task TheTokenWorksAsARequestParameterInTheQueryAFormOrJson()
+    {
+        var organisation = await app.CreateOrganisationAsync();
+        var token = await IssueTokenAsync(organisation.Admin);
+        using var client = app.CreateClient();
+
+        await (await client.GetAsync($"/api/v1/user/{organisation.AdminId}?token={token}")).JsonAsync(200);
+        var form = new FormUrlEncodedContent([new("token", token), new("amount", "10.00"), new("merchant_reference", "t1")]);
+        var key = await (await client.PostAsync("/api/v1/payment-key", form)).JsonAsync(200);
+        Assert.False(string.IsNullOrEmpty(key.GetProperty("key").GetString()));
+        var json = new StringContent($$"""{"token": "{{token}}", "amount": "5.00", "merchant_reference": "t2"}""",
+            System.Text.Encoding.UTF8, "application/json");
+        await (await client.PostAsync("/api/v1/payment-key", json)).JsonAsync(200);
+
+        var wrong = new FormUrlEncodedContent([new("token", "not-a-token"), new("amount", "1.00")]);
+        await (await client.PostAsync("/api/v1/payment-key", wrong)).ErrorAsync(401);
+        await (await client.GetAsync($"/api/v1/user/{organisation.AdminId}")).ErrorAsync(401);
+        Assert.DoesNotContain(app.Logs.Lines, l => l.AllText.Contains(token, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AnIdempotentRetryMayCarryAFreshToken()
+    {
+        var organisation = await app.CreateOrganisationAsync();
+        using var client = app.CreateClient();
+        client.DefaultRequestHeaders.Add("Idempotency-Key", Guid.NewGuid().ToString());
+        HttpContent Body(string token) => new FormUrlEncodedContent(
+            [new("token", token), new("amount", "10.00"), new("merchant_reference", "retry")]);
+
+        var first = await (await client.PostAsync("/api/v1/payment-key", Body(await IssueTokenAsync(organisation.Admin))))
+            .JsonAsync(200);
+        var retry = await client.PostAsync("/api/v1/payment-key", Body(await IssueTokenAsync(organisation.Admin)));
+
+        Assert.Equal(first.GetProperty("key").GetString(), (await retry.JsonAsync(200)).GetProperty("key").GetString());
+        Assert.Equal("true", retry.Headers.GetValues("Idempotent-Replayed").Single());
+    }
+
+    [Fact]
     public async Task AnonymousEndpointsNeverCheckAPassword()
     {
         var organisation = await app.CreateOrganisationAsync();
