@@ -23,6 +23,7 @@ public sealed class CardsApi(CardTokens tokens, Idempotency idempotency, ICardDe
     public const int MaxPaymentReferenceLength = 32;
 
     [Function(nameof(CardTokenDirect)), Authorize(Policy = Policies.PaymentUser)]
+    [RequiresService(Services.PayPerToken)]
     [EndpointSummary("Store a card (pan, expiry MMYY, cvv) under a merchant_reference: {merchant_reference, token, " +
         "guid, expiry_date}. The CVV is checked, never kept.")]
     [AcceptsForm(typeof(DirectCardTokenForm)), AcceptsIdempotencyKey, ProducesResponseType<CardTokenCreated>(200)]
@@ -41,6 +42,7 @@ public sealed class CardsApi(CardTokens tokens, Idempotency idempotency, ICardDe
     }
 
     [Function(nameof(CardTokenCreate)), Authorize(Policy = Policies.PaymentUser)]
+    [RequiresService(Services.PayPerToken)]
     [EndpointSummary("Store the card the payer paid with on the hosted card page with \"Remember this card\" " +
         "(within 24 hours, payment complete or authorised).")]
     [AcceptsForm(typeof(CardTokenForm)), AcceptsIdempotencyKey, ProducesResponseType<CardTokenCreated>(200)]
@@ -57,6 +59,7 @@ public sealed class CardsApi(CardTokens tokens, Idempotency idempotency, ICardDe
     }
 
     [Function(nameof(CardTokenView)), Authorize(Policy = Policies.PaymentUser)]
+    [RequiresService(Services.PayPerToken)]
     [EndpointSummary("View a stored card by merchant reference or guid, its number masked."), ApiErrors(401, 403, 404)]
     public async Task<Ok<CardTokenView>> CardTokenView(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/v1/customer-token/{reference}")] HttpRequest request,
@@ -68,6 +71,7 @@ public sealed class CardsApi(CardTokens tokens, Idempotency idempotency, ICardDe
 
     /// <remarks>The card's schedules stop with it, each with a failed transaction the merchant hears of; that runs to its end.</remarks>
     [Function(nameof(CardTokenDelete)), Authorize(Policy = Policies.PaymentUser)]
+    [RequiresService(Services.PayPerToken)]
     [EndpointSummary("Delete a stored card by merchant reference or guid."), ApiErrors(401, 403, 404, 409)]
     public async Task<Ok<CardTokenDeleted>> CardTokenDelete(
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "api/v1/customer-token/{reference}")]
@@ -80,6 +84,7 @@ public sealed class CardsApi(CardTokens tokens, Idempotency idempotency, ICardDe
     }
 
     [Function(nameof(CardTokenPay)), Authorize(Policy = Policies.PaymentUser)]
+    [RequiresService(Services.PayPerToken)]
     [EndpointSummary("Charge a stored card: a result, or a 3ds_redirect when the issuer wants 3-D Secure (send " +
         "pending_url).")]
     [AcceptsForm(typeof(TokenPaymentForm)), AcceptsIdempotencyKey, ProducesResponseType<TokenPaymentResult>(200)]
@@ -90,6 +95,7 @@ public sealed class CardsApi(CardTokens tokens, Idempotency idempotency, ICardDe
         PayAsync(request, guid, authorise: false);
 
     [Function(nameof(CardTokenAuth)), Authorize(Policy = Policies.PaymentUser)]
+    [RequiresService(Services.PayPerToken)]
     [EndpointSummary("Authorise an amount on a stored card, to settle or reverse later (pay/settle, pay/reverse).")]
     [AcceptsForm(typeof(TokenAuthorisationForm)), AcceptsIdempotencyKey, ProducesResponseType<TokenPaymentResult>(200)]
     [ApiErrors(400, 401, 403, 404, 409, 413, 415, 422, 502)]
@@ -121,6 +127,7 @@ public sealed class CardsApi(CardTokens tokens, Idempotency idempotency, ICardDe
     /// (<c>card_valid: false</c>), as is a published test number at a live organisation. Else the issuer decides.
     /// </summary>
     [Function(nameof(CardEnquiry)), Authorize(Policy = Policies.PaymentUser)]
+    [RequiresService(Services.Direct)]
     [EndpointSummary("Check a card with the issuer (hot card, fraud, expiry) without charging it: {card_valid, message}.")]
     [AcceptsForm(typeof(CardEnquiryForm)), ApiErrors(400, 401, 403, 413, 415, 502)]
     public async Task<Ok<CardEnquiryResult>> CardEnquiry(

@@ -41,6 +41,7 @@ public sealed partial class ExpressApi(ExpressService express, Idempotency idemp
     public const int MaxLifetimeDays = 180;
 
     [Function(nameof(ExpressSms)), Authorize(Policy = Policies.PaymentUserOrPartner)]
+    [RequiresService(Services.NotifyExpress)]
     [EndpointSummary("Send a payment link by SMS: {id, recipient} (recipient is the link, as documented).")]
     [AcceptsForm(typeof(ExpressSmsForm)), AcceptsIdempotencyKey, ProducesResponseType<ExpressSmsCreated>(200)]
     [ApiErrors(400, 401, 403, 404, 409, 413, 415, 422)]
@@ -50,6 +51,7 @@ public sealed partial class ExpressApi(ExpressService express, Idempotency idemp
 
     /// <summary>Files come only in a multipart body; other bodies are read as on every endpoint.</summary>
     [Function(nameof(ExpressEmail)), Authorize(Policy = Policies.PaymentUserOrPartner)]
+    [RequiresService(Services.NotifyExpress)]
     [EndpointSummary("Send a payment link by e-mail: {id, link}. Attach files[] (multipart/form-data; up to 5 " +
         ExpressFileRules.Allowed + " files of 2 MB).")]
     [AcceptsForm(typeof(ExpressEmailForm), "multipart/form-data"), AcceptsIdempotencyKey]
@@ -82,6 +84,7 @@ public sealed partial class ExpressApi(ExpressService express, Idempotency idemp
     }
 
     [Function(nameof(ExpressCancel)), Authorize(Policy = Policies.PaymentUserOrPartner)]
+    [RequiresService(Services.NotifyExpress)]
     [EndpointSummary("Cancel an express transaction by id or reference: its link can no longer be paid.")]
     [AcceptsForm(typeof(ExpressCancelForm)), ApiErrors(400, 401, 403, 404, 409, 413, 415)]
     public async Task<Ok<ExpressCancelled>> ExpressCancel(

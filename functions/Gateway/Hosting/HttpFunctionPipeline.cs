@@ -97,7 +97,14 @@ public sealed partial class HttpFunctionPipeline(IAuthorizationService authoriza
         var authenticated = await http.AuthenticateAsync(GatewayAuthentication.SchemeName);
         if (authenticated.Succeeded) http.User = authenticated.Principal;
         var policy = required.Policy is { } name ? await policies.GetPolicyAsync(name) : await policies.GetDefaultPolicyAsync();
-        if ((await authorization.AuthorizeAsync(http.User, resource: null, policy!)).Succeeded) return null;
+        if ((await authorization.AuthorizeAsync(http.User, resource: null, policy!)).Succeeded)
+        {
+            // An agent uses only the services activated for it.
+            return function.GetCustomAttribute<RequiresServiceAttribute>() is { } service
+                && http.Features.Get<Caller>() is { } caller && service.Refusal(caller) is { } refusal
+                ? new ErrorHandling.ErrorResult(StatusCodes.Status403Forbidden, refusal)
+                : null;
+        }
         return authenticated.Succeeded
             ? Results.Forbid(authenticationSchemes: [GatewayAuthentication.SchemeName])
             : Results.Challenge(authenticationSchemes: [GatewayAuthentication.SchemeName]);

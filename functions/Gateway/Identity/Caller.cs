@@ -10,6 +10,7 @@ public sealed record Caller(User? User, Organisation? Organisation, string Role)
 {
     public bool IsOperator => User is not null && Role == Roles.Operator;
     public bool IsAdministrator => User is not null && Role == Roles.Administrator;
+    public bool IsAgent => User is not null && Role == Roles.Agent;
 
     /// <summary>The caller's organisation; operators and callers without one are refused.</summary>
     public Organisation RequireOrganisation() =>

@@ -31,15 +31,20 @@ public sealed record Service(int Id, string Name, string Key);
 /// </summary>
 public static class Services
 {
+    public const int NotifyExpress = 11;
+    public const int EftX = 12;
+    public const int Direct = 13;
+    public const int PayPerToken = 16;
+
     public static IReadOnlyList<Service> All { get; } =
     [
         new(1, "Agent Assist", "agent_assist"),
         new(2, "Agent Monitor", "agent_monitor"),
         new(3, "Agent Request", "agent_request"),
-        new(11, "Notify Express", "notify_express"),
-        new(12, "EftX", "eftx"),
-        new(13, "Direct", "direct"),
-        new(16, "Pay per token", "pay_per_token"),
+        new(NotifyExpress, "Notify Express", "notify_express"),
+        new(EftX, "EftX", "eftx"),
+        new(Direct, "Direct", "direct"),
+        new(PayPerToken, "Pay per token", "pay_per_token"),
     ];
 
     public static Service? Find(int id) => All.FirstOrDefault(s => s.Id == id);

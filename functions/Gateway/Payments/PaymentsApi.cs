@@ -24,6 +24,7 @@ public sealed class PaymentsApi(PaymentService payments, AuthorisationService au
     public const int MaxDirectReferenceLength = 20;
 
     [Function(nameof(PaymentKeyCreate)), Authorize(Policy = Policies.PaymentUser)]
+    [RequiresService(Services.EftX)]
     [EndpointSummary("Set up a payment for the hosted pages or the checkout widget: {key, url, origin}.")]
     [AcceptsForm(typeof(PaymentKeyForm)), AcceptsIdempotencyKey, ProducesResponseType<PaymentKeyCreated>(200)]
     [ApiErrors(400, 401, 403, 409, 413, 415, 422)]
@@ -52,6 +53,7 @@ public sealed class PaymentsApi(PaymentService payments, AuthorisationService au
     }
 
     [Function(nameof(PayDirect)), Authorize(Policy = Policies.PaymentUser)]
+    [RequiresService(Services.Direct)]
     [EndpointSummary("Charge a card: a result, or a 3ds_redirect when the issuer wants 3-D Secure (send return_url).")]
     [AcceptsForm(typeof(DirectPaymentForm)), AcceptsIdempotencyKey, ProducesResponseType<PaymentResult>(200)]
     [ApiErrors(400, 401, 403, 409, 413, 415, 422, 502)]
@@ -60,6 +62,7 @@ public sealed class PaymentsApi(PaymentService payments, AuthorisationService au
         PayAsync(request, authorise: false);
 
     [Function(nameof(PayAuth)), Authorize(Policy = Policies.PaymentUser)]
+    [RequiresService(Services.Direct)]
     [EndpointSummary("Authorise an amount on a card, to settle or reverse later.")]
     [AcceptsForm(typeof(DirectPaymentForm)), AcceptsIdempotencyKey, ProducesResponseType<PaymentResult>(200)]
     [ApiErrors(400, 401, 403, 409, 413, 415, 422, 502)]
@@ -68,6 +71,7 @@ public sealed class PaymentsApi(PaymentService payments, AuthorisationService au
         PayAsync(request, authorise: true);
 
     [Function(nameof(PaySettle)), Authorize(Policy = Policies.PaymentUser)]
+    [RequiresService(Services.Direct)]
     [EndpointSummary("Settle an authorisation, fully or partly (amount), by gateway_reference or gateway_transaction_id.")]
     [AcceptsForm(typeof(SettleForm)), AcceptsIdempotencyKey, ProducesResponseType<PaymentResult>(200)]
     [ApiErrors(400, 401, 403, 404, 409, 413, 415, 422, 502)]
@@ -77,6 +81,7 @@ public sealed class PaymentsApi(PaymentService payments, AuthorisationService au
             form.Root.Has("amount") ? Money.Parse(form.Root, "amount") : null, scope, CancellationToken.None));
 
     [Function(nameof(PayReverse)), Authorize(Policy = Policies.PaymentUser)]
+    [RequiresService(Services.Direct)]
     [EndpointSummary("Reverse (void) an authorisation, by gateway_reference or gateway_transaction_id.")]
     [AcceptsForm(typeof(SettleForm)), AcceptsIdempotencyKey, ProducesResponseType<PaymentResult>(200)]
     [ApiErrors(400, 401, 403, 404, 409, 413, 415, 422, 502)]

@@ -43,6 +43,7 @@ public sealed class SchedulesApi(ScheduleService schedules, ScheduleStore store,
     TimeProvider time)
 {
     [Function(nameof(ScheduleCreate)), Authorize(Policy = Policies.PaymentUser)]
+    [RequiresService(Services.PayPerToken)]
     [EndpointSummary("Schedule charges of a stored card (guid): schedules[n][interval|amount|start_date|count], optional " +
         "merchant_reference.")]
     [AcceptsForm(typeof(ScheduleForm)), AcceptsIdempotencyKey, ProducesResponseType<List<ScheduleView>>(200)]
@@ -52,6 +53,7 @@ public sealed class SchedulesApi(ScheduleService schedules, ScheduleStore store,
         SaveAsync(request, routeGuid: null);
 
     [Function(nameof(ScheduleReplace)), Authorize(Policy = Policies.PaymentUser)]
+    [RequiresService(Services.PayPerToken)]
     [EndpointSummary("Replace a card's unprocessed schedules with new ones (charges already made stay).")]
     [AcceptsForm(typeof(ScheduleForm)), AcceptsIdempotencyKey, ProducesResponseType<List<ScheduleView>>(200)]
     [ApiErrors(400, 401, 403, 404, 409, 413, 415, 422)]
@@ -86,6 +88,7 @@ public sealed class SchedulesApi(ScheduleService schedules, ScheduleStore store,
     public static ApiException UnknownCardField() => ApiException.BadRequest("guid", "does not name a stored card token.");
 
     [Function(nameof(ScheduleView)), Authorize(Policy = Policies.PaymentUser)]
+    [RequiresService(Services.PayPerToken)]
     [EndpointSummary("A card's schedules, each with its upcoming charge dates and past occurrences (with their " +
         "transaction ids).")]
     [ApiErrors(401, 403, 404)]
@@ -116,6 +119,7 @@ public sealed class SchedulesApi(ScheduleService schedules, ScheduleStore store,
     }
 
     [Function(nameof(ScheduleDeleteForCard)), Authorize(Policy = Policies.PaymentUser)]
+    [RequiresService(Services.PayPerToken)]
     [EndpointSummary("Delete all unprocessed schedules of a card."), ApiErrors(401, 403, 404)]
     public async Task<Ok<DeletedResponse>> ScheduleDeleteForCard(
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "api/v1/payment-schedule/{guid}")] HttpRequest request,
@@ -128,6 +132,7 @@ public sealed class SchedulesApi(ScheduleService schedules, ScheduleStore store,
     }
 
     [Function(nameof(ScheduleDelete)), Authorize(Policy = Policies.PaymentUser)]
+    [RequiresService(Services.PayPerToken)]
     [EndpointSummary("Delete one schedule's unprocessed charges by its id."), ApiErrors(401, 403, 404, 409)]
     public async Task<Ok<DeletedResponse>> ScheduleDelete(
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "api/v1/payment-schedule/id/{id:long}")] HttpRequest request,

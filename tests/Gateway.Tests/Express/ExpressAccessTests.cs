@@ -52,8 +52,11 @@ public sealed class ExpressAccessTests(ExpressApp app) : IClassFixture<ExpressAp
     public async Task AgentsAndApiKeysMayCreateLinksButOnlyAdministratorsReadNotifications()
     {
         using var merchant = await app.MerchantAsync();
-        var (agent, _) = await app.CreateUserAsync(merchant.Organisation);
+        var (agent, agentId) = await app.CreateUserAsync(merchant.Organisation);
         using var agentClient = app.ClientFor(agent);
+        var refused = await agentClient.PostFormAsync("/api/v1/express/sms", ("amount", "1.00"), ("number", "27821112222"));
+        Assert.Contains("Notify Express", await refused.ErrorAsync(403));
+        await app.ActivateAsync(merchant.Organisation, agentId, Gateway.Identity.Services.NotifyExpress);
         await agentClient.SmsAsync();
         await (await agentClient.GetAsync($"/api/v1/organisation/{merchant.Id}/notifications")).ErrorAsync(403);
         using var anonymous = app.CreateClient();

@@ -175,6 +175,19 @@ public class GatewayApp : WebApplicationFactory<Program>, IAsyncLifetime
             ("User[username]", user.Username), ("User[password]", user.Password), ("User[role]", role));
         return (user, (await response.JsonAsync(201)).GetProperty("id").GetInt64());
     }
+
+    /// <summary>Licenses the organisation for the services and activates them for the user, as its administrator.</summary>
+    public async Task ActivateAsync(TestOrganisation organisation, long userId, params int[] serviceIds)
+    {
+        using var client = ClientFor(organisation.Admin);
+        foreach (var serviceId in serviceIds)
+        {
+            await (await client.PutFormAsync($"/api/v1/organisation/{organisation.Id}/licenseupdate",
+                ($"serviceId[{serviceId}]", "100"))).JsonAsync(200);
+            await (await client.PutFormAsync($"/api/v1/user/{userId}/activate",
+                ("serviceId[]", serviceId.ToString(System.Globalization.CultureInfo.InvariantCulture)))).JsonAsync(200);
+        }
+    }
 }
 
 public static class Unique

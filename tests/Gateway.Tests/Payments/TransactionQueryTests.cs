@@ -73,6 +73,7 @@ public sealed class TransactionQueryTests(CalendarGatewayApp app) : IClassFixtur
     {
         using var merchant = await app.MerchantAsync();
         var (agent, agentId) = await app.CreateUserAsync(merchant.Organisation);
+        await app.ActivateAsync(merchant.Organisation, agentId, Gateway.Identity.Services.Direct);
         using var agentClient = app.ClientFor(agent);
         var mine = (await agentClient.PayAsync(reference: "agent")).Transaction();
         await merchant.Client.PayAsync(reference: "admin");
