@@ -129,7 +129,7 @@ public sealed class CardsApi(CardTokens tokens, Idempotency idempotency, ICardDe
     [Function(nameof(CardEnquiry)), Authorize(Policy = Policies.PaymentUser)]
     [RequiresService(Services.Direct)]
     [EndpointSummary("Check a card with the issuer (hot card, fraud, expiry) without charging it: {card_valid, message}.")]
-    [AcceptsForm(typeof(CardEnquiryForm)), ApiErrors(400, 401, 403, 413, 415, 502)]
+    [AcceptsForm(typeof(CardEnquiryForm)), ApiErrors(400, 401, 403, 409, 413, 415, 502)]
     public async Task<Ok<CardEnquiryResult>> CardEnquiry(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/v1/card-enquiry")] HttpRequest request,
         CancellationToken cancellationToken)

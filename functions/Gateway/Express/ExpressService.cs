@@ -18,8 +18,8 @@ public sealed record ExpressRequest(string Channel, string Recipient, long Amoun
 /// payment with its transaction and events. Cancelling marks the key cancelled in the same ETag-checked batch as the
 /// express row, so a cancel and a payment racing for the key cannot both win.
 /// </summary>
-public sealed class ExpressService(ExpressStore store, ExpressFileStore files, PaymentStore payments, IdAllocator ids, IExpressNotifications notifications,
-    TimeProvider time, IOptions<PaymentOptions> options)
+public sealed class ExpressService(ExpressStore store, ExpressFileStore files, PaymentStore payments, IdAllocator ids,
+    IExpressNotifications notifications, AcquirerRouter acquirers, TimeProvider time, IOptions<PaymentOptions> options)
 {
     public const string IdSequence = "express";
 
@@ -34,6 +34,7 @@ public sealed class ExpressService(ExpressStore store, ExpressFileStore files, P
     public async Task<StoredResponse> CreateAsync(Caller caller, Organisation organisation, ExpressRequest request, IdempotencyScope scope,
         Func<ExpressLink, StoredResponse> respond, CancellationToken cancellationToken)
     {
+        acquirers.RefuseUnavailable(organisation);
         var id = await ids.NextAsync(IdSequence, cancellationToken);
         var now = Now(organisation);
         var key = new PaymentKey

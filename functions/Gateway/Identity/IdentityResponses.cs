@@ -45,9 +45,14 @@ public sealed record OrganisationResponse(
     string? WebhookRefundUrl,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? WebhookSecret,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? WebhookPreviousSecret,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? WebhookPreviousSecretExpires)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? WebhookPreviousSecretExpires,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? LivePayments)
 {
-    public static OrganisationResponse From(Organisation o, bool showSalt = true)
+    /// <summary>
+    /// The organisation as its users and keys see it. A live organisation's <c>live_payments</c> says whether it can
+    /// take payments (<c>available</c>, or why not).
+    /// </summary>
+    public static OrganisationResponse From(Organisation o, ILivePayments live, bool showSalt = true)
     {
         var licences = o.Licences
             .OrderBy(l => l.Key)
@@ -60,7 +65,8 @@ public sealed record OrganisationResponse(
         return new(o.Id, o.Name, o.Currency, o.TimeZone, o.Mode, showSalt ? o.ApiSalt : null, ApiTime.Show(o.Created, o.TimeZone),
             o.TestClock is { } clock ? ApiTime.Show(clock, o.TimeZone) : null, licences,
             hooks.SuccessUrl, hooks.ErrorUrl, hooks.RefundUrl, showSalt ? hooks.Secret : null,
-            previous, previous is null ? null : ApiTime.Show(hooks.PreviousSecretUntil!.Value, o.TimeZone));
+            previous, previous is null ? null : ApiTime.Show(hooks.PreviousSecretUntil!.Value, o.TimeZone),
+            o.Mode != OrganisationModes.Live ? null : live.Unavailable is { } why ? $"unavailable: {why}" : "available");
     }
 }
 

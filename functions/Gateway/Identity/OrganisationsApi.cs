@@ -8,7 +8,8 @@ namespace Gateway.Identity;
 
 /// <summary>Organisations and their licences. Operators create organisations; administrators manage their own.</summary>
 [Tags("Organisations")]
-public sealed class OrganisationsApi(OrganisationService organisations, IdentityStore store, LicenceService licences)
+public sealed class OrganisationsApi(OrganisationService organisations, IdentityStore store, LicenceService licences,
+    ILivePayments live)
 {
     [Function(nameof(OrganisationCreate)), Authorize(Policy = Policies.Operator)]
     [EndpointSummary("Create an organisation with its first administrator (operators only).")]
@@ -22,7 +23,7 @@ public sealed class OrganisationsApi(OrganisationService organisations, Identity
             OrganisationFields.Read(form.Section("Organisation")), UserFields.Read(form.Section("User")), cancellationToken);
         var zone = Platform.ApiTime.Zone(organisation.TimeZone);
         return TypedResults.Created($"/api/v1/organisation/{organisation.Id}",
-            new OrganisationCreatedResponse(OrganisationResponse.From(organisation), UserResponse.From(administrator, zone)));
+            new OrganisationCreatedResponse(OrganisationResponse.From(organisation, live), UserResponse.From(administrator, zone)));
     }
 
     [Function(nameof(OrganisationView)), Authorize(Policy = Policies.OrganisationReader)]
@@ -33,7 +34,7 @@ public sealed class OrganisationsApi(OrganisationService organisations, Identity
     {
         var caller = request.Caller();
         var organisation = await store.ScopedOrganisationAsync(caller, id, cancellationToken);
-        return TypedResults.Ok(OrganisationResponse.From(organisation, showSalt: caller.User is not null));
+        return TypedResults.Ok(OrganisationResponse.From(organisation, live, showSalt: caller.User is not null));
     }
 
     [Function(nameof(OrganisationUpdate)), Authorize(Policy = Policies.UserAdministratorOrOperator)]
@@ -49,7 +50,7 @@ public sealed class OrganisationsApi(OrganisationService organisations, Identity
         var organisationId = caller.ScopeOrganisation(id);
         var updated = await organisations.UpdateAsync(organisationId, OrganisationFields.Read(form.Section("Organisation")),
             mayChangeMode: caller.IsOperator, cancellationToken);
-        return TypedResults.Ok(OrganisationResponse.From(updated));
+        return TypedResults.Ok(OrganisationResponse.From(updated, live));
     }
 
     /// <summary>Answers as documented: the organisation's name and every licence count, as strings.</summary>

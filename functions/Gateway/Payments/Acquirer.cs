@@ -1,3 +1,5 @@
+using Gateway.Api;
+using Gateway.Identity;
 namespace Gateway.Payments;
 
 public enum AcquirerOutcome
@@ -61,7 +63,23 @@ public sealed class AcquirerUnavailableException(string message, Exception? inne
 /// configured for live traffic. The live acquirer is whatever <see cref="IAcquirer"/> is registered; until a real
 /// processor is integrated that is the simulator too (its transactions are then not marked as demo).
 /// </summary>
-public sealed class AcquirerRouter(SimulatedAcquirer simulator, IAcquirer live)
+public sealed class AcquirerRouter(SimulatedAcquirer simulator, IEnumerable<IAcquirer> connectors) : ILivePayments
 {
-    public IAcquirer For(bool isTestMode) => isTestMode ? simulator : live;
+    /// <summary>The live acquirer: the connector registered as <see cref="IAcquirer"/> (the last, if several).</summary>
+    private readonly IAcquirer? _live = connectors.LastOrDefault();
+
+    public string? Unavailable => _live is null ? "no acquirer connector is configured" : null;
+
+    /// <summary>
+    /// Test mode always goes to the simulator; live mode only ever to a real connector, never the simulator, so a
+    /// live merchant can never take a simulated approval for money moved.
+    /// </summary>
+    public IAcquirer For(bool isTestMode) => isTestMode ? simulator : _live ?? throw LiveUnavailable();
+
+    /// <summary>Refuses, before anything is written, what would later need the live acquirer.</summary>
+    public void RefuseUnavailable(Organisation organisation) => For(organisation.Mode == OrganisationModes.Test);
+
+    private static ApiException LiveUnavailable() => ApiException.Conflict(
+        "Live payments need an acquirer connector, and none is configured: nothing was charged or booked. " +
+        "Test mode uses the simulator.");
 }

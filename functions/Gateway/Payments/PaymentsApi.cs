@@ -19,7 +19,8 @@ namespace Gateway.Payments;
 /// </remarks>
 [Tags("Payments")]
 public sealed class PaymentsApi(PaymentService payments, AuthorisationService authorisations, PaymentStore store,
-    Idempotency idempotency, WebhookUrls webhookUrls, CardVault vault, IOptions<PaymentOptions> options, TimeProvider time)
+    Idempotency idempotency, WebhookUrls webhookUrls, CardVault vault, AcquirerRouter acquirers,
+    IOptions<PaymentOptions> options, TimeProvider time)
 {
     public const int MaxDirectReferenceLength = 20;
 
@@ -35,6 +36,7 @@ public sealed class PaymentsApi(PaymentService payments, AuthorisationService au
         var form = await RequestForm.ReadAsync(request);
         var caller = request.Caller();
         var organisation = caller.RequireOrganisation();
+        acquirers.RefuseUnavailable(organisation);
         var fields = PaymentFields.ReadPaymentKey(form.Root, caller, organisation, organisation.Now(time),
             options.Value.PaymentKeyLifetime);
         await CheckNotifyUrlAsync(fields.NotifyUrl, organisation, cancellationToken);

@@ -1,4 +1,4 @@
-using Microsoft.Extensions.DependencyInjection.Extensions;
+using Gateway.Identity;
 
 namespace Gateway.Payments;
 
@@ -42,9 +42,10 @@ public static class PaymentsSetup
         services.AddSingleton<CardVault>();
 
         services.AddSingleton<SimulatedAcquirer>();
-        // The live acquirer; the simulator until a real processor is integrated (tests replace it to inject failures).
-        services.TryAddSingleton<IAcquirer>(sp => sp.GetRequiredService<SimulatedAcquirer>());
+        // Live payments go to the acquirer connector registered as IAcquirer (see README, "Acquirer connectors");
+        // with none, a live organisation's payments are refused. Test mode always uses the simulator.
         services.AddSingleton<AcquirerRouter>();
+        services.AddSingleton<ILivePayments>(sp => sp.GetRequiredService<AcquirerRouter>());
         services.AddSingleton<PaymentSecrets>();
         services.AddSingleton<PaymentStore>();
         services.AddSingleton<PaymentEvents>();

@@ -48,7 +48,8 @@ public sealed record ScheduleRequest(string Interval, long AmountMinor, DateOnly
 /// schedule it ends, so it cannot erase a runner's claim: an occurrence already claimed when its schedule is replaced
 /// or deleted still completes (it was due and may already be at the acquirer); nothing is claimed after.
 /// </summary>
-public sealed class ScheduleService(ScheduleStore store, CardVault vault, PaymentStore payments, IdAllocator ids, TimeProvider time)
+public sealed class ScheduleService(ScheduleStore store, CardVault vault, PaymentStore payments, IdAllocator ids,
+    AcquirerRouter acquirers, TimeProvider time)
 {
     public const string Sequence = "schedule";
 
@@ -62,6 +63,7 @@ public sealed class ScheduleService(ScheduleStore store, CardVault vault, Paymen
     public async Task<StoredResponse> SaveAsync(Caller caller, Organisation organisation, Guid cardGuid, string? reference,
         IReadOnlyList<ScheduleRequest> requests, bool replace, IdempotencyScope scope, CancellationToken cancellationToken)
     {
+        acquirers.RefuseUnavailable(organisation);
         (List<PaymentSchedule> Schedules, StoredResponse Response)? made = null;
         for (var attempt = 0; attempt < PaymentService.MaxAttempts; attempt++)
         {

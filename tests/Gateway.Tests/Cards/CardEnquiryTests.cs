@@ -39,13 +39,20 @@ public sealed class CardEnquiryTests(GatewayApp app) : IClassFixture<GatewayApp>
     [InlineData(PaymentKit.Approved, false, "Card type not accepted (Test Card Number used)")]
     [InlineData("4000000000009987", false, "Card type not accepted (Test Card Number used)")]
     [InlineData("5555555555554444", false, "Card type not accepted (Test Card Number used)")]
-    [InlineData("4556737586899855", true, "Card is valid")]
     public async Task LiveModeRefusesPublishedTestNumbers(string pan, bool valid, string message)
     {
         using var merchant = await app.MerchantAsync(mode: "live");
         var answer = await (await EnquireAsync(merchant.Client, pan)).JsonAsync(200);
         Assert.Equal(valid, answer.GetProperty("card_valid").GetBoolean());
         Assert.Equal(message, answer.Text("message"));
+    }
+
+    [Fact]
+    public async Task LiveModeAsksNoSimulatorAboutARealNumber()
+    {
+        using var merchant = await app.MerchantAsync(mode: "live");
+        var refused = await EnquireAsync(merchant.Client, "4556737586899855");
+        Assert.Contains("acquirer connector", await refused.ErrorAsync(409));
     }
 
     [Theory]

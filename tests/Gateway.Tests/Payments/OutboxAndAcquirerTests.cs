@@ -128,6 +128,16 @@ public sealed class OutboxAndAcquirerTests(LiveAcquirerGatewayApp app) : IClassF
     }
 
     [Fact]
+    public async Task WithAConnectorALiveOrganisationsPaymentsAreAvailableAndGoToIt()
+    {
+        using var merchant = await app.MerchantAsync(mode: "live");
+        var organisation = await (await merchant.Client.GetAsync($"/api/v1/organisation/{merchant.Id}")).JsonAsync(200);
+        Assert.Equal("available", organisation.Text("live_payments"));
+        var paid = (await merchant.Client.PayAsync(reference: "connector")).Transaction();
+        Assert.Equal(app.Live.Name, paid.Text("gateway"));
+    }
+
+    [Fact]
     public async Task AnAcquirerTimeoutIsA502AndTheRetryWithTheSameKeyCompletesOnce()
     {
         using var merchant = await app.MerchantAsync(mode: "live");
