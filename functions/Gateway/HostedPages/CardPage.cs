@@ -24,7 +24,7 @@ public static class CardPage
             var payment = await r.OpenPayableAsync();
             if (payment.Key.PaymentType == PaymentTypes.Eft) return new PageRedirect(EftPage.OtherPage(r, "eft"));
             if (payment.Key.CardToken is not null) return SavedCardForm(r, payment, await r.Hosted.SavedCardAsync(payment.Key, r.Aborted));
-            return Form(r, payment, new CardInput(null, null, r.Query("remember_card") == "1"), problem: null);
+            return Form(r, payment, new CardInput(null, null, OffersRemember(r) && r.Query("remember_card") == "1"), problem: null);
         }
 
         var form = await r.ReadFormAsync();
@@ -35,7 +35,8 @@ public static class CardPage
         // A key with a stored card pays only with that card: card fields posted with it are ignored, never charged.
         if (paying.Key.CardToken is not null) return r.Finish(await r.Hosted.PayByTokenAsync(paying, PageRequest.Uncancellable));
 
-        var input = new CardInput(SafeText(form, "holder", 64), SafeText(form, "expiry", 8), form.Text("remember_card", 5) == "1");
+        var input = new CardInput(SafeText(form, "holder", 64), SafeText(form, "expiry", 8),
+            OffersRemember(r) && form.Text("remember_card", 5) == "1");
         CardDetails card;
         try
         {
@@ -50,6 +51,13 @@ public static class CardPage
     });
 
     private sealed record CardInput(string? Holder, string? Expiry, bool RememberCard);
+
+    /// <summary>
+    /// Whether the payer is offered "Remember this card": always, unless the link says <c>remember_card=off</c> (the
+    /// checkout widget's <c>cardOptions.rememberCard</c> false). Then a posted tick is ignored too: the form posts to
+    /// the page's own URL, so the merchant's choice travels with every post.
+    /// </summary>
+    private static bool OffersRemember(PageRequest r) => r.Query("remember_card") != "off";
 
     /// <summary>A field worth showing again, or nothing when it is itself what failed its checks.</summary>
     private static string? SafeText(FormSection form, string field, int maxLength)
@@ -95,6 +103,9 @@ public static class CardPage
     {
         var byEft = Html.When(payment.Key.PaymentType is null,
             Html.Of($"<p class=\"note\"><a id=\"pay-by-eft\" href=\"{EftPage.OtherPage(r, "eft")}\">Pay by instant EFT instead</a></p>"));
+        var ticked = new Markup(input.RememberCard ? " checked" : "");
+        var remember = Html.When(OffersRemember(r), Html.Of(
+            $"<label class=\"check\"><input type=\"checkbox\" id=\"remember_card\" name=\"remember_card\" value=\"1\"{ticked}> Remember this card</label>"));
         var body = Html.Of($"""
             <h1>Pay by card</h1>
             {PageRequest.Summary(payment)}
@@ -111,7 +122,7 @@ public static class CardPage
             <div><label for="cvv">CVV</label>
             <input type="password" id="cvv" name="cvv" autocomplete="cc-csc" inputmode="numeric" maxlength="4" required></div>
             </div>
-            <label class="check"><input type="checkbox" id="remember_card" name="remember_card" value="1"{new Markup(input.RememberCard ? " checked" : "")}> Remember this card</label>
+            {remember}
             {EftPage.Actions($"Pay {Money.Display(payment.Key.AmountMinor, payment.Key.Currency)}")}
             </form>
             {byEft}

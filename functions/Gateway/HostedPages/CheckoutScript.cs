@@ -32,6 +32,10 @@ public static class CheckoutScript
             current = null;
           }
 
+          function truthy(value) {
+            return value === true || String(value) === '1' || String(value) === 'true';
+          }
+
           function style(element, rules) {
             for (var name in rules) element.style[name] = rules[name];
           }
@@ -44,8 +48,11 @@ public static class CheckoutScript
             var url = new URL(options.paymentType === 'credit_card' ? '/card' : '/eft', origin);
             url.searchParams.set('payment_key', String(options.paymentKey));
             url.searchParams.set('checkout', '1');
+            // cardOptions.rememberCard (default 0) offers "Remember this card"; rememberCardDefaultValue ticks it.
             var card = options.cardOptions || {};
-            if (card.rememberCardDefaultValue === true || String(card.rememberCardDefaultValue) === '1') {
+            if (!truthy(card.rememberCard)) {
+              url.searchParams.set('remember_card', 'off');
+            } else if (truthy(card.rememberCardDefaultValue)) {
               url.searchParams.set('remember_card', '1');
             }
 

@@ -52,6 +52,7 @@ public sealed record PageRequest(HttpContext Http, HostedPayments Hosted, Paymen
         var key = Query("payment_key");
         var opened = key is null ? null : await Hosted.OpenAsync(key, Aborted);
         if (opened is null) throw ApiException.NotFound("This payment link is not valid.");
+        FramedKey = opened.Key;
         HostedPayments.RefuseUnpayable(opened.Key, opened.Organisation.Now(Time), Time.GetUtcNow());
         return opened;
     }
@@ -93,20 +94,34 @@ public sealed record PageRequest(HttpContext Http, HostedPayments Hosted, Paymen
     /// Origins a form post on a page may be redirected to: the merchant's URLs of the key (or of a direct payment)
     /// and the gateway's public address, which can differ from the origin the page was reached at behind a proxy.
     /// </summary>
-    public IReadOnlyCollection<string> FormTargets(params string?[] urls) =>
+    public IReadOnlyCollection<string> FormTargets(params string?[] urls) => Origins(urls.Append(Options.Value.PublicBaseUrl));
+
+    public IReadOnlyCollection<string> FormTargets(PaymentKey key) =>
+        FormTargets(key.SuccessUrl, key.ErrorUrl, key.CancelUrl, key.PendingUrl);
+
+    /// <summary>
+    /// The payment key this request's pages belong to, once opened: in checkout mode (<c>checkout=1</c>) its pages,
+    /// error pages included, may be framed by the origins of the key's own merchant URLs, the site the documents say
+    /// a checkout key must name. Nothing else is framable: a key with no URLs was not set up for the widget, and
+    /// adding <c>checkout=1</c> to a link cannot make its pages framable by anyone.
+    /// </summary>
+    public PaymentKey? FramedKey { get; set; }
+
+    public IReadOnlyCollection<string> FrameAncestors =>
+        Checkout && FramedKey is { } key ? Origins([key.SuccessUrl, key.ErrorUrl, key.CancelUrl, key.PendingUrl]) : [];
+
+    private static IReadOnlyCollection<string> Origins(IEnumerable<string?> urls) =>
     [
-        .. urls.Append(Options.Value.PublicBaseUrl)
+        .. urls
             .Select(u => Uri.TryCreate(u, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? uri : null)
             .OfType<Uri>()
             .Select(uri => $"{uri.Scheme}://{uri.IdnHost}{(uri.IsDefaultPort ? "" : ":" + uri.Port)}")
             .Distinct(StringComparer.OrdinalIgnoreCase),
     ];
 
-    public IReadOnlyCollection<string> FormTargets(PaymentKey key) =>
-        FormTargets(key.SuccessUrl, key.ErrorUrl, key.CancelUrl, key.PendingUrl);
-
-    public HtmlPage Page(string title, Markup body, int status = StatusCodes.Status200OK, IReadOnlyCollection<string>? formTargets = null) =>
-        new(title, body) { Status = status, Framable = Checkout, FormTargets = formTargets ?? [] };
+    public HtmlPage Page(string title, Markup body, int status = StatusCodes.Status200OK,
+        IReadOnlyCollection<string>? formTargets = null) =>
+        new(title, body) { Status = status, FormTargets = formTargets ?? [], FrameAncestors = FrameAncestors };
 
     /// <summary>A problem the payer should see, as a page with its status: never the API's JSON error.</summary>
     public HtmlPage Error(int status, string message)

@@ -5,8 +5,8 @@ namespace Gateway.HostedPages;
 
 /// <summary>
 /// What every hosted page response carries. The pages are for payers' browsers: nothing may be cached (they show
-/// amounts and links that carry the payment key), sniffed or framed (except in checkout mode, when the merchant's
-/// page frames them), and the Referer leaves only to the gateway itself, so a payment key in the URL never
+/// amounts and links that carry the payment key), sniffed or framed (except in checkout mode, by the merchant's
+/// own origins: see <see cref="PageRequest.FrameAncestors"/>), and the Referer leaves only to the gateway itself, so a payment key in the URL never
 /// reaches another site. <c>same-origin</c> rather than <c>no-referrer</c>: under <c>no-referrer</c> browsers send
 /// <c>Origin: null</c> on every form POST, and the pages' origin check (see <see cref="PageGuard"/>) needs the real one.
 /// </summary>
@@ -35,8 +35,8 @@ public sealed class HtmlPage(string title, Markup body) : IResult
     /// <summary>Origins besides the gateway that forms on this page may end up at (merchant redirect URLs).</summary>
     public IReadOnlyCollection<string> FormTargets { get; init; } = [];
 
-    /// <summary>Checkout mode: the merchant's page frames this one, from whatever origin the merchant has.</summary>
-    public bool Framable { get; init; }
+    /// <summary>Checkout mode: the merchant origins whose pages may frame this one; none, no framing.</summary>
+    public IReadOnlyCollection<string> FrameAncestors { get; init; } = [];
 
     public string Title => title;
 
@@ -70,12 +70,14 @@ public sealed class HtmlPage(string title, Markup body) : IResult
         return response.WriteAsync(page.Value, Encoding.UTF8, httpContext.RequestAborted);
     }
 
+    private string Ancestors => FrameAncestors.Count == 0 ? "'none'" : string.Join(' ', FrameAncestors);
+
     private string Policy(string nonce)
     {
         var formAction = string.Join(' ', new[] { "'self'" }.Concat(FormTargets.Distinct(StringComparer.Ordinal)));
         return $"default-src 'none'; style-src 'nonce-{nonce}'; "
             + (Script is null ? "" : $"script-src 'nonce-{nonce}'; ")
-            + $"form-action {formAction}; base-uri 'none'; frame-ancestors {(Framable ? "*" : "'none'")}";
+            + $"form-action {formAction}; base-uri 'none'; frame-ancestors {Ancestors}";
     }
 }
 

@@ -26,7 +26,7 @@ public static class ReceiptPage
         })();
         """;
 
-    public static Task<IResult> HandleAsync(PageRequest r) => r.RenderAsync(() =>
+    public static Task<IResult> HandleAsync(PageRequest r) => r.RenderAsync(async () =>
     {
         if (r.Checkout)
         {
@@ -41,12 +41,13 @@ public static class ReceiptPage
             {
                 throw new ApiException(StatusCodes.Status410Gone, "This link has expired.");
             }
+            r.FramedKey = (await r.Hosted.OpenAsync(key, r.Aborted))?.Key;
             var handOver = Html.Of($"""
                 <h1>Payment finished</h1>
                 <p>Returning you to the shop…</p>
                 <p><a id="next" href="{next}" target="_top">Continue</a></p>
                 """);
-            return Task.FromResult<IResult>(new HtmlPage("Payment finished", handOver) { Framable = true, Script = HandOver });
+            return new HtmlPage("Payment finished", handOver) { FrameAncestors = r.FrameAncestors, Script = HandOver };
         }
 
         var status = Shown(r.Query("status"));
@@ -65,7 +66,7 @@ public static class ReceiptPage
             </dl>
             <p class="note">You can close this page.</p>
             """);
-        return Task.FromResult<IResult>(r.Page(heading, body));
+        return r.Page(heading, body);
     });
 
     private static string? Shown(string? text) => text is null ? null : text.Length > 64 ? text[..64] : text;

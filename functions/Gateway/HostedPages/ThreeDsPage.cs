@@ -31,6 +31,7 @@ public static class ThreeDsPage
         }
 
         var (transaction, key) = await r.Hosted.FindChallengeAsync(session, id, r.Aborted);
+        r.FramedKey = key;
         // Already answered (a reload, the back button): go where that answer went.
         if (transaction.Status != TransactionStatus.Pending) return r.Finish(new HostedOutcome(transaction, r.Hosted.RedirectFor(key, transaction)));
 

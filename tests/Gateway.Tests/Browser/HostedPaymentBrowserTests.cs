@@ -109,7 +109,8 @@ public sealed class HostedPaymentBrowserTests(BrowserGateway app) : IClassFixtur
         await Expect(page.Locator("#loaded")).ToHaveTextAsync("widget loaded"); // onLoad ran once the frame loaded
         var frame = page.FrameLocator("iframe");
         await Expect(frame.Locator("dd.amount")).ToHaveTextAsync("R42.00");
-        await Expect(frame.GetByLabel("Remember this card")).ToBeCheckedAsync(); // cardOptions.rememberCardDefaultValue: 1
+        // cardOptions.rememberCard: true offers it, rememberCardDefaultValue: 1 ticks it.
+        await Expect(frame.GetByLabel("Remember this card")).ToBeCheckedAsync();
         await FillCardAsync(frame, PaymentKit.Approved);
         await frame.GetByRole(AriaRole.Button, new() { Name = "Pay R42.00" }).ClickAsync();
 
@@ -137,8 +138,43 @@ public sealed class HostedPaymentBrowserTests(BrowserGateway app) : IClassFixtur
         Assert.Equal($"{PageKit.Shop}/checkout", page.Url);
     }
 
+    [Fact]
+    public async Task The_checkout_widget_offers_no_card_remembering_unless_card_options_ask_for_it()
+    {
+        using var merchant = await app.MerchantAsync();
+        var key = await merchant.Client.CreateKeyAsync();
+        var page = await PayerAsync(checkoutKey: key, cardOptions: "{ rememberCard: false, rememberCardDefaultValue: 1 }");
+
+        await page.GotoAsync($"{PageKit.Shop}/checkout");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Pay" }).ClickAsync();
+        var frame = page.FrameLocator("iframe");
+        await Expect(frame.GetByRole(AriaRole.Heading)).ToHaveTextAsync("Pay by card");
+        await Expect(frame.GetByLabel("Card number")).ToBeVisibleAsync();
+        await Expect(frame.GetByLabel("Remember this card")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task Only_the_keys_own_merchant_site_can_frame_its_checkout_pages()
+    {
+        using var merchant = await app.MerchantAsync();
+        var key = await merchant.Client.CreateKeyAsync();
+        var frameUrl = $"{app.BaseUrl}/card?payment_key={key}&checkout=1";
+
+        var shop = await PayerAsync(framing: frameUrl);
+        await shop.GotoAsync($"{PageKit.Shop}/framed");
+        await Expect(shop.FrameLocator("iframe").GetByRole(AriaRole.Heading)).ToHaveTextAsync("Pay by card");
+
+        // Another site framing the same link (say, to overlay it and harvest clicks) gets nothing: Chromium refuses.
+        var other = await PayerAsync(framing: frameUrl, site: "https://other.test");
+        await other.GotoAsync("https://other.test/framed");
+        await Eventually.HoldsAsync(() => Violations(other).Any(v => v.Contains("frame-ancestors", StringComparison.Ordinal)),
+            "Chromium reports the refused frame");
+        await Expect(other.FrameLocator("iframe").GetByRole(AriaRole.Heading)).ToHaveCountAsync(0);
+    }
+
     /// <summary>A page whose https://shop.test answers are made by the browser: any path a plain page, /checkout the widget.</summary>
-    private async Task<IPage> PayerAsync(string? checkoutKey = null)
+    private async Task<IPage> PayerAsync(string? checkoutKey = null, string? framing = null, string site = PageKit.Shop,
+        string cardOptions = "{ rememberCard: true, rememberCardDefaultValue: 1 }")
     {
         var page = await app.NewPageAsync();
         var violations = new List<string>();
@@ -149,14 +185,15 @@ public sealed class HostedPaymentBrowserTests(BrowserGateway app) : IClassFixtur
         Violated.AddOrUpdate(page, violations);
         // Here the gateway is on loopback, which Chromium's Local Network Access keeps public sites (shop.test) from
         // reaching without the payer's permission; a deployed gateway is a public site like the merchant's.
-        await page.Context.GrantPermissionsAsync(["local-network-access"], new() { Origin = PageKit.Shop });
-        await page.RouteAsync(PageKit.Shop + "/**", route => route.FulfillAsync(new RouteFulfillOptions
+        await page.Context.GrantPermissionsAsync(["local-network-access"], new() { Origin = site });
+        await page.RouteAsync(site + "/**", route => route.FulfillAsync(new RouteFulfillOptions
         {
             Status = 200,
             ContentType = "text/html; charset=utf-8",
-            Body = route.Request.Url == $"{PageKit.Shop}/checkout" && checkoutKey is not null
-                ? CheckoutPage(checkoutKey)
-                : "<!doctype html><title>Shop</title><h1>Back at the shop</h1>",
+            Body = route.Request.Url == $"{site}/checkout" && checkoutKey is not null ? CheckoutPage(checkoutKey, cardOptions)
+                : route.Request.Url == $"{site}/framed" && framing is not null
+                    ? $"<!doctype html><title>Shop</title><iframe title=\"Payment\" src=\"{framing}\"></iframe>"
+                    : "<!doctype html><title>Shop</title><h1>Back at the shop</h1>",
         }));
         return page;
     }
@@ -170,7 +207,7 @@ public sealed class HostedPaymentBrowserTests(BrowserGateway app) : IClassFixtur
     }
 
     /// <summary>The documents' checkout snippet, without jQuery.</summary>
-    private string CheckoutPage(string key) => $$"""
+    private string CheckoutPage(string key, string cardOptions) => $$"""
         <!doctype html>
         <title>Shop checkout</title>
         <script src="{{app.BaseUrl}}/ext/checkout/v3/checkout.js" id="og-checkout" data-origin="{{app.BaseUrl}}"></script>
@@ -184,7 +221,7 @@ public sealed class HostedPaymentBrowserTests(BrowserGateway app) : IClassFixtur
               paymentKey: this.dataset.paymentKey,
               paymentType: 'credit_card',
               onLoad: function () { document.getElementById('loaded').textContent = 'widget loaded'; },
-              cardOptions: { rememberCard: false, rememberCardDefaultValue: 1 },
+              cardOptions: {{cardOptions}},
             });
           });
         </script>

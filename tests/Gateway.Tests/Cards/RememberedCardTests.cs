@@ -14,11 +14,13 @@ namespace Gateway.Tests.Cards;
 public sealed class RememberedCardTests(SweepGatewayApp app) : IClassFixture<SweepGatewayApp>
 {
     /// <summary>The payer pays the merchant's card key for <paramref name="reference"/> on the hosted page.</summary>
-    private async Task<HttpResponseMessage> PayOnPageAsync(Merchant merchant, string reference, string pan, bool remember)
+    private async Task<HttpResponseMessage> PayOnPageAsync(Merchant merchant, string reference, string pan, bool remember,
+        string query = "")
     {
         var key = await merchant.Client.CreateKeyAsync(reference: reference, extra: ("payment_type", "credit_card"));
         using var payer = app.Payer();
-        var form = await (await payer.GetAsync($"/card?payment_key={key}")).HtmlAsync(200);
+        var form = await (await payer.GetAsync($"/card?payment_key={key}{query}")).HtmlAsync(200);
+        Assert.Equal(query.Contains("remember_card=off"), !form.Contains("Remember this card"));
         (string, string)[] card = [("holder", "Ann Payer"), ("pan", pan), ("expiry", "1230"), ("cvv", "123"), ("action", "continue")];
         return await payer.SubmitAsync(form, remember ? [.. card, ("remember_card", "1")] : card);
     }
@@ -47,6 +49,21 @@ public sealed class RememberedCardTests(SweepGatewayApp app) : IClassFixture<Swe
         // The capture is used up; the stored card pays.
         Assert.Contains("Remember this card", await (await TokeniseAsync(merchant, "reference3")).ErrorAsync(404));
         Assert.Equal(1, (await (await merchant.Client.PayTokenAsync(created.Text("guid"))).JsonAsync(200)).GetProperty("success").GetInt32());
+    }
+
+    [Fact]
+    public async Task WhereTheWidgetOffersNoRememberingAPostedTickIsIgnored()
+    {
+        // The checkout widget's cardOptions.rememberCard false opens the page with remember_card=off.
+        using var merchant = await app.MerchantAsync();
+        (await PayOnPageAsync(merchant, "not-offered", PaymentKit.Approved, remember: true, "&checkout=1&remember_card=off"))
+            .RedirectsTo("http://localhost:7071/receipt");
+        (await PayOnPageAsync(merchant, "offered", PaymentKit.Approved, remember: true, "&checkout=1&remember_card=1"))
+            .RedirectsTo("http://localhost:7071/receipt");
+
+        Assert.Single(await app.RowsAsync(merchant.Id, "ccap-"));
+        await (await TokeniseAsync(merchant, "not-offered")).ErrorAsync(404);
+        await (await TokeniseAsync(merchant, "offered")).JsonAsync(200);
     }
 
     [Fact]

@@ -40,10 +40,52 @@ public sealed class HostedPageTests(GatewayApp app) : IClassFixture<GatewayApp>
         Assert.Contains($"form-action 'self' {PageKit.Shop} http://localhost:7071;", eft.Csp());
         var nonces = (await payer.GetAsync($"/eft?payment_key={key}")).Csp();
         Assert.NotEqual(eft.Csp(), nonces); // a new nonce each time
+    }
 
-        var framed = await payer.GetAsync($"/card?payment_key={key}&checkout=1");
-        await framed.HtmlAsync(200);
-        Assert.Contains("frame-ancestors *", framed.Csp());
+    [Fact]
+    public async Task InCheckoutModeOnlyTheOriginsOfTheKeysOwnUrlsMayFrameItsPages()
+    {
+        using var merchant = await app.MerchantAsync();
+        using var payer = app.Payer();
+        var shop = await merchant.Client.CreateKeyAsync();
+        foreach (var page in new[] { "card", "eft" })
+        {
+            Assert.EndsWith($"frame-ancestors {PageKit.Shop}", await FramingAsync(payer, $"/{page}?payment_key={shop}&checkout=1", 200));
+            Assert.EndsWith("frame-ancestors 'none'", await FramingAsync(payer, $"/{page}?payment_key={shop}", 200));
+        }
+
+        // Each distinct origin of the key's URLs, port included, and nothing else.
+        var split = await KeyAsync(merchant, ("success_url", "https://a.test/ok"), ("error_url", "https://b.test:8443/no"),
+            ("cancel_url", "https://a.test/cancel"));
+        Assert.EndsWith("frame-ancestors https://a.test https://b.test:8443",
+            await FramingAsync(payer, $"/card?payment_key={split}&checkout=1", 200));
+
+        // A key set up without URLs is not for the widget: checkout=1 added to its link frames nothing.
+        var bare = await KeyAsync(merchant);
+        Assert.EndsWith("frame-ancestors 'none'", await FramingAsync(payer, $"/card?payment_key={bare}&checkout=1", 200));
+        Assert.EndsWith("frame-ancestors 'none'", await FramingAsync(payer, $"/eft?payment_key={bare}&checkout=1", 200));
+
+        // In the frame, the payer still sees why a paid key cannot be paid again; an unknown key frames nothing.
+        await payer.SubmitAsync(await (await payer.GetAsync($"/card?payment_key={shop}")).HtmlAsync(200),
+            ("holder", "A"), ("pan", PaymentKit.Approved), ("expiry", PaymentKit.Expiry), ("cvv", "123"), ("action", "continue"));
+        Assert.EndsWith($"frame-ancestors {PageKit.Shop}", await FramingAsync(payer, $"/card?payment_key={shop}&checkout=1", 409));
+        Assert.EndsWith("frame-ancestors 'none'",
+            await FramingAsync(payer, "/card?payment_key=0123456789abcdef0123456789abcdef&checkout=1", 404));
+        Assert.EndsWith("frame-ancestors 'none'", await FramingAsync(payer, "/receipt?checkout=1&status=complete", 400));
+        Assert.EndsWith("frame-ancestors 'none'", await FramingAsync(payer, "/receipt?status=complete", 200));
+    }
+
+    private static async Task<string> FramingAsync(HttpClient payer, string url, int status)
+    {
+        var response = await payer.GetAsync(url);
+        await response.HtmlAsync(status);
+        return response.Csp();
+    }
+
+    private static async Task<string> KeyAsync(Merchant merchant, params (string, string)[] urls)
+    {
+        var response = await merchant.Client.PostFormAsync("/api/v1/payment-key", [("amount", "5.00"), ("merchant_reference", "f"), .. urls]);
+        return (await response.JsonAsync(200)).GetProperty("key").GetString()!;
     }
 
     [Fact]
