@@ -13,9 +13,11 @@ public sealed record DirectCardTokenForm(string MerchantReference, string Pan, s
 
 public sealed record CardEnquiryForm(string Pan, string Expiry, string Cvv);
 
-public sealed record TokenPaymentForm(decimal Amount, string Reference, string? PendingUrl);
+public sealed record TokenPaymentForm(decimal Amount, string Reference, string? PendingUrl,
+    [property: JsonPropertyName("card_token_3ds")] int? CardToken3ds = null);
 
-public sealed record TokenAuthorisationForm(decimal Amount, string Reference, int? IsAuthorisation, string? PendingUrl);
+public sealed record TokenAuthorisationForm(decimal Amount, string Reference, int? IsAuthorisation, string? PendingUrl,
+    [property: JsonPropertyName("card_token_3ds")] int? CardToken3ds = null);
 
 public sealed record CardTokenCreated(
     [property: JsonPropertyName("merchant_reference")] string MerchantReference,

@@ -7,7 +7,8 @@ using Gateway.Platform;
 namespace Gateway.Cards;
 
 /// <summary>A charge of a stored card: <c>customer-token/{guid}/pay</c>, or <c>/auth</c> when <see cref="Authorise"/>.</summary>
-public sealed record TokenPayment(long AmountMinor, string Reference, string? PendingUrl, bool Authorise);
+/// <summary>A charge of a stored card; <see cref="ThreeDSecure"/> is <c>card_token_3ds</c> (null: the organisation's setting).</summary>
+public sealed record TokenPayment(long AmountMinor, string Reference, string? PendingUrl, bool Authorise, bool? ThreeDSecure);
 
 /// <summary>
 /// The card vault's operations behind the API: storing a card (posted, or remembered on the hosted page), finding,
@@ -107,6 +108,7 @@ public sealed class CardTokens(CardVault vault, PaymentService payments, Payment
         var direct = new DirectPayment(vault.Open(stored), payment.AmountMinor, organisation.Currency, payment.Reference, payment.PendingUrl, NotifyUrl: null, payment.Authorise)
         {
             Service = PaymentService.TokenService, CardGuid = stored.Guid, ReturnUrlField = "pending_url",
+            TokenThreeDSecure = payment.ThreeDSecure,
         };
         return await payments.PayCardAsync(caller, organisation, direct, scope,
             (t, _) => StoredResponse.Ok(TokenPaymentResult.From(t, payment.Authorise)), cancellationToken);

@@ -117,7 +117,8 @@ public sealed class CardsApi(CardTokens tokens, Idempotency idempotency, ICardDe
         {
             throw ApiException.BadRequest(form.Root.FieldName("is_authorisation"), "must be 1 on /auth; use /pay to charge at once.");
         }
-        var payment = new TokenPayment(amount, reference, pendingUrl, authorise);
+        var payment = new TokenPayment(amount, reference, pendingUrl, authorise,
+            PaymentFields.OptionalFlag(form.Root, "card_token_3ds"));
         return await idempotency.RunAsync(request.HttpContext, organisation.Id, form,
             scope => tokens.PayAsync(caller, organisation, guid, payment, scope, CancellationToken.None), CancellationToken.None);
     }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Gateway.Api;
 using Gateway.HostedPages;
 using Microsoft.AspNetCore.Authorization;
@@ -143,26 +142,8 @@ public sealed partial class ExpressApi(ExpressService express, Idempotency idemp
     {
         var amount = Money.Parse(form, "amount");
         var reference = form.Text("reference", PaymentFields.MaxReferenceLength);
-        var recipient = channel == ExpressChannels.Sms ? ReadNumber(form) : ReadEmail(form);
+        var recipient = channel == ExpressChannels.Sms ? Recipients.MobileNumber(form, "number") : Recipients.Email(form, "email");
         return new ExpressRequest(channel, recipient, amount, reference, ReadExpiry(form, organisation, now));
-    }
-
-    /// <summary>Digits with an optional leading +, in international form (27821112222); spaces and dashes are dropped.</summary>
-    private static string ReadNumber(FormSection form)
-    {
-        var text = form.TextOrNumber("number", 32) ?? throw ApiException.BadRequest("number", "is required.");
-        var number = text.Replace(" ", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal);
-        return MobileNumber().IsMatch(number) ? number : throw ApiException.BadRequest("number", "must be a mobile number of 9 to 15 digits, e.g. 27821112222.");
-    }
-
-    private static string ReadEmail(FormSection form)
-    {
-        var text = form.Text("email", 254) ?? throw ApiException.BadRequest("email", "is required.");
-        // A bare address only: a display name or a second address would let a request mail someone it does not name.
-        return System.Net.Mail.MailAddress.TryCreate(text, out var address) && address.Address == text && address.DisplayName.Length == 0
-            && EmailShape().IsMatch(text)
-            ? text
-            : throw ApiException.BadRequest("email", "must be a valid e-mail address.");
     }
 
     /// <summary>DD-MM-YYYY in the organisation's time zone; the link can be paid until the end of that day there.</summary>
@@ -183,10 +164,4 @@ public sealed partial class ExpressApi(ExpressService express, Idempotency idemp
         if (zone.IsInvalidTime(endOfDay)) endOfDay = endOfDay.AddHours(1);
         return new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(endOfDay, zone), TimeSpan.Zero);
     }
-
-    [GeneratedRegex(@"^\+?[0-9]{9,15}$")]
-    private static partial Regex MobileNumber();
-
-    [GeneratedRegex(@"^[^@\s<>()\[\],;:""]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")]
-    private static partial Regex EmailShape();
 }

@@ -21,7 +21,11 @@ public sealed record OrganisationFormFields(string? Name, string? Currency, stri
     [property: JsonPropertyName("webhook_success_url")] string? WebhookSuccessUrl = null,
     [property: JsonPropertyName("webhook_error_url")] string? WebhookErrorUrl = null,
     [property: JsonPropertyName("webhook_refund_url")] string? WebhookRefundUrl = null,
-    [property: JsonPropertyName("webhook_secret_rotate")] string? WebhookSecretRotate = null);
+    [property: JsonPropertyName("webhook_secret_rotate")] string? WebhookSecretRotate = null,
+    [property: JsonPropertyName("three_d_secure")] string? ThreeDSecure = null,
+    [property: JsonPropertyName("receipt_sms_template")] string? ReceiptSmsTemplate = null,
+    [property: JsonPropertyName("receipt_email_subject")] string? ReceiptEmailSubject = null,
+    [property: JsonPropertyName("receipt_email_template")] string? ReceiptEmailTemplate = null);
 
 /// <summary><c>serviceId[]=1&amp;serviceId[]=2</c>.</summary>
 public sealed record ServiceIdListForm([property: JsonPropertyName("serviceId")] IReadOnlyList<int> ServiceId);

@@ -46,7 +46,11 @@ public sealed record OrganisationResponse(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? WebhookSecret,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? WebhookPreviousSecret,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? WebhookPreviousSecretExpires,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? LivePayments)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? LivePayments,
+    string ThreeDSecure,
+    string ReceiptSmsTemplate,
+    string ReceiptEmailSubject,
+    string ReceiptEmailTemplate)
 {
     /// <summary>
     /// The organisation as its users and keys see it. A live organisation's <c>live_payments</c> says whether it can
@@ -66,7 +70,8 @@ public sealed record OrganisationResponse(
             o.TestClock is { } clock ? ApiTime.Show(clock, o.TimeZone) : null, licences,
             hooks.SuccessUrl, hooks.ErrorUrl, hooks.RefundUrl, showSalt ? hooks.Secret : null,
             previous, previous is null ? null : ApiTime.Show(hooks.PreviousSecretUntil!.Value, o.TimeZone),
-            o.Mode != OrganisationModes.Live ? null : live.Unavailable is { } why ? $"unavailable: {why}" : "available");
+            o.Mode != OrganisationModes.Live ? null : live.Unavailable is { } why ? $"unavailable: {why}" : "available",
+            o.ThreeDSecure, o.Receipts.SmsText, o.Receipts.EmailSubjectText, o.Receipts.EmailBodyText);
     }
 }
 

@@ -36,6 +36,11 @@ public sealed record Organisation(
     /// <summary>Where the organisation's webhooks go and the secrets that sign them; kept on this row so one read serves a delivery.</summary>
     public WebhookSettings Webhooks { get; init; } = WebhookSettings.None;
 
+    /// <summary>When card payments are authenticated with 3-D Secure (<see cref="ThreeDSecureModes"/>).</summary>
+    public string ThreeDSecure { get; init; } = ThreeDSecureModes.WhenRequired;
+
+    public ReceiptTemplates Receipts { get; init; } = ReceiptTemplates.None;
+
     /// <summary>
     /// A test-mode organisation's own clock: while set, the organisation's time stands still at this instant until it
     /// is moved or reset (like a payment processor's test clock), so months of schedules run in seconds. Never set
@@ -66,6 +71,8 @@ public sealed record Organisation(
             ["TestClock"] = TestClock,
         };
         Webhooks.WriteTo(entity);
+        entity["ThreeDSecure"] = ThreeDSecure;
+        Receipts.WriteTo(entity);
         entity.ETag = ETag;
         return entity;
     }
@@ -84,6 +91,8 @@ public sealed record Organisation(
         e.ETag)
     {
         Webhooks = WebhookSettings.ReadFrom(e),
+        ThreeDSecure = e.GetString("ThreeDSecure") ?? ThreeDSecureModes.WhenRequired,
+        Receipts = ReceiptTemplates.ReadFrom(e),
         TestClock = e.GetDateTimeOffset("TestClock"),
     };
 }

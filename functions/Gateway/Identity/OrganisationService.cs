@@ -5,7 +5,8 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Identity;
 
 /// <summary>The <c>Organisation[...]</c> fields of a create or update, validated.</summary>
-public sealed record OrganisationFields(FormSection Form, string? Name, string? Currency, string? TimeZone, string? Mode)
+public sealed record OrganisationFields(FormSection Form, string? Name, string? Currency, string? TimeZone, string? Mode,
+    string? ThreeDSecure)
 {
     /// <summary>The webhook URL fields, by event kind; an empty value clears the URL.</summary>
     public static readonly (string Field, string Kind)[] WebhookUrlFields =
@@ -37,7 +38,12 @@ public sealed record OrganisationFields(FormSection Form, string? Name, string? 
         {
             throw ApiException.BadRequest(form.FieldName("mode"), "must be test or live.");
         }
-        return new OrganisationFields(form, form.Text("name", 100), currency, zone, mode);
+        var threeDSecure = form.Text("three_d_secure", 16);
+        if (threeDSecure is not null && !ThreeDSecureModes.All.Contains(threeDSecure))
+        {
+            throw ApiException.BadRequest(form.FieldName("three_d_secure"), $"must be one of: {string.Join(", ", ThreeDSecureModes.All)}.");
+        }
+        return new OrganisationFields(form, form.Text("name", 100), currency, zone, mode, threeDSecure);
     }
 }
 
@@ -75,6 +81,8 @@ public sealed class OrganisationService(IdentityStore store, IdAllocator ids, Us
             Administrators: 1)
         {
             Webhooks = WebhookSettings.None with { Secret = WebhookSettings.NewSecret() },
+            ThreeDSecure = fields.ThreeDSecure ?? ThreeDSecureModes.WhenRequired,
+            Receipts = ReceiptTemplates.None.With(fields.Form),
         };
         var user = users.NewUser(await ids.NextAsync(UserService.Sequence, cancellationToken), organisation.Id, username, Roles.Administrator, administrator);
 
@@ -102,6 +110,8 @@ public sealed class OrganisationService(IdentityStore store, IdAllocator ids, Us
             throw ApiException.BadRequest(fields.Form.FieldName("name"), "cannot be blank.");
         }
         var rotate = fields.RotatesSecret;
+        // Checked before the read-modify-write loop: a bad template is the caller's error, whatever the row holds.
+        ReceiptTemplates.None.With(fields.Form);
         return await IdentityStore.UntilCommittedAsync(async () =>
         {
             var organisation = await store.GetOrganisationAsync(organisationId, cancellationToken)
@@ -112,6 +122,8 @@ public sealed class OrganisationService(IdentityStore store, IdAllocator ids, Us
                 Currency = fields.Currency ?? organisation.Currency,
                 TimeZone = fields.TimeZone ?? organisation.TimeZone,
                 Mode = fields.Mode ?? organisation.Mode,
+                ThreeDSecure = fields.ThreeDSecure ?? organisation.ThreeDSecure,
+                Receipts = organisation.Receipts.With(fields.Form),
             };
             // A live organisation runs on real time: switching to live stops its test clock in the same write.
             if (updated.Mode == OrganisationModes.Live) updated = updated with { TestClock = null };

@@ -11,9 +11,18 @@ using Microsoft.Extensions.Options;
 
 namespace Gateway.Notifications;
 
+/// <summary>A notifications queue message: an express payment request to send, or a receipt.</summary>
+public abstract record NotificationWork(long OrganisationId);
+
+public sealed record ExpressNotice(long OrganisationId, long ExpressId) : NotificationWork(OrganisationId);
+
+public sealed record ReceiptNotice(long OrganisationId, long TransactionId, string Channel, string Recipient)
+    : NotificationWork(OrganisationId);
+
 /// <summary>
-/// The notifications queue (<c>Notifications:Queue</c>). A message names an express transaction, never its link: queue contents show up
-/// in storage tools and poison queues, and a link is a bearer URL that pays.
+/// The notifications queue (<c>Notifications:Queue</c>). An express message names its transaction, never its link:
+/// queue contents show up in storage tools and poison queues, and a link is a bearer URL that pays. A receipt message
+/// carries its recipient, which exists nowhere else.
 /// </summary>
 public sealed class NotificationQueue(QueueServiceClient queues, IOptions<NotificationOptions> options)
     : IExpressNotifications
@@ -27,17 +36,34 @@ public sealed class NotificationQueue(QueueServiceClient queues, IOptions<Notifi
         Queue.SendMessageAsync(JsonSerializer.Serialize(new { organisation_id = organisationId, express_id = expressId }), CommitGrace,
             cancellationToken: cancellationToken);
 
-    public static (long OrganisationId, long ExpressId) Parse(string body)
+    /// <summary>A receipt has nothing to commit first: the transaction it is about is already decided.</summary>
+    public Task EnqueueAsync(ReceiptNotice receipt, CancellationToken cancellationToken) =>
+        Queue.SendMessageAsync(JsonSerializer.Serialize(new
+        {
+            organisation_id = receipt.OrganisationId,
+            receipt = new { transaction_id = receipt.TransactionId, channel = receipt.Channel, recipient = receipt.Recipient },
+        }), cancellationToken);
+
+    public static NotificationWork Parse(string body)
     {
         try
         {
             var root = JsonDocument.Parse(body).RootElement;
-            return (root.GetProperty("organisation_id").GetInt64(), root.GetProperty("express_id").GetInt64());
+            var organisationId = root.GetProperty("organisation_id").GetInt64();
+            if (!root.TryGetProperty("receipt", out var receipt))
+            {
+                return new ExpressNotice(organisationId, root.GetProperty("express_id").GetInt64());
+            }
+            var channel = receipt.GetProperty("channel").GetString();
+            if (channel is not (ExpressChannels.Sms or ExpressChannels.Email)) throw new FormatException("Unknown channel.");
+            return new ReceiptNotice(organisationId, receipt.GetProperty("transaction_id").GetInt64(), channel,
+                receipt.GetProperty("recipient").GetString() ?? throw new FormatException("A receipt needs its recipient."));
         }
         catch (Exception error) when (error is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
             // Thrown on: a message that can never be read ends in the poison queue for someone to look at.
-            throw new FormatException("A notifications message must be {\"organisation_id\": n, \"express_id\": n}.", error);
+            throw new FormatException("A notifications message must be {\"organisation_id\": n, \"express_id\": n} or " +
+                "{\"organisation_id\": n, \"receipt\": {\"transaction_id\": n, \"channel\", \"recipient\"}}.", error);
         }
     }
 }
@@ -47,15 +73,21 @@ public sealed class NotificationQueue(QueueServiceClient queues, IOptions<Notifi
 /// message comes back (host.json: visibility timeout, max dequeue count, then <c>notifications-poison</c>); a
 /// send whose "notified" mark was lost may be sent again. Cancelled or expired links are not sent.
 /// </summary>
-public sealed class NotificationSender(ExpressStore store, ExpressFileStore files, ExpressService express, IdentityStore identity, ISmsSender sms, IEmailSender email,
-    TimeProvider time, ILogger<NotificationSender> logger)
+public sealed class NotificationSender(ExpressStore store, ExpressFileStore files, ExpressService express, IdentityStore identity,
+    ReceiptSender receipts, ISmsSender sms, IEmailSender email, TimeProvider time, ILogger<NotificationSender> logger)
 {
     [Function(nameof(NotificationSender))]
     public async Task Run(
         [QueueTrigger("%Notifications:Queue%", Connection = "AzureWebJobsStorage")] string message,
         CancellationToken cancellationToken)
     {
-        var (organisationId, expressId) = NotificationQueue.Parse(message);
+        var work = NotificationQueue.Parse(message);
+        if (work is ReceiptNotice receipt) await receipts.SendAsync(receipt, cancellationToken);
+        if (work is ExpressNotice(var organisationId, var expressId)) await SendExpressAsync(organisationId, expressId, cancellationToken);
+    }
+
+    private async Task SendExpressAsync(long organisationId, long expressId, CancellationToken cancellationToken)
+    {
         // Thrown, not skipped: the create queues its message before it commits (see ExpressService.CreateAsync), so
         // the row may still be on its way; a create that never committed ends in the poison queue.
         var link = await store.GetAsync(organisationId, expressId, cancellationToken)
@@ -76,12 +108,12 @@ public sealed class NotificationSender(ExpressStore store, ExpressFileStore file
         var url = express.LinkUrl(link);
         if (link.Channel == ExpressChannels.Sms)
         {
-            await sms.SendAsync(new SmsMessage(organisationId, link.Id, link.Recipient,
+            await sms.SendAsync(new SmsMessage(organisationId, NotificationAbout.Express(link.Id), link.Recipient,
                 $"{organisation.Name} requests {amount} (ref {link.Reference}). Pay securely: {url} (valid until {until})"), cancellationToken);
         }
         else
         {
-            await email.SendAsync(new EmailMessage(organisationId, link.Id, link.Recipient, $"Payment request from {organisation.Name}",
+            await email.SendAsync(new EmailMessage(organisationId, NotificationAbout.Express(link.Id), link.Recipient, $"Payment request from {organisation.Name}",
                 string.Create(CultureInfo.InvariantCulture, $"""
                     Hello,
 

@@ -9,7 +9,9 @@ namespace Gateway.Notifications;
 
 public sealed record AttachmentResponse(string Name, string ContentType, long Size);
 
-public sealed record NotificationResponse(string Channel, string To, string? Subject, string Text, long ExpressId, string Sent,
+/// <summary>A kept message: an express payment request (<c>express_id</c>) or a receipt (<c>transaction_id</c>).</summary>
+public sealed record NotificationResponse(string Channel, string To, string? Subject, string Text, long? ExpressId,
+    long? TransactionId, string Sent,
     IReadOnlyList<AttachmentResponse> Attachments);
 
 /// <summary>What the local senders kept: what would have been sent, for developers and test organisations.</summary>

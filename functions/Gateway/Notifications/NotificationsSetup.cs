@@ -16,6 +16,7 @@ public static class NotificationsSetup
         services.AddSingleton<NotificationQueue>();
         services.AddSingleton<IExpressNotifications>(sp => sp.GetRequiredService<NotificationQueue>());
         services.AddSingleton<LocalNotificationStore>();
+        services.AddSingleton<ReceiptSender>();
         services.AddSingleton<HttpSmsSender>();
         services.AddHttpClient(HttpSmsSender.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Mail;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Azure.Data.Tables;
@@ -12,10 +13,23 @@ using Microsoft.Extensions.Options;
 
 namespace Gateway.Notifications;
 
-/// <summary>An SMS to send; <see cref="ExpressId"/> names what it is about in logs, where the text (a payable link) never goes.</summary>
-public sealed record SmsMessage(long OrganisationId, long ExpressId, string To, string Text);
+/// <summary>
+/// What a message is about: an express transaction's payment request, or a transaction's receipt. It names the
+/// message in logs and to providers, where the text (perhaps a payable link) never goes.
+/// </summary>
+public sealed record NotificationAbout(long? ExpressId, long? TransactionId)
+{
+    public static NotificationAbout Express(long id) => new(id, null);
 
-public sealed record EmailMessage(long OrganisationId, long ExpressId, string To, string Subject, string Text, IReadOnlyList<ExpressFile> Attachments);
+    public static NotificationAbout Receipt(long transactionId) => new(null, transactionId);
+
+    public override string ToString() => ExpressId is { } id ? $"express-{id}" : $"receipt-{TransactionId}";
+}
+
+public sealed record SmsMessage(long OrganisationId, NotificationAbout About, string To, string Text);
+
+public sealed record EmailMessage(long OrganisationId, NotificationAbout About, string To, string Subject, string Text,
+    IReadOnlyList<ExpressFile> Attachments);
 
 /// <summary>The boundary to an SMS provider. Throwing means "not sent": the queue message is retried, then poisoned.</summary>
 public interface ISmsSender
@@ -32,24 +46,31 @@ public interface IEmailSender
 /// <summary>
 /// The default, for development and test organisations: nothing leaves the gateway; each message is kept in the
 /// Notifications table, readable by the organisation's administrators through the API. One row per express
-/// transaction and channel, so a redelivered message replaces its earlier copy instead of adding another.
+/// transaction and channel (per receipt, transaction, channel and recipient), so a redelivered message replaces its
+/// earlier copy instead of adding another.
 /// </summary>
 public sealed class LocalNotificationStore(GatewayTables tables, TimeProvider time) : ISmsSender, IEmailSender
 {
     public Task SendAsync(SmsMessage message, CancellationToken cancellationToken) =>
-        StoreAsync(message.OrganisationId, message.ExpressId, "sms", message.To, null, message.Text, [], cancellationToken);
+        StoreAsync(message.OrganisationId, message.About, "sms", message.To, null, message.Text, [], cancellationToken);
 
     public Task SendAsync(EmailMessage message, CancellationToken cancellationToken) =>
-        StoreAsync(message.OrganisationId, message.ExpressId, "email", message.To, message.Subject, message.Text, message.Attachments, cancellationToken);
+        StoreAsync(message.OrganisationId, message.About, "email", message.To, message.Subject, message.Text, message.Attachments, cancellationToken);
 
     /// <summary>Attachments are described (name, type, size), not kept: the API shows what would have been attached.</summary>
-    private Task StoreAsync(long organisationId, long expressId, string channel, string to, string? subject, string text,
+    private Task StoreAsync(long organisationId, NotificationAbout about, string channel, string to, string? subject, string text,
         IReadOnlyList<ExpressFile> attachments, CancellationToken cancellationToken) =>
-        tables.Notifications.UpsertAsync(new TableEntity(PaymentRows.Partition(organisationId), $"ntf-{expressId:D12}-{channel}")
+        tables.Notifications.UpsertAsync(new TableEntity(PaymentRows.Partition(organisationId), RowKey(about, channel, to))
         {
-            ["Channel"] = channel, ["To"] = to, ["Subject"] = subject, ["Text"] = text, ["ExpressId"] = expressId, ["Sent"] = time.GetUtcNow(),
+            ["Channel"] = channel, ["To"] = to, ["Subject"] = subject, ["Text"] = text, ["Sent"] = time.GetUtcNow(),
+            ["ExpressId"] = about.ExpressId, ["TransactionId"] = about.TransactionId,
             ["Attachments"] = JsonSerializer.Serialize(attachments.Select(a => new AttachmentResponse(a.Name, a.ContentType, a.Content.Length)), Api.ApiJson.Options),
         }, cancellationToken);
+
+    /// <summary>A receipt may go to several recipients: its row names the recipient by a hash (row keys show in logs).</summary>
+    private static string RowKey(NotificationAbout about, string channel, string to) => about.ExpressId is { } id
+        ? $"ntf-{id:D12}-{channel}"
+        : $"ntf-rcpt-{about.TransactionId:D12}-{channel}-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(to)))[..16]}";
 
     /// <summary>The organisation's kept messages, newest first, at most <paramref name="max"/>, with times in its zone.</summary>
     public async Task<NotificationResponse[]> ListAsync(long organisationId, int max, TimeZoneInfo zone, CancellationToken cancellationToken)
@@ -60,8 +81,10 @@ public sealed class LocalNotificationStore(GatewayTables tables, TimeProvider ti
         {
             rows.Add(e);
         }
-        return [.. rows.OrderByDescending(e => e.RowKey, StringComparer.Ordinal).Take(max).Select(e => new NotificationResponse(
-            e.GetString("Channel"), e.GetString("To"), e.GetString("Subject"), e.GetString("Text"), e.GetInt64("ExpressId") ?? 0,
+        return [.. rows.OrderByDescending(e => e.GetDateTimeOffset("Sent")).ThenByDescending(e => e.RowKey, StringComparer.Ordinal)
+            .Take(max).Select(e => new NotificationResponse(
+            e.GetString("Channel"), e.GetString("To"), e.GetString("Subject"), e.GetString("Text"), e.GetInt64("ExpressId"),
+            e.GetInt64("TransactionId"),
             ApiTime.Show(e.GetDateTimeOffset("Sent")!.Value, zone),
             JsonSerializer.Deserialize<AttachmentResponse[]>(e.GetString("Attachments") ?? "[]", Api.ApiJson.Options)!))];
     }
@@ -80,7 +103,7 @@ public sealed class HttpSmsSender(IHttpClientFactory clients, IOptions<Notificat
         var settings = options.Value.Sms;
         using var request = new HttpRequestMessage(HttpMethod.Post, settings.Url)
         {
-            Content = JsonContent.Create(new { to = message.To, message = message.Text, reference = $"express-{message.ExpressId}" }),
+            Content = JsonContent.Create(new { to = message.To, message = message.Text, reference = message.About.ToString() }),
         };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", settings.Token);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -21,8 +21,48 @@ public sealed record AcquirerResult(
     public bool Approved => Outcome == AcquirerOutcome.Approved;
 }
 
-/// <summary>A card payment to authorise; <see cref="Capture"/> false holds the funds for a later settle or reverse.</summary>
-public sealed record CardCharge(string IdempotencyKey, CardDetails Card, long AmountMinor, string Currency, bool Capture);
+/// <summary>
+/// A card payment to authorise; <see cref="Capture"/> false holds the funds for a later settle or reverse. With
+/// <see cref="RequestChallenge"/> the merchant asks for 3-D Secure even where the issuer would not (the
+/// organisation's <c>three_d_secure=always</c>): the answer is then a challenge, unless the card is declined outright.
+/// </summary>
+public sealed record CardCharge(string IdempotencyKey, CardDetails Card, long AmountMinor, string Currency, bool Capture)
+{
+    public bool RequestChallenge { get; init; }
+}
+
+/// <summary>
+/// How a card payment treats 3-D Secure: whether the gateway asks for a challenge, and whether it can take one at
+/// all (with 3-D Secure off, an issuer's demand for one is a decline).
+/// </summary>
+public sealed record ThreeDSecurePolicy(bool Request, bool Allowed, string OffReason)
+{
+    /// <summary>
+    /// The organisation's setting, unless a token payment's <c>card_token_3ds</c> (1 always, 0 off) says otherwise,
+    /// as the documents say it may.
+    /// </summary>
+    public static ThreeDSecurePolicy For(Organisation organisation, bool? tokenSetting = null) =>
+        tokenSetting switch
+        {
+            true => new(Request: true, Allowed: true, ""),
+            false => new(Request: false, Allowed: false,
+                "3-D Secure authentication required, and it is off for this token payment (card_token_3ds=0)"),
+            null => organisation.ThreeDSecure switch
+            {
+                ThreeDSecureModes.Always => new(Request: true, Allowed: true, ""),
+                ThreeDSecureModes.Off => new(Request: false, Allowed: false,
+                    "3-D Secure authentication required, and the organisation has it off (three_d_secure=off)"),
+                _ => new(Request: false, Allowed: true, ""),
+            },
+        };
+
+    /// <summary>Charges the card under this policy: a challenge the payment cannot take is a decline.</summary>
+    public async Task<AcquirerResult> ChargeAsync(IAcquirer acquirer, CardCharge charge, CancellationToken cancellationToken)
+    {
+        var result = await acquirer.ChargeCardAsync(charge with { RequestChallenge = Request }, cancellationToken);
+        return result.Outcome == AcquirerOutcome.ChallengeRequired && !Allowed ? PaymentService.DeclineChallenge(result, OffReason) : result;
+    }
+}
 
 /// <summary>An instant EFT: the payer signed in to <see cref="Bank"/> as <see cref="Account"/> and confirmed.</summary>
 public sealed record EftCharge(string IdempotencyKey, string Bank, string Account, long AmountMinor, string Currency);

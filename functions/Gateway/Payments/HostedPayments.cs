@@ -47,7 +47,8 @@ public sealed class HostedPayments(PaymentStore store, PaymentService payments, 
     /// </summary>
     public Task<HostedOutcome> PayByCardAsync(HostedPayment key, CardDetails card, bool rememberCard, CancellationToken cancellationToken) =>
         AttemptAsync(key, PaymentTypes.Card, "Credit Card", rememberCard,
-            (acquirer, id, k) => acquirer.ChargeCardAsync(new CardCharge($"txn-{id}", card, k.AmountMinor, k.Currency, Capture: !k.IsAuthorisation), cancellationToken),
+            (acquirer, id, k) => ThreeDSecurePolicy.For(key.Organisation).ChargeAsync(acquirer,
+                new CardCharge($"txn-{id}", card, k.AmountMinor, k.Currency, Capture: !k.IsAuthorisation), cancellationToken),
             k => Responses.ForCard(card, k.AmountMinor, k.Currency), cancellationToken,
             with: t => rememberCard && t.Status != TransactionStatus.Failed ? vault.Capture(t.OrganisationId, t.MerchantReference, card, t.Id, time.GetUtcNow()) : null);
 
@@ -56,8 +57,8 @@ public sealed class HostedPayments(PaymentStore store, PaymentService payments, 
         key.CardToken is { } guid ? await vault.GetAsync(key.OrganisationId, guid, cancellationToken) : null;
 
     /// <summary>
-    /// Pays a key that names a stored card. 3-D Secure only when the key allows it (<c>card_token_3ds=1</c>): without,
-    /// the issuer's challenge is a decline, as the cardholder may not be there to answer it.
+    /// Pays a key that names a stored card, with 3-D Secure as the key's <c>card_token_3ds</c> says (1 always, 0 off:
+    /// the issuer's challenge is then a decline), else as the organisation's setting says.
     /// </summary>
     public async Task<HostedOutcome> PayByTokenAsync(HostedPayment payment, CancellationToken cancellationToken)
     {
@@ -66,13 +67,8 @@ public sealed class HostedPayments(PaymentStore store, PaymentService payments, 
         if (stored.IsExpired(today)) throw ApiException.Conflict($"The saved card expired in {stored.ExpiryText}.");
         var card = vault.Open(stored);
         return await AttemptAsync(payment, PaymentTypes.Card, "Credit Card", rememberCard: false,
-            async (acquirer, id, k) =>
-            {
-                var result = await acquirer.ChargeCardAsync(new CardCharge($"txn-{id}", card, k.AmountMinor, k.Currency, Capture: !k.IsAuthorisation), cancellationToken);
-                return result.Outcome == AcquirerOutcome.ChallengeRequired && !k.CardToken3ds
-                    ? PaymentService.DeclineChallenge(result, "3-D Secure authentication required, and it is off for this token payment (card_token_3ds)")
-                    : result;
-            },
+            (acquirer, id, k) => ThreeDSecurePolicy.For(payment.Organisation, k.CardToken3ds).ChargeAsync(acquirer,
+                new CardCharge($"txn-{id}", card, k.AmountMinor, k.Currency, Capture: !k.IsAuthorisation), cancellationToken),
             k => Responses.ForCard(card, k.AmountMinor, k.Currency, stored.Guid), cancellationToken, cardGuid: stored.Guid);
     }
 

@@ -41,6 +41,10 @@ public static class PaymentFields
         _ => throw ApiException.BadRequest(form.FieldName(field), "must be 0 or 1."),
     };
 
+    /// <summary>Like <see cref="Flag"/>, but absent (or empty) is null: "not said", for settings with a default elsewhere.</summary>
+    public static bool? OptionalFlag(FormSection form, string field) =>
+        form.TextOrNumber(field, 5) is null ? null : Flag(form, field);
+
     public static string Currency(FormSection form, string field, Organisation organisation)
     {
         var code = form.Text(field, 3)?.ToUpperInvariant() ?? organisation.Currency;
@@ -64,7 +68,7 @@ public static class PaymentFields
             : paymentType != PaymentTypes.Card ? throw ApiException.BadRequest(form.FieldName("card_token"), "can only be sent with payment_type credit_card.")
             : Guid.TryParse(token, out var guid) ? guid
             : throw ApiException.BadRequest(form.FieldName("card_token"), "does not name a stored card.");
-        var cardToken3ds = Flag(form, "card_token_3ds");
+        var cardToken3ds = OptionalFlag(form, "card_token_3ds");
 
         var customerBank = form.Text("customer_bank", 32);
         if (customerBank is not null && Banks.Find(customerBank) is null)

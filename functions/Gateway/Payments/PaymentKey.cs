@@ -52,7 +52,8 @@ public sealed record PaymentKey
 
     /// <summary>A stored card of the organisation to pay with (<c>card_token</c>), and whether 3-D Secure may be asked.</summary>
     public Guid? CardToken { get; init; }
-    public bool CardToken3ds { get; init; }
+    /// <summary><c>card_token_3ds</c>: 1 always, 0 never, absent the organisation's 3-D Secure setting.</summary>
+    public bool? CardToken3ds { get; init; }
     public required bool IsDemo { get; init; }
     public required DateTimeOffset Created { get; init; }
     public required DateTimeOffset Expires { get; init; }
@@ -128,7 +129,7 @@ public sealed record PaymentKey
         Beneficiary = e.GetString("Beneficiary") is { } b ? JsonSerializer.Deserialize<Beneficiary>(b) : null,
         IsAuthorisation = e.GetBoolean("IsAuthorisation") ?? false,
         CardToken = e.GetGuid("CardToken"),
-        CardToken3ds = e.GetBoolean("CardToken3ds") ?? false,
+        CardToken3ds = e.GetBoolean("CardToken3ds"),
         IsDemo = e.GetBoolean("IsDemo") ?? false,
         Created = e.GetDateTimeOffset("Created")!.Value,
         Expires = e.GetDateTimeOffset("Expires")!.Value,

@@ -18,6 +18,9 @@ public sealed record DirectPayment(
 
     /// <summary>The request field that gives the cardholder's way back from 3-D Secure (named in the decline without it).</summary>
     public string ReturnUrlField { get; init; } = "return_url";
+
+    /// <summary>A token payment's <c>card_token_3ds</c>, overriding the organisation's 3-D Secure setting when given.</summary>
+    public bool? TokenThreeDSecure { get; init; }
 }
 
 /// <summary>
@@ -51,8 +54,9 @@ public sealed class PaymentService(
     {
         var id = scope.ReservedId ?? await NextIdAsync(cancellationToken);
         var acquirer = acquirers.For(organisation.Mode == OrganisationModes.Test);
-        var result = await CallAsync(() => acquirer.ChargeCardAsync(
-            new CardCharge($"txn-{id}", payment.Card, payment.AmountMinor, payment.Currency, Capture: !payment.Authorise), cancellationToken));
+        var threeDs = ThreeDSecurePolicy.For(organisation, payment.TokenThreeDSecure);
+        var charge = new CardCharge($"txn-{id}", payment.Card, payment.AmountMinor, payment.Currency, Capture: !payment.Authorise);
+        var result = await CallAsync(() => threeDs.ChargeAsync(acquirer, charge, cancellationToken));
         if (result.Outcome == AcquirerOutcome.ChallengeRequired && payment.ReturnUrl is null)
         {
             result = DeclineChallenge(result, $"3-D Secure authentication required: send {payment.ReturnUrlField} to redirect the cardholder");

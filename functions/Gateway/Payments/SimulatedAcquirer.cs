@@ -63,13 +63,13 @@ public sealed class SimulatedAcquirer : IAcquirer
     public Task<AcquirerResult> ChargeCardAsync(CardCharge charge, CancellationToken cancellationToken)
     {
         var reference = Reference(charge.IdempotencyKey);
-        if (charge.Card.Number == ChallengeCard)
-        {
-            return Answer(new AcquirerResult(AcquirerOutcome.ChallengeRequired, "1A", "Authentication required", null, null, reference));
-        }
         if (CardDeclines.TryGetValue(charge.Card.Number, out var decline))
         {
             return Answer(new AcquirerResult(AcquirerOutcome.Declined, decline.ResponseCode, decline.Text, decline.DeclineCode, null, reference));
+        }
+        if (charge.Card.Number == ChallengeCard || charge.RequestChallenge)
+        {
+            return Answer(new AcquirerResult(AcquirerOutcome.ChallengeRequired, "1A", "Authentication required", null, null, reference));
         }
         return Answer(Approved(reference));
     }

@@ -94,8 +94,8 @@ public sealed class ExpressFileTests(ExpressFileApp app) : IClassFixture<Express
             Body(Fields(), ("invoice.pdf", "application/pdf", big), ("logo.png", "image/png", Png), ("photo.jpeg", "application/octet-stream", Jpeg)))).JsonAsync(200);
         Assert.Equal(["id", "link"], created.Keys());
 
-        await Eventually.HoldsAsync(() => app.Email.Sent.Any(m => m.ExpressId == created.Id()), "the e-mail is sent");
-        var sent = app.Email.Sent.Single(m => m.ExpressId == created.Id());
+        await Eventually.HoldsAsync(() => app.Email.Sent.Any(m => m.About.ExpressId == created.Id()), "the e-mail is sent");
+        var sent = app.Email.Sent.Single(m => m.About.ExpressId == created.Id());
         Assert.Equal(["invoice.pdf", "logo.png", "photo.jpeg"], sent.Attachments.Select(a => a.Name));
         Assert.Equal(["application/pdf", "image/png", "image/jpeg"], sent.Attachments.Select(a => a.ContentType));
         Assert.Equal(big, sent.Attachments[0].Content);

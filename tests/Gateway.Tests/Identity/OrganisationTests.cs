@@ -16,7 +16,9 @@ public sealed class OrganisationTests(GatewayApp app) : IClassFixture<GatewayApp
         var body = await response.JsonAsync(201);
         var organisation = body.GetProperty("Organisation");
         Assert.Equal(["id", "name", "currency", "timezone", "mode", "api_salt", "created", "test_clock", "licenses",
-            "webhook_success_url", "webhook_error_url", "webhook_refund_url", "webhook_secret"], organisation.Keys());
+            "webhook_success_url", "webhook_error_url", "webhook_refund_url", "webhook_secret", "three_d_secure",
+            "receipt_sms_template", "receipt_email_subject", "receipt_email_template"], organisation.Keys());
+        Assert.Equal("when_required", organisation.GetProperty("three_d_secure").GetString());
         Assert.Equal("Acme O'Brien & Sons", organisation.GetProperty("name").GetString());
         Assert.Equal("ZAR", organisation.GetProperty("currency").GetString());
         Assert.Equal("Africa/Johannesburg", organisation.GetProperty("timezone").GetString());
