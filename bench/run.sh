@@ -11,6 +11,7 @@
 #   BENCH_ONLY=schedules   only the schedules part (due occurrences charged per second against the storage floor)
 #   BENCH_SCHEDULE_OCCURRENCES=10000  due occurrences per figure;  BENCH_SCHEDULE_PARALLELISM=8  the runner's Schedules:Parallelism
 #   BENCH_ONLY=outage      only the storage outage part (503s and their latency while Azurite is stopped and frozen)
+#   BENCH_ONLY=fuzz        only the fuzzing of issue 13's endpoints (status counts);  BENCH_FUZZ_REQUESTS=500 per endpoint
 #   BENCH_SECONDS=15       seconds per load figure;  BENCH_CONCURRENCY=8,32  connections per load figure
 set -euo pipefail
 cd "$(dirname "$0")/.."

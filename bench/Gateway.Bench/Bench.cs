@@ -10,7 +10,8 @@ namespace Gateway.Bench;
 /// BENCH_WEBHOOK_RATE (default 20/s, for BENCH_SECONDS) the rate of its latency runs. BENCH_ONLY=schedules runs only
 /// the payment schedules part: BENCH_SCHEDULE_OCCURRENCES (default 10000) due occurrences per figure, charged at
 /// BENCH_SCHEDULE_PARALLELISM (default 8, the runner's Schedules:Parallelism default). BENCH_ONLY=outage runs only the
-/// storage outage part (statuses and latencies while an Azurite of its own is stopped and frozen).
+/// storage outage part (statuses and latencies while an Azurite of its own is stopped and frozen). BENCH_ONLY=fuzz
+/// runs only the fuzzing of the endpoints issue 13 changed (BENCH_FUZZ_REQUESTS, default 500, per endpoint).
 /// </summary>
 public static class Bench
 {
@@ -26,10 +27,11 @@ public static class Bench
         var webhookRate = int.Parse(Environment.GetEnvironmentVariable("BENCH_WEBHOOK_RATE") ?? "20", System.Globalization.CultureInfo.InvariantCulture);
         var scheduleOccurrences = int.Parse(Environment.GetEnvironmentVariable("BENCH_SCHEDULE_OCCURRENCES") ?? "10000", System.Globalization.CultureInfo.InvariantCulture);
         var scheduleParallelism = int.Parse(Environment.GetEnvironmentVariable("BENCH_SCHEDULE_PARALLELISM") ?? "8", System.Globalization.CultureInfo.InvariantCulture);
-        if (only is not (null or "" or "coldstart" or "payments" or "webhooks" or "schedules" or "outage"))
+        var fuzzRequests = int.Parse(Environment.GetEnvironmentVariable("BENCH_FUZZ_REQUESTS") ?? "500", System.Globalization.CultureInfo.InvariantCulture);
+        if (only is not (null or "" or "coldstart" or "payments" or "webhooks" or "schedules" or "outage" or "fuzz"))
         {
             throw new ArgumentException($"BENCH_ONLY={only}: the parts that run alone are 'coldstart', 'payments', " +
-                "'webhooks', 'schedules' and 'outage'.");
+                "'webhooks', 'schedules', 'outage' and 'fuzz'.");
         }
 
         // Queues apart from tables: Azurite's queue garbage collection stalls its process for seconds at a time.
@@ -59,6 +61,10 @@ public static class Bench
         if (only is null or "" or "outage")
         {
             await OutageLoad.MeasureAsync(configuration);
+        }
+        if (only is null or "" or "fuzz")
+        {
+            await FuzzLoad.MeasureAsync(azurite, configuration, fuzzRequests);
         }
     }
 }

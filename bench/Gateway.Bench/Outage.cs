@@ -50,7 +50,7 @@ public static class OutageLoad
         }
     }
 
-    private sealed record Demo(long OrganisationId, string Admin, string Password, string ApiKey);
+    internal sealed record Demo(long OrganisationId, string Admin, string Password, string ApiKey);
 
     private sealed record Probe(string Name, Func<HttpClient, Task<HttpResponseMessage>> Send);
 
@@ -109,7 +109,7 @@ public static class OutageLoad
     }
 
     /// <summary>The demo platform, made by the gateway's own seed step as ./run.sh does.</summary>
-    private static async Task<Demo> SeedAsync(string[] command, (string, string)[] environment, string location)
+    internal static async Task<Demo> SeedAsync(string[] command, (string, string)[] environment, string location)
     {
         var file = Path.Combine(location, "demo.json");
         var start = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
