@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using Gateway.Platform;
 using Gateway.Testing;
 
 namespace Gateway.Bench;
@@ -30,27 +29,9 @@ public static class FuzzLoad
     {
         var location = Path.Combine(Path.GetTempPath(), "gateway-bench-fuzz-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(location);
-        var command = PaymentsLoad.GatewayCommand(configuration);
-        var port = ColdStart.FreePort();
-        (string, string)[] environment =
-        [
-            ("GATEWAY_PORT", port.ToString(CultureInfo.InvariantCulture)),
-            (StorageConnection.SettingName, azurite.ConnectionString),
-            ("Logging__LogLevel__Default", "Error"),
-        ];
         try
         {
-            var demo = await OutageLoad.SeedAsync(command, environment, location);
-            using var gateway = PaymentsLoad.StartGateway(command, environment);
-            try
-            {
-                await PaymentsLoad.WaitUntilUpAsync(port, gateway);
-                await RunAsync(port, demo, perEndpoint);
-            }
-            finally
-            {
-                gateway.Kill(entireProcessTree: true);
-            }
+            await OutageLoad.WithSeededGatewayAsync(azurite, configuration, location, (port, demo) => RunAsync(port, demo, perEndpoint));
         }
         finally
         {

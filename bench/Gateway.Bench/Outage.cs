@@ -23,30 +23,39 @@ public static class OutageLoad
         try
         {
             await using var azurite = await Azurite.StartPersistentAsync(location);
-            var command = PaymentsLoad.GatewayCommand(configuration);
-            var port = ColdStart.FreePort();
-            // The product's own storage deadlines: nothing of RoundTrips.Retry here.
-            (string, string)[] environment =
-            [
-                ("GATEWAY_PORT", port.ToString(CultureInfo.InvariantCulture)),
-                (StorageConnection.SettingName, azurite.ConnectionString),
-                ("Logging__LogLevel__Default", "Error"),
-            ];
-            var demo = await SeedAsync(command, environment, location);
-            using var gateway = PaymentsLoad.StartGateway(command, environment);
-            try
-            {
-                await PaymentsLoad.WaitUntilUpAsync(port, gateway);
-                await RunAsync(azurite, port, demo);
-            }
-            finally
-            {
-                gateway.Kill(entireProcessTree: true);
-            }
+            await WithSeededGatewayAsync(azurite, configuration, location, (port, demo) => RunAsync(azurite, port, demo));
         }
         finally
         {
             Directory.Delete(location, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// The gateway process on a free port, seeded by its own seed step as ./run.sh does, with the product's own
+    /// storage deadlines (nothing of RoundTrips.Retry here), for <paramref name="run"/>; killed afterwards.
+    /// </summary>
+    internal static async Task WithSeededGatewayAsync(Azurite azurite, string configuration, string location,
+        Func<int, Demo, Task> run)
+    {
+        var command = PaymentsLoad.GatewayCommand(configuration);
+        var port = ColdStart.FreePort();
+        (string, string)[] environment =
+        [
+            ("GATEWAY_PORT", port.ToString(CultureInfo.InvariantCulture)),
+            (StorageConnection.SettingName, azurite.ConnectionString),
+            ("Logging__LogLevel__Default", "Error"),
+        ];
+        var demo = await SeedAsync(command, environment, location);
+        using var gateway = PaymentsLoad.StartGateway(command, environment);
+        try
+        {
+            await PaymentsLoad.WaitUntilUpAsync(port, gateway);
+            await run(port, demo);
+        }
+        finally
+        {
+            gateway.Kill(entireProcessTree: true);
         }
     }
 
@@ -109,7 +118,7 @@ public static class OutageLoad
     }
 
     /// <summary>The demo platform, made by the gateway's own seed step as ./run.sh does.</summary>
-    internal static async Task<Demo> SeedAsync(string[] command, (string, string)[] environment, string location)
+    private static async Task<Demo> SeedAsync(string[] command, (string, string)[] environment, string location)
     {
         var file = Path.Combine(location, "demo.json");
         var start = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
