@@ -111,11 +111,5 @@ public static class CheckoutScript
         })();
         """;
 
-    public static IResult Serve(HttpResponse response)
-    {
-        // Short caching: merchants' pages load it on every checkout, and a fix should reach them within minutes.
-        response.Headers.CacheControl = "public, max-age=300";
-        response.Headers.XContentTypeOptions = "nosniff";
-        return TypedResults.Text(Source, "application/javascript; charset=utf-8");
-    }
+    public static IResult Serve(HttpResponse response) => StaticAsset.Serve(response, Source, StaticAsset.JavaScript);
 }

@@ -1,114 +1,98 @@
-using Gateway.Api;
 using Gateway.Payments;
 using Microsoft.AspNetCore.WebUtilities;
 
 namespace Gateway.HostedPages;
 
 /// <summary>
-/// <c>/eft?payment_key=K</c>: the EFTsecure flow in three steps (choose bank, sign in to the simulated bank,
-/// confirm), each a post back to this URL. The bank and account ride from step to step in hidden fields; the
-/// password is only checked for presence and goes nowhere: not into a field, a log or storage.
+/// <c>/eft?payment_key=K</c>: the EFTsecure steps (<see cref="EftSteps"/>) as HTML forms, each a post back to this
+/// URL. The bank and account ride from step to step in hidden fields, the step's token in another.
 /// </summary>
 public static class EftPage
 {
-    public const string BankStep = "bank";
-    public const string LoginStep = "login";
-    public const string ConfirmStep = "confirm";
-
     public static Task<IResult> HandleAsync(PageRequest r) => r.RenderAsync(async () =>
     {
         if (!r.IsPost)
         {
             var payment = await r.OpenPayableAsync();
             if (payment.Key.PaymentType == PaymentTypes.Card) return new PageRedirect(OtherPage(r, "card"));
-            return BankPage(r, payment, payment.Key.CustomerBank, problem: null);
+            return Render(r, EftSteps.Start(payment));
         }
-
         var form = await r.ReadFormAsync();
-        var step = form.Text("step", 16);
-        var key = r.Query("payment_key") ?? "";
-        if (step is not (BankStep or LoginStep or ConfirmStep)) throw ApiException.Forbidden("This form was not sent from the payment page.");
-        r.Guard.RequireToken(form, key, step);
-        var paying = await r.OpenPayableAsync();
-        if (paying.Key.PaymentType == PaymentTypes.Card) throw ApiException.BadRequest($"This payment can only be made by {PaymentTypes.Card}.");
-        if (form.Text("action", 16) == "cancel") return r.Finish(await r.Hosted.CancelAsync(paying, PaymentTypes.Eft, PageRequest.Uncancellable));
-
-        var bank = Banks.Find(form.Text("bank", 32) ?? "");
-        if (bank is null) return BankPage(r, paying, null, "Choose your bank.");
-        if (step == BankStep) return LoginPage(r, paying, bank, null, null);
-
-        var account = form.Text("account", 32);
-        if (account is null || account.Length is < 6 or > 16 || !account.All(char.IsAsciiDigit))
+        return await EftSteps.SubmitAsync(r, form, r.Query("payment_key")) switch
         {
-            return LoginPage(r, paying, bank, account, "Enter your account number: 6 to 16 digits.");
-        }
-        if (step == LoginStep)
-        {
-            // The simulated bank only needs a password to be given; the value is dropped here.
-            if (form.Secret("password", 128) is null) return LoginPage(r, paying, bank, account, "Enter your internet banking password.");
-            return ConfirmPage(r, paying, bank, account);
-        }
-        return r.Finish(await r.Hosted.PayByEftAsync(paying, bank, account, PageRequest.Uncancellable));
+            EftDone done => r.Finish(done.Outcome),
+            var next => Render(r, (EftForm)next),
+        };
     });
 
-    private static HtmlPage BankPage(PageRequest r, HostedPayment payment, string? selected, string? problem)
+    private static HtmlPage Render(PageRequest r, EftForm form) => form.Step switch
     {
+        EftSteps.BankStep => BankPage(r, form),
+        EftSteps.LoginStep => LoginPage(r, form),
+        _ => ConfirmPage(r, form),
+    };
+
+    private static HtmlPage BankPage(PageRequest r, EftForm form)
+    {
+        var payment = form.Payment;
         var options = Html.Join(Banks.All.Select(b =>
-            Html.Of($"<option value=\"{b}\"{new Markup(b == selected ? " selected" : "")}>{b}</option>")));
+            Html.Of($"<option value=\"{b}\"{new Markup(b == form.Bank ? " selected" : "")}>{b}</option>")));
         var byCard = Html.When(payment.Key.PaymentType is null,
             Html.Of($"<p class=\"note\">Prefer a card? <a id=\"pay-by-card\" href=\"{OtherPage(r, "card")}\">Pay by card instead</a></p>"));
         var body = Html.Of($"""
-            <h1>Pay by instant EFT</h1>
+            <h1>{EftSteps.Title(form)}</h1>
             {PageRequest.Summary(payment)}
-            {Html.Problem(problem)}
+            {Html.Problem(form.Problem)}
             <form method="post" action="{r.SelfUrl}">
-            {Html.Hidden("step", BankStep)}{r.Guard.Field(payment.Key.Key, BankStep)}
+            {Html.Hidden("step", form.Step)}{r.Guard.Field(payment.Key.Key, form.Step)}
             <label for="bank">Your bank</label>
             <select id="bank" name="bank" required><option value="">Choose your bank</option>{options}</select>
             {Actions("Continue")}
             </form>
             {byCard}
             """);
-        return r.Page("Pay by EFT", body, problem is null ? 200 : 400, r.FormTargets(payment.Key));
+        return r.Page("Pay by EFT", body, Status(form), r.FormTargets(payment.Key));
     }
 
-    private static HtmlPage LoginPage(PageRequest r, HostedPayment payment, string bank, string? account, string? problem)
+    private static HtmlPage LoginPage(PageRequest r, EftForm form)
     {
         var body = Html.Of($"""
-            <h1>Sign in to {bank}</h1>
-            {PageRequest.Summary(payment)}
-            {Html.Problem(problem)}
+            <h1>{EftSteps.Title(form)}</h1>
+            {PageRequest.Summary(form.Payment)}
+            {Html.Problem(form.Problem)}
             <form method="post" action="{r.SelfUrl}" autocomplete="off">
-            {Html.Hidden("step", LoginStep)}{Html.Hidden("bank", bank)}{r.Guard.Field(payment.Key.Key, LoginStep)}
+            {Html.Hidden("step", form.Step)}{Html.Hidden("bank", form.Bank!)}{r.Guard.Field(form.Payment.Key.Key, form.Step)}
             <label for="account">Account number</label>
-            <input type="text" id="account" name="account" inputmode="numeric" value="{account}" required>
+            <input type="text" id="account" name="account" inputmode="numeric" value="{form.Account}" required>
             <label for="password">Internet banking password</label>
             <input type="password" id="password" name="password" required>
             <p class="note">This is a simulated bank: your password is not kept.</p>
             {Actions("Sign in")}
             </form>
             """);
-        return r.Page($"Sign in to {bank}", body, problem is null ? 200 : 400, r.FormTargets(payment.Key));
+        return r.Page(EftSteps.Title(form), body, Status(form), r.FormTargets(form.Payment.Key));
     }
 
-    private static HtmlPage ConfirmPage(PageRequest r, HostedPayment payment, string bank, string account)
+    private static HtmlPage ConfirmPage(PageRequest r, EftForm form)
     {
-        var (key, organisation) = payment;
-        var beneficiary = key.Beneficiary is { } b ? $"{b.Name} ({b.Bank})" : organisation.Name;
+        var key = form.Payment.Key;
+        var (bank, account) = (form.Bank!, form.Account!);
         var body = Html.Of($"""
-            <h1>Confirm your payment</h1>
-            {PageRequest.Summary(payment)}
+            <h1>{EftSteps.Title(form)}</h1>
+            {PageRequest.Summary(form.Payment)}
             <dl class="summary">
-            <dt>Pay to</dt><dd class="beneficiary">{beneficiary}</dd>
+            <dt>Pay to</dt><dd class="beneficiary">{EftSteps.PayTo(form.Payment)}</dd>
             <dt>From</dt><dd>{bank} account ending {account[^4..]}</dd>
             </dl>
             <form method="post" action="{r.SelfUrl}">
-            {Html.Hidden("step", ConfirmStep)}{Html.Hidden("bank", bank)}{Html.Hidden("account", account)}{r.Guard.Field(key.Key, ConfirmStep)}
+            {Html.Hidden("step", form.Step)}{Html.Hidden("bank", bank)}{Html.Hidden("account", account)}{r.Guard.Field(key.Key, form.Step)}
             {Actions($"Pay {Money.Display(key.AmountMinor, key.Currency)}")}
             </form>
             """);
-        return r.Page("Confirm your payment", body, formTargets: r.FormTargets(key));
+        return r.Page(EftSteps.Title(form), body, formTargets: r.FormTargets(key));
     }
+
+    private static int Status(EftForm form) => form.Problem is null ? StatusCodes.Status200OK : StatusCodes.Status400BadRequest;
 
     /// <summary>The submit button and a Cancel that skips the form's own checks (formnovalidate).</summary>
     internal static Markup Actions(string submit) => Html.Of($"""

@@ -47,9 +47,11 @@ public sealed record PageRequest(HttpContext Http, HostedPayments Hosted, Paymen
     }
 
     /// <summary>The payment key of the URL, if it can still be paid; else the 404, 410 or 409 the payer sees.</summary>
-    public async Task<HostedPayment> OpenPayableAsync()
+    public Task<HostedPayment> OpenPayableAsync() => OpenPayableAsync(Query("payment_key"));
+
+    /// <summary>The payment key <paramref name="key"/>, if it can still be paid; else the 404, 410 or 409.</summary>
+    public async Task<HostedPayment> OpenPayableAsync(string? key)
     {
-        var key = Query("payment_key");
         var opened = key is null ? null : await Hosted.OpenAsync(key, Aborted);
         if (opened is null) throw ApiException.NotFound("This payment link is not valid.");
         FramedKey = opened.Key;

@@ -52,6 +52,8 @@ public sealed class OpenApiDescription(IOptions<PaymentOptions> payments)
         ["Notifications"] = "The SMS and e-mail messages sent for express links (local runs keep them for viewing).",
         ["Hosted pages"] = "The pages payers see: card, EFT and 3-D Secure payment pages, receipts and the checkout " +
             "script. Failures are pages, never the API's JSON error.",
+        [HostedPages.EftxApi.Tag] = "The self-hosted EFT plugin (/js/eft-secure.min.js, /css/eftx.css) and the JSON API it " +
+            "calls for a payment key from the merchant's own page: anonymous, readable from any origin (CORS), never cached.",
         ["Platform"] = "Health, the API's constants and this description.",
     };
 
