@@ -47,6 +47,9 @@ public static class FuzzLoad
         var paid = await PayAsync(http, basic);
         var card = await StoreCardAsync(http, basic);
         var key = await KeyAsync(http, basic);
+        var eft = await KeyAsync(http, basic);
+        var formToken = JsonDocument.Parse(await http.GetStringAsync($"/api/eftx?payment_key={eft}")).RootElement
+            .GetProperty("form_token").GetString()!;
         var org = demo.OrganisationId.ToString(CultureInfo.InvariantCulture);
         Target[] targets =
         [
@@ -68,6 +71,10 @@ public static class FuzzLoad
             new("GET /receipt?checkout=1", HttpMethod.Get, "/receipt",
                 [("checkout", "1"), ("payment_key", key), ("expires", "9999999999"), ("next", "https://shop.test/ok"), ("sig", "x")],
                 Json: false),
+            new("GET /api/eftx (self-hosted EFT)", HttpMethod.Get, "/api/eftx", [("payment_key", eft)], Json: false),
+            new("POST /api/eftx (self-hosted EFT)", HttpMethod.Post, "/api/eftx",
+                [("payment_key", eft), ("step", "bank"), ("form_token", formToken), ("action", "continue"), ("bank", "FNB"),
+                    ("account", "1234567890"), ("password", "pw")], Json: false),
             // Last: wrong passwords lock the demo administrator out for the throttle's window (429), as they should.
             new("POST /api/v1/token (basic auth)", HttpMethod.Post, "/api/v1/token", []),
         ];
