@@ -144,6 +144,34 @@ public sealed class EftxApiTests(GatewayApp app) : IClassFixture<GatewayApp>
     }
 
     [Fact]
+    public async Task AKeyHeldByACardChallengeIs409AndACancelledLinkIs410()
+    {
+        using var merchant = await app.MerchantAsync();
+        using var shop = EftxKit.Shop(app);
+        using var payer = app.Payer();
+
+        // The payer is at the card payment's 3-D Secure challenge: the key is held, so no EFT may start meanwhile.
+        var held = await merchant.Client.CreateKeyAsync();
+        var bank = await shop.StartAsync(held);
+        var card = await (await payer.GetAsync($"/card?payment_key={held}")).HtmlAsync(200);
+        (await payer.SubmitAsync(card, ("holder", "A"), ("pan", PaymentKit.Challenge), ("expiry", PaymentKit.Expiry),
+            ("cvv", "123"), ("action", "continue"))).RedirectsTo("http://localhost:7071/gatewaytransactions/3ds/");
+        Assert.Contains("in progress", await (await shop.GetAsync($"/api/eftx?payment_key={held}")).ErrorAsync(409));
+        Assert.Contains("in progress", await (await shop.PostStepAsync(held, bank, ("bank", "FNB"))).ErrorAsync(409));
+
+        // An express link cancelled by the merchant: its key is gone for the plugin too.
+        var link = await (await merchant.Client.PostFormAsync("/api/v1/express/sms",
+            ("amount", "5.00"), ("number", "27821112222"))).JsonAsync(200);
+        var page = (await payer.GetAsync(new Uri(link.Text("recipient")).PathAndQuery)).Headers.Location!.ToString();
+        var key = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(new Uri(new Uri("http://x"), page).Query)["payment_key"].ToString();
+        var started = await shop.StartAsync(key);
+        await (await merchant.Client.SendAsync(PaymentKit.FormRequest(HttpMethod.Delete, "/api/v1/express",
+            ("id", link.Text("id"))))).JsonAsync(200);
+        Assert.Contains("cancelled", await (await shop.GetAsync($"/api/eftx?payment_key={key}")).ErrorAsync(410));
+        Assert.Contains("cancelled", await (await shop.PostStepAsync(key, started, ("bank", "FNB"))).ErrorAsync(410));
+    }
+
+    [Fact]
     public async Task EveryAnswerIsReadableFromAnyOriginAndNeverCached()
     {
         using var merchant = await app.MerchantAsync();
