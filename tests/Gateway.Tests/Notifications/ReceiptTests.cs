@@ -122,3 +122,33 @@ internal static class ReceiptDefaults
     public const string Sms =
         "{merchantName}: payment of {amount} received, ref {reference}, transaction {transactionId}, {date}. Thank you.";
 }
+
+/// <summary>Receipts with an <c>Idempotency-Key</c>, raced: one receipt leaves, whatever the number of retries.</summary>
+public sealed class ReceiptIdempotencyTests(ExpressFileApp app) : IClassFixture<ExpressFileApp>
+{
+    [Fact]
+    public async Task RacedRetriesWithOneIdempotencyKeySendOneReceiptAndRequestsWithoutOneSendEach()
+    {
+        using var merchant = await app.MerchantAsync();
+        var paid = (await merchant.Client.PayAsync()).Transaction();
+        HttpRequestMessage Request(string recipient) => PaymentKit.FormRequest(HttpMethod.Post, "/api/v1/notification/send",
+            ("recipient", recipient), ("type", "Email"), ("transactionID", $"{paid.Id()}"));
+
+        var key = Guid.NewGuid().ToString();
+        var raced = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => merchant.Client.SendAsync(Request("keyed@example.com").WithKey(key))));
+        Assert.All(raced, r => Assert.Contains((int)r.StatusCode, new[] { 200, 409 }));
+        Assert.Contains(raced, r => (int)r.StatusCode == 200 && !r.Headers.Contains("Idempotent-Replayed"));
+        var replay = await merchant.Client.SendAsync(Request("keyed@example.com").WithKey(key));
+        Assert.Equal("""{"result":true}""", (await replay.JsonAsync(200)).GetRawText());
+        Assert.Equal("true", replay.Headers.GetValues("Idempotent-Replayed").Single());
+        await (await merchant.Client.SendAsync(Request("other@example.com").WithKey(key))).ErrorAsync(422);
+
+        // The control: the same request twice without a key is two receipts.
+        for (var i = 0; i < 2; i++) await (await merchant.Client.SendAsync(Request("plain@example.com"))).JsonAsync(200);
+        int SentTo(string to) => app.Email.Sent.Count(m => m.About.TransactionId == paid.Id() && m.To == to);
+        await Eventually.HoldsAsync(() => SentTo("plain@example.com") == 2, "both unkeyed receipts are sent");
+        var queue = app.Service<Azure.Storage.Queues.QueueServiceClient>().GetQueueClient(app.Sender.QueueName);
+        await Eventually.HoldsAsync(async () => (await queue.PeekMessagesAsync(1)).Value.Length == 0, "the queue is drained");
+        Assert.Equal(1, SentTo("keyed@example.com"));
+    }
+}
