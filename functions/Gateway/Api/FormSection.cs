@@ -29,6 +29,10 @@ public sealed class FormSection(string? prefix, JsonObject? node)
     /// <summary>A text field; null when absent, empty or JSON null. Leading and trailing spaces are trimmed.</summary>
     public string? Text(string key, int maxLength) => TextField(key, maxLength, trim: true);
 
+    /// <summary>Like <see cref="Text"/>, with line breaks allowed (an e-mail template), kept as <c>\n</c>.</summary>
+    public string? MultilineText(string key, int maxLength) =>
+        TextField(key, maxLength, trim: true, lineBreaks: true)?.ReplaceLineEndings("\n");
+
     /// <summary>A secret (a password): like <see cref="Text"/> but exactly as sent, spaces included.</summary>
     public string? Secret(string key, int maxLength) => TextField(key, maxLength, trim: false);
 
@@ -86,7 +90,7 @@ public sealed class FormSection(string? prefix, JsonObject? node)
         };
     }
 
-    private string? TextField(string key, int maxLength, bool trim)
+    private string? TextField(string key, int maxLength, bool trim, bool lineBreaks = false)
     {
         var value = node?[key];
         if (value is null) return null;
@@ -94,7 +98,7 @@ public sealed class FormSection(string? prefix, JsonObject? node)
         {
             throw ApiException.BadRequest(FieldName(key), "must be text.");
         }
-        return CheckText(FieldName(key), scalar, maxLength, trim);
+        return CheckText(FieldName(key), scalar, maxLength, trim, lineBreaks);
     }
 
     private string Scalar(string key, JsonNode value) =>
@@ -111,7 +115,7 @@ public sealed class FormSection(string? prefix, JsonObject? node)
         _ => throw ApiException.BadRequest(field, "must be text or a number."),
     };
 
-    private static string? CheckText(string field, JsonValue scalar, int maxLength, bool trim)
+    private static string? CheckText(string field, JsonValue scalar, int maxLength, bool trim, bool lineBreaks = false)
     {
         string text;
         try
@@ -128,7 +132,7 @@ public sealed class FormSection(string? prefix, JsonObject? node)
         for (var i = 0; i < text.Length; i++)
         {
             var c = text[i];
-            if (char.IsControl(c)) throw ApiException.BadRequest(field, "must not contain control characters.");
+            if (char.IsControl(c) && !(lineBreaks && c is '\n' or '\r')) throw ApiException.BadRequest(field, "must not contain control characters.");
             // Bidirectional overrides and isolates make text display other than it reads (names in a dashboard,
             // references in an export), so they are refused too.
             if (c is >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069' or '\u200E' or '\u200F' or '\u061C')

@@ -65,7 +65,8 @@ public sealed partial record ReceiptTemplates(string? Sms, string? EmailSubject,
         string? Read(string field, int maxLength, string? current)
         {
             if (!form.Has(field)) return current;
-            var text = form.Text(field, maxLength);
+            // Only the e-mail body may span lines: an SMS or a subject line is one line.
+            var text = field == Fields[2].Field ? form.MultilineText(field, maxLength) : form.Text(field, maxLength);
             if (text is null) return null;
             foreach (Match m in Placeholder().Matches(text))
             {

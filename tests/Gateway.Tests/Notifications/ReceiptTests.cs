@@ -53,7 +53,8 @@ public sealed class ReceiptTests(ExpressApp app) : IClassFixture<ExpressApp>
         var settings = $"/api/v1/organisation/{merchant.Id}";
         var set = await (await merchant.Client.PutFormAsync(settings,
             ("Organisation[receipt_email_subject]", "Receipt {transactionId} from {merchantName}"),
-            ("Organisation[receipt_email_template]", "Paid {amount} by {paymentMethod}; refunded {refundedAmount}. Status: {status}."))).JsonAsync(200);
+            ("Organisation[receipt_email_template]", "Paid {amount} by {paymentMethod};\r\nrefunded {refundedAmount}.\nStatus: {status}.")))
+            .JsonAsync(200);
         Assert.Equal("Receipt {transactionId} from {merchantName}", set.Text("receipt_email_subject"));
         Assert.Equal(ReceiptDefaults.Sms, set.Text("receipt_sms_template")); // untouched: still the default
 
@@ -67,12 +68,15 @@ public sealed class ReceiptTests(ExpressApp app) : IClassFixture<ExpressApp>
         Assert.Equal("email", receipt.Text("channel"));
         Assert.Equal("payer@example.com", receipt.Text("to"));
         Assert.Equal($"Receipt {paid.Id()} from {set.Text("name")}", receipt.Text("subject"));
-        Assert.Equal("Paid R40.00 by Mastercard card ending 4444; refunded R2.50. Status: partially-refunded.", receipt.Text("text"));
+        Assert.Equal("Paid R40.00 by Mastercard card ending 4444;\nrefunded R2.50.\nStatus: partially-refunded.", receipt.Text("text"));
 
         // An unknown placeholder is refused when set, naming the field; an empty template is the default again.
         var error = await (await merchant.Client.PutFormAsync(settings, ("Organisation[receipt_sms_template]", "Paid {amont}"))).ErrorAsync(400);
         Assert.Contains("Organisation[receipt_sms_template]", error);
         Assert.Contains("{amont}", error);
+        // Only the e-mail body spans lines.
+        Assert.Contains("control characters", await (await merchant.Client.PutFormAsync(settings,
+            ("Organisation[receipt_sms_template]", "Paid\n{amount}"))).ErrorAsync(400));
         var reset = await (await merchant.Client.PutFormAsync(settings, ("Organisation[receipt_email_subject]", ""))).JsonAsync(200);
         Assert.Equal("Your receipt from {merchantName}", reset.Text("receipt_email_subject"));
     }
