@@ -19,8 +19,8 @@ public static partial class Recipients
     {
         var text = form.Text(field, 254) ?? throw ApiException.BadRequest(form.FieldName(field), "is required.");
         // A bare address only: a display name or a second address would let a request mail someone it does not name.
-        return System.Net.Mail.MailAddress.TryCreate(text, out var address) && address.Address == text && address.DisplayName.Length == 0
-            && EmailShape().IsMatch(text)
+        return System.Net.Mail.MailAddress.TryCreate(text, out var address) && address.Address == text
+            && address.DisplayName.Length == 0 && EmailShape().IsMatch(text)
             ? text
             : throw ApiException.BadRequest(form.FieldName(field), "must be a valid e-mail address.");
     }

@@ -59,7 +59,9 @@ public sealed partial record ReceiptTemplates(string? Sms, string? EmailSubject,
     public string EmailSubjectText => EmailSubject ?? DefaultEmailSubject;
     public string EmailBodyText => EmailBody ?? DefaultEmailBody;
 
-    /// <summary>The templates after the form's changes: a given field replaces its template, an empty one restores the default.</summary>
+    /// <summary>
+    /// The templates after the form's changes: a given field replaces its template, an empty one restores the default.
+    /// </summary>
     public ReceiptTemplates With(FormSection form)
     {
         string? Read(string field, int maxLength, string? current)

@@ -32,19 +32,21 @@ public sealed class ReceiptSender(PaymentStore payments, IdentityStore identity,
         var templates = organisation.Receipts;
         if (channel == ExpressChannels.Sms)
         {
-            await sms.SendAsync(new SmsMessage(organisationId, about, recipient, ReceiptTemplates.Render(templates.SmsText, values)),
-                cancellationToken);
+            var text = ReceiptTemplates.Render(templates.SmsText, values);
+            await sms.SendAsync(new SmsMessage(organisationId, about, recipient, text), cancellationToken);
         }
         else
         {
-            await email.SendAsync(new EmailMessage(organisationId, about, recipient,
-                ReceiptTemplates.Render(templates.EmailSubjectText, values), ReceiptTemplates.Render(templates.EmailBodyText, values),
-                []), cancellationToken);
+            var subject = ReceiptTemplates.Render(templates.EmailSubjectText, values);
+            var body = ReceiptTemplates.Render(templates.EmailBodyText, values);
+            await email.SendAsync(new EmailMessage(organisationId, about, recipient, subject, body, []), cancellationToken);
         }
         logger.LogInformation("Sent the {Channel} receipt of transaction {TransactionId}", channel, transactionId);
     }
 
-    /// <summary>The placeholders' values (<see cref="ReceiptTemplates.Placeholders"/>); a card shows only its last four digits.</summary>
+    /// <summary>
+    /// The placeholders' values (<see cref="ReceiptTemplates.Placeholders"/>); a card shows only its last four digits.
+    /// </summary>
     public static IReadOnlyDictionary<string, string> Values(Organisation organisation, PaymentTransaction t)
     {
         var card = t.Response["card"]?.GetValue<string>();

@@ -56,12 +56,14 @@ public sealed class ReceiptsApi(PaymentStore payments, NotificationQueue queue, 
         var recipient = channel == ExpressChannels.Sms
             ? Recipients.MobileNumber(form, "recipient")
             : Recipients.Email(form, "recipient");
-        var id = form.TextOrNumber("transactionID", 20) ?? throw ApiException.BadRequest(form.FieldName("transactionID"), "is required.");
+        var id = form.TextOrNumber("transactionID", 20)
+            ?? throw ApiException.BadRequest(form.FieldName("transactionID"), "is required.");
         var transaction = await payments.GetAsync(organisationId, Ids.ParseOrNotFound(id, "Transaction"), cancellationToken)
             ?? throw PaymentService.TransactionNotFound();
         if (!transaction.Successful)
         {
-            throw ApiException.Conflict($"Transaction {transaction.Id} is {transaction.Status}: only a successful payment has a receipt.");
+            throw ApiException.Conflict(
+                $"Transaction {transaction.Id} is {transaction.Status}: only a successful payment has a receipt.");
         }
         return new ReceiptNotice(organisationId, transaction.Id, channel, recipient);
     }

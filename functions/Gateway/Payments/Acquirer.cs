@@ -60,7 +60,9 @@ public sealed record ThreeDSecurePolicy(bool Request, bool Allowed, string OffRe
     public async Task<AcquirerResult> ChargeAsync(IAcquirer acquirer, CardCharge charge, CancellationToken cancellationToken)
     {
         var result = await acquirer.ChargeCardAsync(charge with { RequestChallenge = Request }, cancellationToken);
-        return result.Outcome == AcquirerOutcome.ChallengeRequired && !Allowed ? PaymentService.DeclineChallenge(result, OffReason) : result;
+        return result.Outcome == AcquirerOutcome.ChallengeRequired && !Allowed
+            ? PaymentService.DeclineChallenge(result, OffReason)
+            : result;
     }
 }
 

@@ -21,7 +21,8 @@ public sealed class ReceiptTests(ExpressApp app) : IClassFixture<ExpressApp>
         JsonElement[] kept = [];
         await Eventually.HoldsAsync(async () =>
         {
-            kept = [.. (await merchant.Client.NotificationsAsync(merchant.Id)).Where(n => n.GetProperty("transaction_id").ValueKind != JsonValueKind.Null)];
+            var all = await merchant.Client.NotificationsAsync(merchant.Id);
+            kept = [.. all.Where(n => n.GetProperty("transaction_id").ValueKind != JsonValueKind.Null)];
             return kept.Length >= count;
         }, $"{count} receipt(s) are kept");
         return kept;
@@ -53,7 +54,8 @@ public sealed class ReceiptTests(ExpressApp app) : IClassFixture<ExpressApp>
         var settings = $"/api/v1/organisation/{merchant.Id}";
         var set = await (await merchant.Client.PutFormAsync(settings,
             ("Organisation[receipt_email_subject]", "Receipt {transactionId} from {merchantName}"),
-            ("Organisation[receipt_email_template]", "Paid {amount} by {paymentMethod};\r\nrefunded {refundedAmount}.\nStatus: {status}.")))
+            ("Organisation[receipt_email_template]",
+                "Paid {amount} by {paymentMethod};\r\nrefunded {refundedAmount}.\nStatus: {status}.")))
             .JsonAsync(200);
         Assert.Equal("Receipt {transactionId} from {merchantName}", set.Text("receipt_email_subject"));
         Assert.Equal(ReceiptDefaults.Sms, set.Text("receipt_sms_template")); // untouched: still the default
@@ -71,7 +73,8 @@ public sealed class ReceiptTests(ExpressApp app) : IClassFixture<ExpressApp>
         Assert.Equal("Paid R40.00 by Mastercard card ending 4444;\nrefunded R2.50.\nStatus: partially-refunded.", receipt.Text("text"));
 
         // An unknown placeholder is refused when set, naming the field; an empty template is the default again.
-        var error = await (await merchant.Client.PutFormAsync(settings, ("Organisation[receipt_sms_template]", "Paid {amont}"))).ErrorAsync(400);
+        var error = await (await merchant.Client.PutFormAsync(settings,
+            ("Organisation[receipt_sms_template]", "Paid {amont}"))).ErrorAsync(400);
         Assert.Contains("Organisation[receipt_sms_template]", error);
         Assert.Contains("{amont}", error);
         // Only the e-mail body spans lines.
@@ -93,7 +96,7 @@ public sealed class ReceiptTests(ExpressApp app) : IClassFixture<ExpressApp>
 
         Assert.Contains("failed", await (await SendAsync(merchant, "0720000000", "Sms", $"{failed.Id()}")).ErrorAsync(409));
         Assert.Contains("pending",
-            await (await SendAsync(merchant, "0720000000", "Sms", pending.GetProperty("gateway_transaction_id").GetString()!)).ErrorAsync(409));
+            await (await SendAsync(merchant, "0720000000", "Sms", pending.Text("gateway_transaction_id"))).ErrorAsync(409));
         // Another organisation's transaction is not found, exactly as one that does not exist.
         Assert.Equal(await (await SendAsync(merchant, "0720000000", "Sms", "999999999999")).ErrorAsync(404),
             await (await SendAsync(merchant, "0720000000", "Sms", $"{theirs.Id()}")).ErrorAsync(404));
@@ -139,7 +142,8 @@ public sealed class ReceiptIdempotencyTests(ExpressFileApp app) : IClassFixture<
             ("recipient", recipient), ("type", "Email"), ("transactionID", $"{paid.Id()}"));
 
         var key = Guid.NewGuid().ToString();
-        var raced = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => merchant.Client.SendAsync(Request("keyed@example.com").WithKey(key))));
+        var raced = await Task.WhenAll(Enumerable.Range(0, 8)
+            .Select(_ => merchant.Client.SendAsync(Request("keyed@example.com").WithKey(key))));
         Assert.All(raced, r => Assert.Contains((int)r.StatusCode, new[] { 200, 409 }));
         Assert.Contains(raced, r => (int)r.StatusCode == 200 && !r.Headers.Contains("Idempotent-Replayed"));
         var replay = await merchant.Client.SendAsync(Request("keyed@example.com").WithKey(key));
