@@ -48,6 +48,11 @@ public sealed class FormSection(string? prefix, JsonObject? node)
         return Text(key, maxLength);
     }
 
+    /// <summary>A flag JSON clients may also send as a boolean or a number, as text ("true", "false", "1").</summary>
+    public string? Flag(string key) => node?[key] is JsonValue value && value.GetValueKind() is JsonValueKind.True or JsonValueKind.False
+        ? (value.GetValueKind() == JsonValueKind.True ? "true" : "false")
+        : TextOrNumber(key, 5);
+
     /// <summary>
     /// A list (<c>serviceId[]=1&amp;serviceId[]=2</c>, <c>serviceId[0]=1</c> or a JSON array) of scalars as text,
     /// in index order. A single scalar counts as a one-item list.

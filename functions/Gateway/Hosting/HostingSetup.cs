@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Gateway.Api;
 using Gateway.Cards;
+using Gateway.Codes;
 using Gateway.Express;
 using Gateway.Identity;
 using Gateway.Notifications;
@@ -43,6 +44,7 @@ public static class HostingSetup
         services.AddGatewaySchedules();
         services.AddGatewayWebhooks();
         services.AddGatewayExpress();
+        services.AddGatewayCodes();
         services.AddGatewayNotifications();
         services.AddSingleton(FunctionCatalog.Gateway);
         services.AddSingleton<HttpFunctionPipeline>();

@@ -49,7 +49,11 @@ public sealed class OpenApiDescription(IOptions<PaymentOptions> payments)
         ["Payment schedules"] = "Recurring charges of a stored card, run by the gateway on their dates.",
         ["Webhooks"] = "Signed notifications of transaction events, their delivery log and manual resends.",
         ["Express"] = "Express pay-by-link: a payment link sent to the payer by SMS or e-mail.",
-        ["Notifications"] = "The SMS and e-mail messages sent for express links (local runs keep them for viewing).",
+        ["Codes"] = "Payable codes (document 004): ten digits a payer scans as a QR code, taps or types, or pays in an " +
+            "app. Errors use the document's statuses: 431 no such code, 439 not a code, 440 validation error, 513 " +
+            "another merchant's code; invalid credentials are 403.",
+        ["Notifications"] = "The SMS and e-mail messages sent for express links and receipts (local runs keep them " +
+            "for viewing).",
         ["Hosted pages"] = "The pages payers see: card, EFT and 3-D Secure payment pages, receipts and the checkout " +
             "script. Failures are pages, never the API's JSON error.",
         [HostedPages.EftxApi.Tag] = "The self-hosted EFT plugin (/js/eft-secure.min.js, /css/eftx.css) and the JSON API it " +

@@ -49,10 +49,14 @@ public sealed class GatewayAuthentication(
             return ErrorHandling.WriteAsync(Context, StatusCodes.Status429TooManyRequests,
                 $"Too many failed sign-ins for this username; try again in {seconds} seconds.");
         }
-        Response.Headers.WWWAuthenticate = "Basic realm=\"Gateway\", charset=\"UTF-8\"";
         var message = Context.Items[FailureKey] as string ?? "Your request was made with invalid credentials.";
+        // Code management (document 004) answers "invalid merchant login details" with 403, not 401.
+        if (Request.Path.StartsWithSegments(CodeApiPath)) return ErrorHandling.WriteAsync(Context, StatusCodes.Status403Forbidden, message);
+        Response.Headers.WWWAuthenticate = "Basic realm=\"Gateway\", charset=\"UTF-8\"";
         return ErrorHandling.WriteAsync(Context, StatusCodes.Status401Unauthorized, message);
     }
+
+    private static readonly PathString CodeApiPath = "/api/code";
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
         ErrorHandling.WriteAsync(Context, StatusCodes.Status403Forbidden, "You are not allowed to perform this action.");

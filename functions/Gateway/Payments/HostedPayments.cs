@@ -112,7 +112,7 @@ public sealed class HostedPayments(PaymentStore store, PaymentService payments, 
             AmountMinor = key.AmountMinor, Currency = key.Currency, MerchantReference = key.MerchantReference,
             CustomerReference = key.CustomerReference, GatewayReference = Guid.NewGuid().ToString(), PaymentKey = key.Key,
             Created = now, IsDemo = key.IsDemo, IsAuthorisation = key.IsAuthorisation && paymentType == PaymentTypes.Card,
-            NotifyUrl = key.NotifyUrl, RememberCard = rememberCard, CardGuid = cardGuid, Response = response(key),
+            NotifyUrl = key.NotifyUrl, RememberCard = rememberCard, CardGuid = cardGuid, Response = WithDetails(response(key), key),
         };
         var transaction = await payments.WithOutcomeAsync(draft, result, cancellationToken);
         var after = transaction.Status switch
@@ -123,6 +123,12 @@ public sealed class HostedPayments(PaymentStore store, PaymentService payments, 
         };
         await payments.CreateAsync(transaction, [PaymentStore.KeyChange(after, held.ETag), with?.Invoke(transaction)], cancellationToken);
         return new HostedOutcome(transaction, RedirectFor(after, transaction));
+    }
+
+    private static System.Text.Json.Nodes.JsonObject WithDetails(System.Text.Json.Nodes.JsonObject response, PaymentKey key)
+    {
+        foreach (var (name, value) in key.Details) response[name] = value;
+        return response;
     }
 
     /// <summary>

@@ -46,7 +46,7 @@ public static class Money
     /// <summary>"R10.00": the currency's symbol where it has a well-known one, else its code and a space.</summary>
     public static string Display(long minor, string currency) => Symbol(currency) + Format(minor);
 
-    private static string Symbol(string currency) => currency switch
+    public static string Symbol(string currency) => currency switch
     {
         "ZAR" => "R",
         "USD" => "$",

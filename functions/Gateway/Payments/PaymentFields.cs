@@ -34,7 +34,7 @@ public static class PaymentFields
         form.Text(field, maxLength) ?? throw ApiException.BadRequest(form.FieldName(field), "is required.");
 
     /// <summary>0/1, true/false (text or JSON); absent is false.</summary>
-    public static bool Flag(FormSection form, string field) => form.TextOrNumber(field, 5)?.ToLowerInvariant() switch
+    public static bool Flag(FormSection form, string field) => form.Flag(field)?.ToLowerInvariant() switch
     {
         null or "0" or "false" => false,
         "1" or "true" => true,
@@ -43,7 +43,7 @@ public static class PaymentFields
 
     /// <summary>Like <see cref="Flag"/>, but absent (or empty) is null: "not said", for settings with a default elsewhere.</summary>
     public static bool? OptionalFlag(FormSection form, string field) =>
-        form.TextOrNumber(field, 5) is null ? null : Flag(form, field);
+        form.Flag(field) is null ? null : Flag(form, field);
 
     public static string Currency(FormSection form, string field, Organisation organisation)
     {

@@ -54,6 +54,12 @@ public sealed record PaymentKey
     public Guid? CardToken { get; init; }
     /// <summary><c>card_token_3ds</c>: 1 always, 0 never, absent the organisation's 3-D Secure setting.</summary>
     public bool? CardToken3ds { get; init; }
+
+    /// <summary>
+    /// What the payment's transaction carries in its <c>gateway_response_parameters</c> besides the acquirer's answer
+    /// (a payable code's code, sub-merchant, terminal and second RRN).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Details { get; init; } = new Dictionary<string, string>();
     public required bool IsDemo { get; init; }
     public required DateTimeOffset Created { get; init; }
     public required DateTimeOffset Expires { get; init; }
@@ -94,6 +100,7 @@ public sealed record PaymentKey
             ["IsAuthorisation"] = IsAuthorisation,
             ["CardToken"] = CardToken,
             ["CardToken3ds"] = CardToken3ds,
+            ["Details"] = Details.Count == 0 ? null : JsonSerializer.Serialize(Details),
             ["IsDemo"] = IsDemo,
             ["Created"] = Created,
             ["Expires"] = Expires,
@@ -130,6 +137,8 @@ public sealed record PaymentKey
         IsAuthorisation = e.GetBoolean("IsAuthorisation") ?? false,
         CardToken = e.GetGuid("CardToken"),
         CardToken3ds = e.GetBoolean("CardToken3ds"),
+        Details = e.GetString("Details") is { } details ? JsonSerializer.Deserialize<Dictionary<string, string>>(details)!
+            : new Dictionary<string, string>(),
         IsDemo = e.GetBoolean("IsDemo") ?? false,
         Created = e.GetDateTimeOffset("Created")!.Value,
         Expires = e.GetDateTimeOffset("Expires")!.Value,

@@ -1,0 +1,11 @@
+namespace Gateway.Codes;
+
+public static class CodesSetup
+{
+    public static IServiceCollection AddGatewayCodes(this IServiceCollection services)
+    {
+        services.AddSingleton<CodeStore>();
+        services.AddSingleton<CodeService>();
+        return services;
+    }
+}
