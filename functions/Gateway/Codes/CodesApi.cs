@@ -65,7 +65,7 @@ public sealed record CodePayForm(
 /// Paying a code and its QR images are public: the payer's side.
 /// </summary>
 [Tags("Codes")]
-public sealed class CodesApi(CodeService codes, TimeProvider time)
+public sealed class CodesApi(CodeService codes, CodeLookupLimiter limiter, TimeProvider time)
 {
     [Function(nameof(CodeCreate)), Authorize(Policy = Policies.PaymentUser)]
     [EndpointSummary("Create a payable code: {code, expiryDate, payURL}.")]
@@ -162,13 +162,22 @@ public sealed class CodesApi(CodeService codes, TimeProvider time)
     [EndpointSummary("Pay a code in an app with a card (the card fields of pay/direct, amount where the payer chooses " +
         "it, tip where asked): answers like pay/direct.")]
     [AcceptsForm(typeof(CodePayForm)), ProducesResponseType<PaymentResult>(200)]
-    [ApiErrors(400, 404, 409, 410, 413, 415, 502)]
+    [ApiErrors(400, 404, 409, 410, 413, 415, 429, 502)]
     public async Task<IResult> CodePay(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/code/{code}/pay")] HttpRequest request, string code,
         CancellationToken cancellationToken)
     {
+        limiter.RefuseIfSpent(request.HttpContext);
         var form = (await RequestForm.ReadAsync(request)).Root;
-        return (await codes.PayAsync(code, form, cancellationToken)).ToResult(replayed: false);
+        try
+        {
+            return (await codes.PayAsync(code, form, cancellationToken)).ToResult(replayed: false);
+        }
+        catch (ApiException error) when (error.Status == StatusCodes.Status404NotFound)
+        {
+            limiter.CountMiss(request.HttpContext);
+            throw;
+        }
     }
 
     [Function(nameof(CodeQrPng)), AllowAnonymous]

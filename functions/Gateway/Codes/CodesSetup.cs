@@ -6,6 +6,7 @@ public static class CodesSetup
     {
         services.AddSingleton<CodeStore>();
         services.AddSingleton<CodeService>();
+        services.AddSingleton<CodeLookupLimiter>();
         return services;
     }
 }

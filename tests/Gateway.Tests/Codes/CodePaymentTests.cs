@@ -1,3 +1,4 @@
+using Gateway.Tests.Identity;
 using Gateway.Tests.Infrastructure;
 using Gateway.Tests.Payments;
 
@@ -127,5 +128,39 @@ public sealed class CodePaymentTests(GatewayApp app) : IClassFixture<GatewayApp>
         var listed = await (await merchant.Client.GetAsync($"/api/v1/organisation/{merchant.Id}/gateway-transaction")).JsonAsync(200);
         var only = Assert.Single(listed.EnumerateArray());
         Assert.Equal((1, "20.00"), (only.GetProperty("successful").GetInt32(), only.Text("amount")));
+    }
+}
+
+/// <summary>The public lookups cannot be used to scan the ten-digit space: misses are limited per client.</summary>
+public sealed class CodeLookupLimitTests(ClockedGatewayApp app) : IClassFixture<ClockedGatewayApp>
+{
+    private async Task<HttpResponseMessage> PayAsync(string client, string code)
+    {
+        using var payer = app.CreateClient();
+        payer.DefaultRequestHeaders.Add("X-Forwarded-For", $"198.51.100.1, {client}");
+        return await payer.PostFormAsync($"/api/code/{code}/pay", ("pan", PaymentKit.Approved), ("expiry", PaymentKit.Expiry), ("cvv", "123"));
+    }
+
+    [Fact]
+    public async Task AClientThatMissesTooOftenIsRefusedForAWhileAndOtherClientsAreNot()
+    {
+        using var merchant = await app.MerchantAsync();
+        var code = (await merchant.Client.CreateCodeAsync(new
+        {
+            amount = 2, merchantReference = "r", shortDescription = "Basket of Goods", useOnce = false, expiryDate = 0,
+        })).Text("code");
+        var scanner = $"203.0.113.{Random.Shared.Next(1, 250)}";
+
+        for (var i = 0; i < Gateway.Codes.CodeLookupLimiter.MaxMisses; i++)
+        {
+            await (await PayAsync(scanner, $"{1_000_000_000L + i}")).ErrorAsync(404);
+        }
+        var refused = await PayAsync(scanner, code); // even a real code, once the misses are spent
+        Assert.Contains("Too many unknown codes", await refused.ErrorAsync(429));
+        Assert.True(int.Parse(refused.Headers.RetryAfter!.ToString(), System.Globalization.CultureInfo.InvariantCulture) > 0);
+        Assert.Equal("complete", (await (await PayAsync("192.0.2.44", code)).JsonAsync(200)).Transaction().Text("status"));
+
+        app.Clock!.Advance(Gateway.Codes.CodeLookupLimiter.Window);
+        Assert.Equal("complete", (await (await PayAsync(scanner, code)).JsonAsync(200)).Transaction().Text("status"));
     }
 }
