@@ -116,7 +116,7 @@ public sealed class CodeService(CodeStore store, PaymentStore payments, HostedPa
     /// </summary>
     public async Task<StoredResponse> PayAsync(string digits, FormSection form, CancellationToken cancellationToken)
     {
-        var (code, organisation) = await OpenAsync(digits, cancellationToken);
+        var (code, organisation) = await OpenForPayerAsync(digits, cancellationToken);
         var total = Total(code, form);
         var returnUrl = PaymentFields.Url(form, "return_url");
         var zone = ApiTime.Zone(organisation.TimeZone);
@@ -144,8 +144,30 @@ public sealed class CodeService(CodeStore store, PaymentStore payments, HostedPa
             : StoredResponse.Ok(new PaymentResult("result", null, TransactionView.From(t, zone)));
     }
 
+    /// <summary>
+    /// The payment key the hosted pages take a code's payment with, for <paramref name="total"/>: a fresh one for a
+    /// reusable code; a use-once code's own, its amount set to the payer's (an ETag-checked write, refused while
+    /// another payer holds the key or once it is paid). The pages then check the key still has this amount.
+    /// </summary>
+    public async Task<PaymentKey> KeyForPageAsync(PayableCode code, Organisation organisation, long total,
+        CancellationToken cancellationToken)
+    {
+        if (!code.UseOnce)
+        {
+            var fresh = KeyFor(code, null, organisation, organisation.Now(time)) with { AmountMinor = total };
+            await payments.CreateKeyAsync(fresh, [], cancellationToken);
+            return fresh;
+        }
+        var key = await payments.GetKeyAsync(code.OrganisationId, code.PaymentKey!, cancellationToken)
+            ?? throw new InvalidOperationException($"Code {code.Code} has no payment key.");
+        HostedPayments.RefuseUnpayable(key, organisation.Now(time), time.GetUtcNow());
+        if (key.AmountMinor == total) return key;
+        return await payments.ReplaceKeyAsync(key with { AmountMinor = total }, key.ETag, cancellationToken)
+            ?? throw ApiException.Conflict("Someone else is paying this code right now; try again in a moment.");
+    }
+
     /// <summary>The code a payer may pay, with its merchant: 404 for anything unknown, 409 blocked, 410 expired.</summary>
-    private async Task<(PayableCode Code, Organisation Organisation)> OpenAsync(string digits, CancellationToken cancellationToken)
+    public async Task<(PayableCode Code, Organisation Organisation)> OpenForPayerAsync(string digits, CancellationToken cancellationToken)
     {
         if (!IsCode(digits) || await store.OwnerAsync(digits, cancellationToken) is not { } owner) throw NotFoundForPayer();
         var code = await store.GetAsync(owner, digits, cancellationToken);
@@ -157,7 +179,7 @@ public sealed class CodeService(CodeStore store, PaymentStore payments, HostedPa
     }
 
     /// <summary>The amount to charge: the code's, or the payer's where allowed, plus a tip where asked for.</summary>
-    private static long Total(PayableCode code, FormSection form)
+    public static long Total(PayableCode code, FormSection form)
     {
         long amount;
         if (code.IsVariable) amount = Money.Parse(form, "amount");

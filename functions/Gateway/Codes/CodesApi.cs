@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Gateway.Api;
+using Gateway.HostedPages;
 using Gateway.Identity;
 using Gateway.Payments;
 using Microsoft.AspNetCore.Authorization;
@@ -202,4 +203,30 @@ public sealed class CodesApi(CodeService codes, CodeLookupLimiter limiter, TimeP
 
     private Ok<CodeView> View(PayableCode code, Organisation organisation) =>
         TypedResults.Ok(CodeView.From(code, organisation.Name, codes.PayUrl(code.Code)));
+}
+
+/// <summary>The payer's pages for codes (<see cref="CodePage"/>): HTML, failures as pages, like the hosted pages.</summary>
+[Tags("Hosted pages")]
+public sealed class CodePagesApi(CodeService codes, CodeLookupLimiter limiter)
+{
+    [Function(nameof(CodeEntryPage)), AllowAnonymous]
+    [EndpointSummary("Type a code to pay (?code= sends the payer to its page).")]
+    [ProducesResponseType(typeof(string), 200, "text/html"), ProducesResponseType(303), PageErrors(400)]
+    public Task<IResult> CodeEntryPage(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "c")] HttpRequest request) =>
+        Codes.CodePage.EnterAsync(PageRequest.For(request));
+
+    [Function(nameof(CodePage)), AllowAnonymous]
+    [EndpointSummary("A code's page (what its QR code opens): merchant, description, amount, tip; then card or EFT.")]
+    [ProducesResponseType(typeof(string), 200, "text/html"), PageErrors(404, 409, 410, 429)]
+    public Task<IResult> CodePage(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "c/{code}")] HttpRequest request, string code) =>
+        Codes.CodePage.HandleAsync(PageRequest.For(request), codes, limiter, code);
+
+    [Function(nameof(CodePageSubmit)), AllowAnonymous]
+    [EndpointSummary("The code page's form post: the redirect to the hosted card or EFT page for the chosen amount.")]
+    [ProducesResponseType(typeof(string), 200, "text/html"), ProducesResponseType(303), PageErrors(400, 403, 404, 409, 410, 429)]
+    public Task<IResult> CodePageSubmit(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "c/{code}")] HttpRequest request, string code) =>
+        Codes.CodePage.HandleAsync(PageRequest.For(request), codes, limiter, code);
 }

@@ -7,6 +7,7 @@ public static class CodesSetup
         services.AddSingleton<CodeStore>();
         services.AddSingleton<CodeService>();
         services.AddSingleton<CodeLookupLimiter>();
+        services.AddSingleton<Payments.IPaymentEventFollower, CodePaidNotifier>();
         return services;
     }
 }

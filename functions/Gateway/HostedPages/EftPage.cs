@@ -95,7 +95,7 @@ public static class EftPage
     private static int Status(EftForm form) => form.Problem is null ? StatusCodes.Status200OK : StatusCodes.Status400BadRequest;
 
     /// <summary>The submit button and a Cancel that skips the form's own checks (formnovalidate).</summary>
-    internal static Markup Actions(string submit) => Html.Of($"""
+    public static Markup Actions(string submit) => Html.Of($"""
         <div class="actions">
         <button type="submit" class="primary" name="action" value="continue">{submit}</button>
         <button type="submit" class="secondary" name="action" value="cancel" formnovalidate>Cancel</button>
@@ -108,6 +108,7 @@ public static class EftPage
         var query = new Dictionary<string, string?> { ["payment_key"] = r.Query("payment_key") };
         if (r.Checkout) query["checkout"] = "1";
         if (r.Query("remember_card") is { } remember) query["remember_card"] = remember;
+        if (r.Query("expect") is { } expected) query["expect"] = expected;
         return QueryHelpers.AddQueryString($"{r.Http.Request.PathBase}/{page}", query);
     }
 }

@@ -56,6 +56,13 @@ public sealed record PageRequest(HttpContext Http, HostedPayments Hosted, Paymen
         if (opened is null) throw ApiException.NotFound("This payment link is not valid.");
         FramedKey = opened.Key;
         HostedPayments.RefuseUnpayable(opened.Key, opened.Organisation.Now(Time), Time.GetUtcNow());
+        // A payable code's page sends the payer on with the amount they chose (expect=minor units): if another payer
+        // changed the shared key's amount since, this one is stopped rather than shown, or charged, theirs.
+        if (Query("expect") is { } expected
+            && expected != opened.Key.AmountMinor.ToString(System.Globalization.CultureInfo.InvariantCulture))
+        {
+            throw ApiException.Conflict("The amount of this payment has changed; open the code again.");
+        }
         return opened;
     }
 

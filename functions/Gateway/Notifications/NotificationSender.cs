@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Azure;
 using Azure.Storage.Queues;
+using Gateway.Codes;
 using Gateway.Express;
 using Gateway.Identity;
 using Gateway.Payments;
@@ -19,13 +20,15 @@ public sealed record ExpressNotice(long OrganisationId, long ExpressId) : Notifi
 public sealed record ReceiptNotice(long OrganisationId, long TransactionId, string Channel, string Recipient)
     : NotificationWork(OrganisationId);
 
+public sealed record CodePaidWork(long OrganisationId, long TransactionId, string Code) : NotificationWork(OrganisationId);
+
 /// <summary>
 /// The notifications queue (<c>Notifications:Queue</c>). An express message names its transaction, never its link:
 /// queue contents show up in storage tools and poison queues, and a link is a bearer URL that pays. A receipt message
 /// carries its recipient, which exists nowhere else.
 /// </summary>
 public sealed class NotificationQueue(QueueServiceClient queues, IOptions<NotificationOptions> options)
-    : IExpressNotifications
+    : IExpressNotifications, ICodeNotifications
 {
     public QueueClient Queue { get; } = queues.GetQueueClient(options.Value.Queue);
 
@@ -44,12 +47,25 @@ public sealed class NotificationQueue(QueueServiceClient queues, IOptions<Notifi
             receipt = new { transaction_id = receipt.TransactionId, channel = receipt.Channel, recipient = receipt.Recipient },
         }), cancellationToken);
 
+    /// <summary>The code's payment is committed: its notice can go at once.</summary>
+    public Task EnqueueAsync(CodePaidNotice notice, CancellationToken cancellationToken) =>
+        Queue.SendMessageAsync(JsonSerializer.Serialize(new
+        {
+            organisation_id = notice.OrganisationId,
+            code_paid = new { transaction_id = notice.TransactionId, code = notice.Code },
+        }), cancellationToken);
+
     public static NotificationWork Parse(string body)
     {
         try
         {
             var root = JsonDocument.Parse(body).RootElement;
             var organisationId = root.GetProperty("organisation_id").GetInt64();
+            if (root.TryGetProperty("code_paid", out var paid))
+            {
+                return new CodePaidWork(organisationId, paid.GetProperty("transaction_id").GetInt64(),
+                    paid.GetProperty("code").GetString() ?? throw new FormatException("A code notice needs its code."));
+            }
             if (!root.TryGetProperty("receipt", out var receipt))
             {
                 return new ExpressNotice(organisationId, root.GetProperty("express_id").GetInt64());
@@ -62,8 +78,9 @@ public sealed class NotificationQueue(QueueServiceClient queues, IOptions<Notifi
         catch (Exception error) when (error is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
             // Thrown on: a message that can never be read ends in the poison queue for someone to look at.
-            throw new FormatException("A notifications message must be {\"organisation_id\": n, \"express_id\": n} or " +
-                "{\"organisation_id\": n, \"receipt\": {\"transaction_id\": n, \"channel\", \"recipient\"}}.", error);
+            throw new FormatException("A notifications message must be {\"organisation_id\": n, \"express_id\": n}, " +
+                "{\"organisation_id\": n, \"receipt\": {\"transaction_id\": n, \"channel\", \"recipient\"}} or " +
+                "{\"organisation_id\": n, \"code_paid\": {\"transaction_id\": n, \"code\"}}.", error);
         }
     }
 }
@@ -74,7 +91,7 @@ public sealed class NotificationQueue(QueueServiceClient queues, IOptions<Notifi
 /// send whose "notified" mark was lost may be sent again. Cancelled or expired links are not sent.
 /// </summary>
 public sealed class NotificationSender(ExpressStore store, ExpressFileStore files, ExpressService express, IdentityStore identity,
-    ReceiptSender receipts, ISmsSender sms, IEmailSender email, TimeProvider time, ILogger<NotificationSender> logger)
+    ReceiptSender receipts, CodePaidSender codeNotices, ISmsSender sms, IEmailSender email, TimeProvider time, ILogger<NotificationSender> logger)
 {
     [Function(nameof(NotificationSender))]
     public async Task Run(
@@ -83,6 +100,7 @@ public sealed class NotificationSender(ExpressStore store, ExpressFileStore file
     {
         var work = NotificationQueue.Parse(message);
         if (work is ReceiptNotice receipt) await receipts.SendAsync(receipt, cancellationToken);
+        if (work is CodePaidWork paid) await codeNotices.SendAsync(paid, cancellationToken);
         if (work is ExpressNotice(var organisationId, var expressId)) await SendExpressAsync(organisationId, expressId, cancellationToken);
     }
 

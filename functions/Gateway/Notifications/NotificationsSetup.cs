@@ -15,6 +15,8 @@ public static class NotificationsSetup
             .ValidateOnStart();
         services.AddSingleton<NotificationQueue>();
         services.AddSingleton<IExpressNotifications>(sp => sp.GetRequiredService<NotificationQueue>());
+        services.AddSingleton<Codes.ICodeNotifications>(sp => sp.GetRequiredService<NotificationQueue>());
+        services.AddSingleton<CodePaidSender>();
         services.AddSingleton<LocalNotificationStore>();
         services.AddSingleton<ReceiptSender>();
         services.AddSingleton<HttpSmsSender>();

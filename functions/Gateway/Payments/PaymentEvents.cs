@@ -71,7 +71,17 @@ public sealed record PaymentEvent(string EventId, long OrganisationId, long Tran
 }
 
 /// <summary>Puts committed outbox events on the delivery queue (<see cref="PaymentOptions.EventQueue"/>).</summary>
-public sealed class PaymentEvents(QueueServiceClient queues, IOptions<PaymentOptions> options, ILogger<PaymentEvents> logger)
+/// <summary>
+/// A feature that acts on payment events as they are published, after the commit (a payable code's notices): at most
+/// once per publication, so it must not be the only record of anything; a failure is logged and the payment stands.
+/// </summary>
+public interface IPaymentEventFollower
+{
+    Task FollowAsync(PaymentEvent paymentEvent, CancellationToken cancellationToken);
+}
+
+public sealed class PaymentEvents(QueueServiceClient queues, IOptions<PaymentOptions> options,
+    IEnumerable<IPaymentEventFollower> followers, ILogger<PaymentEvents> logger)
 {
     public QueueClient Queue { get; } = queues.GetQueueClient(options.Value.EventQueue);
 
@@ -89,6 +99,18 @@ public sealed class PaymentEvents(QueueServiceClient queues, IOptions<PaymentOpt
         {
             logger.LogWarning(error, "Event {EventId} of transaction {TransactionId} is committed but not yet enqueued",
                 paymentEvent.EventId, paymentEvent.TransactionId);
+        }
+        foreach (var follower in followers)
+        {
+            try
+            {
+                await follower.FollowAsync(paymentEvent, cancellationToken);
+            }
+            catch (Exception error) when (error is RequestFailedException or OperationCanceledException || StorageFaults.IsUnavailable(error))
+            {
+                logger.LogWarning(error, "{Follower} missed event {EventId} of transaction {TransactionId}",
+                    follower.GetType().Name, paymentEvent.EventId, paymentEvent.TransactionId);
+            }
         }
     }
 }
