@@ -28,18 +28,30 @@ public static class CodeFields
 
     public static ApiException Invalid(string field, string problem) => new(ValidationError, $"{field}: {problem}");
 
-    public static CodeRequest ReadCreate(FormSection form, DateTimeOffset now)
+    public static CodeRequest ReadCreate(FormSection form, DateTimeOffset now, bool basketLimits)
     {
         Require(form, "amount", "merchantReference", "shortDescription");
         var amount = Amount(form, "amount", zeroIsVariable: true);
-        return Read(form, now, amount);
+        return Read(form, now, amount, basketLimits);
     }
 
     /// <summary>The update's fields: as a create, but a blank or absent amount makes the code's amount variable.</summary>
-    public static CodeRequest ReadUpdate(FormSection form, DateTimeOffset now)
+    public static CodeRequest ReadUpdate(FormSection form, DateTimeOffset now, bool basketLimits)
     {
         Require(form, "merchantReference", "shortDescription");
-        return Read(form, now, form.Has("amount") ? Amount(form, "amount", zeroIsVariable: true) : 0);
+        return Read(form, now, form.Has("amount") ? Amount(form, "amount", zeroIsVariable: true) : 0, basketLimits);
+    }
+
+    /// <summary>
+    /// With the organisation's basket limits on, a basket must add up to the code's amount: then no payment of the
+    /// code (at most its amount, tips aside) tops up more than the basket allows for its numbers.
+    /// </summary>
+    public static void CheckBasket(IReadOnlyList<BasketLimit> basket, long amountMinor, bool basketLimits)
+    {
+        if (basketLimits && basket.Count > 0 && basket.Sum(b => b.AmountMinor) != amountMinor)
+        {
+            throw Invalid("limitBasket", "must add up to the code's amount: the organisation's basket limits are on.");
+        }
     }
 
     /// <summary><c>PUT /api/code/{code}/amount</c>: a new amount (not variable) and, optionally, a new expiry.</summary>
@@ -49,7 +61,7 @@ public static class CodeFields
         return (Amount(form, "amount", zeroIsVariable: false), Expiry(form, now, allowNever: false));
     }
 
-    private static CodeRequest Read(FormSection form, DateTimeOffset now, long amount)
+    private static CodeRequest Read(FormSection form, DateTimeOffset now, long amount, bool basketLimits)
     {
         var partial = Flag(form, "requestPartialPayment", false);
         var tip = Flag(form, "requestTip", false);
@@ -59,6 +71,7 @@ public static class CodeFields
         // The document also rules out use-once codes and partial payments, yet its own example has both: only the
         // rule its examples keep is enforced.
         if (basket.Count > 0 && amount == 0) throw Invalid("limitBasket", "cannot be used with a variable amount.");
+        CheckBasket(basket, amount, basketLimits);
         return new CodeRequest(amount, Check(() => PaymentFields.Reference(form, "merchantReference", PaymentFields.MaxReferenceLength)),
             Description(form), Expiry(form, now, allowNever: true), useOnce, partial, tip,
             Check(() => form.Text("subMerchantName", 64)), TerminalId(form), Numbers(form), Emails(form), Rrn2(form), basket,

@@ -87,10 +87,11 @@ public sealed class CodeService(CodeStore store, PaymentStore payments, HostedPa
         }, cancellationToken);
 
     public Task<PayableCode> SetAmountAsync(long organisationId, string digits, long amountMinor, DateTimeOffset? expires,
-        CancellationToken cancellationToken) =>
+        bool basketLimits, CancellationToken cancellationToken) =>
         ChangeAsync(organisationId, digits, (code, key) =>
         {
             var changed = code with { AmountMinor = amountMinor, Expires = expires };
+            CodeFields.CheckBasket(changed.LimitBasket, amountMinor, basketLimits);
             return (changed, key is null ? null : Repriced(key, changed));
         }, cancellationToken);
 

@@ -78,7 +78,7 @@ public sealed class CodesApi(CodeService codes, CodeLookupLimiter limiter, TimeP
         var form = (await RequestForm.ReadAsync(request)).Root;
         var caller = request.Caller();
         var organisation = caller.RequireOrganisation();
-        var code = await codes.CreateAsync(caller, organisation, CodeFields.ReadCreate(form, organisation.Now(time)),
+        var code = await codes.CreateAsync(caller, organisation, CodeFields.ReadCreate(form, organisation.Now(time), organisation.BasketLimits),
             cancellationToken);
         return TypedResults.Ok(new CodeCreated(code.Code, CodeView.ExpiryOf(code), codes.PayUrl(code.Code)));
     }
@@ -106,7 +106,7 @@ public sealed class CodesApi(CodeService codes, CodeLookupLimiter limiter, TimeP
         var form = (await RequestForm.ReadAsync(request)).Root;
         var organisation = request.Caller().RequireOrganisation();
         await codes.OwnAsync(organisation.Id, code, cancellationToken);
-        var changes = CodeFields.ReadUpdate(form, organisation.Now(time));
+        var changes = CodeFields.ReadUpdate(form, organisation.Now(time), organisation.BasketLimits);
         return View(await codes.UpdateAsync(organisation.Id, code, changes, cancellationToken), organisation);
     }
 
@@ -156,7 +156,8 @@ public sealed class CodesApi(CodeService codes, CodeLookupLimiter limiter, TimeP
         var organisation = request.Caller().RequireOrganisation();
         await codes.OwnAsync(organisation.Id, code, cancellationToken);
         var (amount, expires) = CodeFields.ReadAmount(form, organisation.Now(time));
-        return View(await codes.SetAmountAsync(organisation.Id, code, amount, expires, cancellationToken), organisation);
+        return View(await codes.SetAmountAsync(organisation.Id, code, amount, expires, organisation.BasketLimits, cancellationToken),
+            organisation);
     }
 
     [Function(nameof(CodePay)), AllowAnonymous]

@@ -50,7 +50,8 @@ public sealed record OrganisationResponse(
     string ThreeDSecure,
     string ReceiptSmsTemplate,
     string ReceiptEmailSubject,
-    string ReceiptEmailTemplate)
+    string ReceiptEmailTemplate,
+    int BasketLimits)
 {
     /// <summary>
     /// The organisation as its users and keys see it. A live organisation's <c>live_payments</c> says whether it can
@@ -71,7 +72,7 @@ public sealed record OrganisationResponse(
             hooks.SuccessUrl, hooks.ErrorUrl, hooks.RefundUrl, showSalt ? hooks.Secret : null,
             previous, previous is null ? null : ApiTime.Show(hooks.PreviousSecretUntil!.Value, o.TimeZone),
             o.Mode != OrganisationModes.Live ? null : live.Unavailable is { } why ? $"unavailable: {why}" : "available",
-            o.ThreeDSecure, o.Receipts.SmsText, o.Receipts.EmailSubjectText, o.Receipts.EmailBodyText);
+            o.ThreeDSecure, o.Receipts.SmsText, o.Receipts.EmailSubjectText, o.Receipts.EmailBodyText, o.BasketLimits ? 1 : 0);
     }
 }
 

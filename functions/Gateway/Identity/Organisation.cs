@@ -42,6 +42,12 @@ public sealed record Organisation(
     public ReceiptTemplates Receipts { get; init; } = ReceiptTemplates.None;
 
     /// <summary>
+    /// Basket limits (document 004's <c>limitBasket</c>) are enforced: a code's basket must add up to its amount, so
+    /// no payment of it can top up more than the basket names.
+    /// </summary>
+    public bool BasketLimits { get; init; }
+
+    /// <summary>
     /// A test-mode organisation's own clock: while set, the organisation's time stands still at this instant until it
     /// is moved or reset (like a payment processor's test clock), so months of schedules run in seconds. Never set
     /// for live organisations.
@@ -72,6 +78,7 @@ public sealed record Organisation(
         };
         Webhooks.WriteTo(entity);
         entity["ThreeDSecure"] = ThreeDSecure;
+        entity["BasketLimits"] = BasketLimits;
         Receipts.WriteTo(entity);
         entity.ETag = ETag;
         return entity;
@@ -92,6 +99,7 @@ public sealed record Organisation(
     {
         Webhooks = WebhookSettings.ReadFrom(e),
         ThreeDSecure = e.GetString("ThreeDSecure") ?? ThreeDSecureModes.WhenRequired,
+        BasketLimits = e.GetBoolean("BasketLimits") ?? false,
         Receipts = ReceiptTemplates.ReadFrom(e),
         TestClock = e.GetDateTimeOffset("TestClock"),
     };

@@ -6,7 +6,7 @@ namespace Gateway.Identity;
 
 /// <summary>The <c>Organisation[...]</c> fields of a create or update, validated.</summary>
 public sealed record OrganisationFields(FormSection Form, string? Name, string? Currency, string? TimeZone, string? Mode,
-    string? ThreeDSecure)
+    string? ThreeDSecure, bool? BasketLimits)
 {
     /// <summary>The webhook URL fields, by event kind; an empty value clears the URL.</summary>
     public static readonly (string Field, string Kind)[] WebhookUrlFields =
@@ -43,7 +43,14 @@ public sealed record OrganisationFields(FormSection Form, string? Name, string? 
         {
             throw ApiException.BadRequest(form.FieldName("three_d_secure"), $"must be one of: {string.Join(", ", ThreeDSecureModes.All)}.");
         }
-        return new OrganisationFields(form, form.Text("name", 100), currency, zone, mode, threeDSecure);
+        var basketLimits = form.Flag("basket_limits")?.ToLowerInvariant() switch
+        {
+            null => (bool?)null,
+            "1" or "true" => true,
+            "0" or "false" => false,
+            _ => throw ApiException.BadRequest(form.FieldName("basket_limits"), "must be 0 or 1."),
+        };
+        return new OrganisationFields(form, form.Text("name", 100), currency, zone, mode, threeDSecure, basketLimits);
     }
 }
 
@@ -82,6 +89,7 @@ public sealed class OrganisationService(IdentityStore store, IdAllocator ids, Us
         {
             Webhooks = WebhookSettings.None with { Secret = WebhookSettings.NewSecret() },
             ThreeDSecure = fields.ThreeDSecure ?? ThreeDSecureModes.WhenRequired,
+            BasketLimits = fields.BasketLimits ?? false,
             Receipts = ReceiptTemplates.None.With(fields.Form),
         };
         var user = users.NewUser(await ids.NextAsync(UserService.Sequence, cancellationToken), organisation.Id, username, Roles.Administrator, administrator);
@@ -123,6 +131,7 @@ public sealed class OrganisationService(IdentityStore store, IdAllocator ids, Us
                 TimeZone = fields.TimeZone ?? organisation.TimeZone,
                 Mode = fields.Mode ?? organisation.Mode,
                 ThreeDSecure = fields.ThreeDSecure ?? organisation.ThreeDSecure,
+                BasketLimits = fields.BasketLimits ?? organisation.BasketLimits,
                 Receipts = organisation.Receipts.With(fields.Form),
             };
             // A live organisation runs on real time: switching to live stops its test clock in the same write.

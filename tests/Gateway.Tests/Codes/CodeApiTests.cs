@@ -148,6 +148,31 @@ public sealed class CodeApiTests(GatewayApp app) : IClassFixture<GatewayApp>
     }
 
     [Fact]
+    public async Task WithBasketLimitsOnABasketMustAddUpToTheCodesAmount()
+    {
+        using var merchant = await app.MerchantAsync();
+        var on = await (await merchant.Client.PutFormAsync($"/api/v1/organisation/{merchant.Id}",
+            ("Organisation[basket_limits]", "1"))).JsonAsync(200);
+        Assert.Equal(1, on.GetProperty("basket_limits").GetInt32());
+        var basket = new[] { new { destination = "27832006283", itemType = "AIRTIME", amount = 300 },
+            new { destination = "27832229174", itemType = "AIRTIME_BUNDLE", amount = 200 } };
+
+        Assert.Contains("limitBasket", await (await merchant.Client.SendJsonAsync(HttpMethod.Post, "/api/code/create", new
+        {
+            amount = 1000, merchantReference = "b", shortDescription = "Top-ups", limitBasket = basket,
+        })).ErrorAsync(440));
+        var code = (await merchant.Client.CreateCodeAsync(new
+        {
+            amount = 500, merchantReference = "b", shortDescription = "Top-ups", limitBasket = basket,
+        })).Text("code");
+        Assert.Contains("limitBasket", await (await merchant.Client.SendJsonAsync(HttpMethod.Put, $"/api/code/{code}/amount",
+            new { amount = 600 })).ErrorAsync(440));
+        Assert.Equal("R 500.00", (await (await merchant.Client.GetAsync($"/api/code/{code}")).JsonAsync(200)).Text("amountString"));
+        await (await merchant.Client.PutFormAsync($"/api/v1/organisation/{merchant.Id}", ("Organisation[basket_limits]", "2")))
+            .ErrorAsync(400);
+    }
+
+    [Fact]
     public async Task AQrCodeOfThePayUrlIsServedWithoutLookingTheCodeUp()
     {
         using var client = app.CreateClient();

@@ -34,8 +34,11 @@ public sealed class CodePaymentTests(GatewayApp app) : IClassFixture<GatewayApp>
         var details = t.GetProperty("gateway_response_parameters");
         Assert.Equal((code, "The Shop", "0000KFB1", "000000012345"),
             (details.Text("code"), details.Text("sub_merchant_name"), details.Text("terminal_id"), details.Text("rrn2")));
-        // The merchant sees it like any payment; the code is used up.
+        // The merchant sees it like any payment (its event for the webhooks, a refund); the code is used up.
         Assert.Equal("complete", (await merchant.Client.ViewAsync(t.Id())).Text("status"));
+        Assert.Equal(["complete"], (await app.EventsAsync(merchant.Id, t.Id())).Select(e => e.GetString("Status")));
+        await (await merchant.Client.PutFormAsync($"/api/v1/gateway-transaction/refund/{t.Id()}", ("amount", "2.00"))).JsonAsync(200);
+        Assert.Equal("partially-refunded", (await merchant.Client.ViewAsync(t.Id())).Text("status"));
         Assert.Contains("already been made", await (await PayAsync(code, Card())).ErrorAsync(409));
     }
 
