@@ -12,6 +12,8 @@ namespace Gateway.Bench;
 /// BENCH_SCHEDULE_PARALLELISM (default 8, the runner's Schedules:Parallelism default). BENCH_ONLY=outage runs only the
 /// storage outage part (statuses and latencies while an Azurite of its own is stopped and frozen). BENCH_ONLY=fuzz
 /// runs only the fuzzing of the endpoints issue 13 changed (BENCH_FUZZ_REQUESTS, default 500, per endpoint).
+/// BENCH_ONLY=codes runs only the payable codes part (round trips, and creation and in-app payment under load, shaped
+/// by BENCH_SECONDS and BENCH_CONCURRENCY as the payments part).
 /// </summary>
 public static class Bench
 {
@@ -28,10 +30,11 @@ public static class Bench
         var scheduleOccurrences = int.Parse(Environment.GetEnvironmentVariable("BENCH_SCHEDULE_OCCURRENCES") ?? "10000", System.Globalization.CultureInfo.InvariantCulture);
         var scheduleParallelism = int.Parse(Environment.GetEnvironmentVariable("BENCH_SCHEDULE_PARALLELISM") ?? "8", System.Globalization.CultureInfo.InvariantCulture);
         var fuzzRequests = int.Parse(Environment.GetEnvironmentVariable("BENCH_FUZZ_REQUESTS") ?? "500", System.Globalization.CultureInfo.InvariantCulture);
-        if (only is not (null or "" or "coldstart" or "payments" or "webhooks" or "schedules" or "outage" or "fuzz"))
+        if (only is not (null or "" or "coldstart" or "payments" or "webhooks" or "schedules" or "outage" or "fuzz"
+                     or "codes"))
         {
             throw new ArgumentException($"BENCH_ONLY={only}: the parts that run alone are 'coldstart', 'payments', " +
-                "'webhooks', 'schedules', 'outage' and 'fuzz'.");
+                "'codes', 'webhooks', 'schedules', 'outage' and 'fuzz'.");
         }
 
         // Queues apart from tables: Azurite's queue garbage collection stalls its process for seconds at a time.
@@ -49,6 +52,13 @@ public static class Bench
             // Two fresh organisations per concurrency: one for the gateway's pay/direct run, one for the floor's.
             var payments = await PaymentRoundTrips.MeasureAsync(azurite, freshTenants: 2 * concurrencies.Length);
             await PaymentsLoad.MeasureAsync(azurite, payments, configuration, TimeSpan.FromSeconds(seconds), concurrencies);
+        }
+        if (only is null or "" or "codes")
+        {
+            // Two fresh organisations per operation and concurrency: one for the gateway's run, one for the floor's.
+            var codes = await CodeRoundTrips.MeasureAsync(azurite,
+                freshTenants: 2 * CodesLoad.Operations * concurrencies.Length);
+            await CodesLoad.MeasureAsync(azurite, codes, configuration, TimeSpan.FromSeconds(seconds), concurrencies);
         }
         if (only is null or "" or "webhooks")
         {

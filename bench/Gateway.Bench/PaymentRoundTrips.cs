@@ -79,7 +79,7 @@ public static class PaymentRoundTrips
         return new Setup(main, first, transaction, paymentEvent, fresh);
     }
 
-    private static async Task<Tenant> CreateTenantAsync(RoundTrips.CountingApp app)
+    internal static async Task<Tenant> CreateTenantAsync(RoundTrips.CountingApp app)
     {
         var organisation = await RoundTrips.CreateOrganisationAsync(app);
         using var admin = app.CreateClient();

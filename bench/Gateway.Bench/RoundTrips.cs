@@ -79,6 +79,28 @@ public static class RoundTrips
             .OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Sum(k => k.Value)}")))})");
     }
 
+    /// <summary>
+    /// Prints <paramref name="text"/> in lines of at most 118 characters, the first after <paramref name="first"/>,
+    /// the others after <paramref name="indent"/>, broken only at <paramref name="separator"/>: notes that name their
+    /// figures' inputs run long.
+    /// </summary>
+    internal static void PrintWrapped(string text, string indent, string? first = null, string separator = " ")
+    {
+        var line = new StringBuilder(first ?? indent);
+        var start = line.Length;
+        foreach (var piece in text.Split(separator))
+        {
+            if (line.Length > start && line.Length + separator.Length + piece.Length > 118)
+            {
+                Console.WriteLine(line.Append(separator.TrimEnd()));
+                line.Clear().Append(indent);
+                start = line.Length;
+            }
+            line.Append(line.Length > start ? separator : "").Append(piece);
+        }
+        Console.WriteLine(line);
+    }
+
     /// <summary>"table GET", "queue receive" (a queue GET), "queue DELETE", ...</summary>
     internal static string Label(Kind kind, Azurite azurite) => kind.Port == azurite.QueuePort
         ? $"queue {(kind.Method == "GET" ? "receive" : kind.Method)}"
