@@ -130,9 +130,7 @@ public sealed class CodeService(CodeStore store, PaymentStore payments, HostedPa
         }
         else
         {
-            key = KeyFor(code, null, organisation, organisation.Now(time));
-            await payments.CreateKeyAsync(key, [], cancellationToken);
-            key = await payments.GetKeyAsync(code.OrganisationId, key.Key, cancellationToken) ?? key;
+            key = await payments.CreateKeyAsync(KeyFor(code, null, organisation, organisation.Now(time)), [], cancellationToken);
         }
         // The payer's amount rides on the key's hold (one ETag-checked write): a payer who lost the race for a
         // use-once code is refused, never charged another payer's amount.
@@ -155,9 +153,8 @@ public sealed class CodeService(CodeStore store, PaymentStore payments, HostedPa
     {
         if (!code.UseOnce)
         {
-            var fresh = KeyFor(code, null, organisation, organisation.Now(time)) with { AmountMinor = total };
-            await payments.CreateKeyAsync(fresh, [], cancellationToken);
-            return fresh;
+            return await payments.CreateKeyAsync(KeyFor(code, null, organisation, organisation.Now(time)) with { AmountMinor = total },
+                [], cancellationToken);
         }
         var key = await payments.GetKeyAsync(code.OrganisationId, code.PaymentKey!, cancellationToken)
             ?? throw new InvalidOperationException($"Code {code.Code} has no payment key.");

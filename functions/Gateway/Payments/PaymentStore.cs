@@ -125,17 +125,19 @@ public sealed partial class PaymentStore(GatewayTables tables)
 
     /// <summary>
     /// Writes a new payment key with the rows that belong with it (in its organisation's partition) in one
-    /// entity-group transaction; its Lookups row goes first, so a page never meets a key it cannot resolve.
+    /// entity-group transaction; its Lookups row goes first, so a page never meets a key it cannot resolve. Returns
+    /// the key as written, with its ETag, so that a caller paying it at once need not read it back.
     /// </summary>
-    public async Task CreateKeyAsync(PaymentKey key, IEnumerable<TableTransactionAction?> with, CancellationToken cancellationToken)
+    public async Task<PaymentKey> CreateKeyAsync(PaymentKey key, IEnumerable<TableTransactionAction?> with,
+        CancellationToken cancellationToken)
     {
         await AddLookupAsync(PaymentRows.KeyLookup(key.Key), key.OrganisationId, null, cancellationToken);
-        // The key is new and random: if the commit was refused, only this very write (its answer lost) can have made it.
-        if (!await CommitAsync([TableActions.Insert(key.ToEntity()), .. with], cancellationToken)
-            && await GetKeyAsync(key.OrganisationId, key.Key, cancellationToken) is null)
+        if (await SubmitAsync([TableActions.Insert(key.ToEntity()), .. with], cancellationToken) is { } etags)
         {
-            throw Identity.IdentityStore.Busy();
+            return key with { ETag = etags[0] };
         }
+        // The key is new and random: if the commit was refused, only this very write (its answer lost) can have made it.
+        return await GetKeyAsync(key.OrganisationId, key.Key, cancellationToken) ?? throw Identity.IdentityStore.Busy();
     }
 
     /// <summary>The organisation (and transaction) behind a payment key or 3-D Secure session, for the hosted pages.</summary>
