@@ -71,19 +71,31 @@ public sealed class CodeService(CodeStore store, PaymentStore payments, HostedPa
         return code is null || code.State == CodeStates.Deleted ? throw NotFound() : code;
     }
 
-    public Task<PayableCode> UpdateAsync(long organisationId, string digits, CodeRequest request, CancellationToken cancellationToken) =>
-        ChangeAsync(organisationId, digits, (code, key) =>
+    /// <summary>
+    /// The document's update. Made use-once, a code gets a key of its own (new, in the same batch); made reusable, its
+    /// unpaid key is cancelled and each payment then makes its own.
+    /// </summary>
+    public Task<PayableCode> UpdateAsync(Organisation organisation, string digits, CodeRequest request,
+        CancellationToken cancellationToken) =>
+        ChangeAsync(organisation.Id, digits, (code, key) =>
         {
-            if (request.UseOnce != code.UseOnce)
-            {
-                throw CodeFields.Invalid("useOnce", "cannot change once the code is issued; create a new code instead.");
-            }
             var changed = With(code with
             {
                 AmountMinor = request.AmountMinor, MerchantReference = request.MerchantReference,
-                ShortDescription = request.ShortDescription,
+                ShortDescription = request.ShortDescription, UseOnce = request.UseOnce,
             }, request);
-            return (changed, key is null ? null : Repriced(key, changed));
+            if (!changed.UseOnce)
+            {
+                changed = changed with { PaymentKey = null };
+                return (changed, key is null || key.State == PaymentKeyStates.Paid ? null
+                    : key with { State = PaymentKeyStates.Cancelled, HeldUntil = null });
+            }
+            if (key is null)
+            {
+                var fresh = KeyFor(changed, null, organisation, organisation.Now(time));
+                return (changed with { PaymentKey = fresh.Key }, fresh);
+            }
+            return (changed, Repriced(key, changed));
         }, cancellationToken);
 
     public Task<PayableCode> SetAmountAsync(long organisationId, string digits, long amountMinor, DateTimeOffset? expires,
@@ -203,6 +215,7 @@ public sealed class CodeService(CodeStore store, PaymentStore payments, HostedPa
     /// <summary>
     /// Reads the code and its key, applies <paramref name="change"/> and writes both at once, again from a fresh read
     /// when another change or a payment got there first. A payment in flight (its transaction not decided) is 409.
+    /// The change may replace the code's key or give it a new one (a key the code did not have is inserted).
     /// </summary>
     private async Task<PayableCode> ChangeAsync(long organisationId, string digits,
         Func<PayableCode, PaymentKey?, (PayableCode Code, PaymentKey? Key)> change, CancellationToken cancellationToken)
@@ -219,9 +232,15 @@ public sealed class CodeService(CodeStore store, PaymentStore payments, HostedPa
             }
             var (changed, changedKey) = change(code, key);
             var actions = new List<Azure.Data.Tables.TableTransactionAction?> { CodeStore.Replace(changed) };
-            if (changedKey is not null && key is not null)
+            if (changedKey is not null && changedKey.Key == key?.Key)
             {
                 actions.Add(PaymentStore.KeyChange(changedKey with { WriteId = Guid.NewGuid().ToString("N") }, key.ETag));
+            }
+            else if (changedKey is not null)
+            {
+                // Its Lookups row first, as for every key: a page never meets a key it cannot resolve.
+                await payments.AddLookupAsync(PaymentRows.KeyLookup(changedKey.Key), organisationId, null, cancellationToken);
+                actions.Add(Platform.TableActions.Insert(changedKey.ToEntity()));
             }
             if (await payments.CommitAsync(actions, cancellationToken)) return changed;
         }

@@ -107,7 +107,7 @@ public sealed class CodesApi(CodeService codes, CodeLookupLimiter limiter, TimeP
         var organisation = request.Caller().RequireOrganisation();
         await codes.OwnAsync(organisation.Id, code, cancellationToken);
         var changes = CodeFields.ReadUpdate(form, organisation.Now(time), organisation.BasketLimits);
-        return View(await codes.UpdateAsync(organisation.Id, code, changes, cancellationToken), organisation);
+        return View(await codes.UpdateAsync(organisation, code, changes, cancellationToken), organisation);
     }
 
     [Function(nameof(CodeDelete)), Authorize(Policy = Policies.PaymentUser)]

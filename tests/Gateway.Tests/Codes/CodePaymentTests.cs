@@ -87,6 +87,25 @@ public sealed class CodePaymentTests(GatewayApp app) : IClassFixture<GatewayApp>
     }
 
     [Fact]
+    public async Task AnUpdateCanMakeACodeReusableOrUseOnce()
+    {
+        using var merchant = await app.MerchantAsync();
+        var code = (await merchant.Client.CreateCodeAsync(new { amount = 4, merchantReference = "u", shortDescription = "Basket of Goods" }))
+            .Text("code");
+        Task<HttpResponseMessage> UpdateAsync(bool useOnce) => merchant.Client.SendJsonAsync(HttpMethod.Put, $"/api/code/{code}",
+            new { amount = 4, merchantReference = "u", shortDescription = "Basket of Goods", useOnce, expiryDate = 0 });
+
+        Assert.False((await (await UpdateAsync(useOnce: false)).JsonAsync(200)).GetProperty("useOnce").GetBoolean());
+        for (var i = 0; i < 2; i++) Assert.Equal("complete", (await (await PayAsync(code, Card())).JsonAsync(200)).Transaction().Text("status"));
+
+        Assert.True((await (await UpdateAsync(useOnce: true)).JsonAsync(200)).GetProperty("useOnce").GetBoolean());
+        Assert.Equal("complete", (await (await PayAsync(code, Card())).JsonAsync(200)).Transaction().Text("status"));
+        Assert.Contains("already been made", await (await PayAsync(code, Card())).ErrorAsync(409));
+        // A use-once code that was paid stays paid: it cannot be repriced.
+        await (await merchant.Client.SendJsonAsync(HttpMethod.Put, $"/api/code/{code}/amount", new { amount = 5 })).ErrorAsync(409);
+    }
+
+    [Fact]
     public async Task BlockedDeletedExpiredAndUnknownCodesCannotBePaid()
     {
         using var merchant = await app.MerchantAsync();
