@@ -105,7 +105,6 @@ public sealed class CodesApi(CodeService codes, CodeLookupLimiter limiter, TimeP
     {
         var form = (await RequestForm.ReadAsync(request)).Root;
         var organisation = request.Caller().RequireOrganisation();
-        await codes.OwnAsync(organisation.Id, code, cancellationToken);
         var changes = CodeFields.ReadUpdate(form, organisation.Now(time), organisation.BasketLimits);
         return View(await codes.UpdateAsync(organisation, code, changes, cancellationToken), organisation);
     }
@@ -154,7 +153,6 @@ public sealed class CodesApi(CodeService codes, CodeLookupLimiter limiter, TimeP
     {
         var form = (await RequestForm.ReadAsync(request)).Root;
         var organisation = request.Caller().RequireOrganisation();
-        await codes.OwnAsync(organisation.Id, code, cancellationToken);
         var (amount, expires) = CodeFields.ReadAmount(form, organisation.Now(time));
         return View(await codes.SetAmountAsync(organisation.Id, code, amount, expires, organisation.BasketLimits, cancellationToken),
             organisation);
