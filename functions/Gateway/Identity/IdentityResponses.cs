@@ -28,7 +28,8 @@ public sealed record UserResponse(
 
 /// <summary>
 /// An organisation's settings. <c>api_salt</c> (for signing beneficiary details) is shown to people, administrators
-/// and operators, not to API keys. <c>test_clock</c> is the time its test clock stands at, or null on real time.
+/// and operators, not to API keys, as are the webhook secret and the cashier's <c>signature_password</c>.
+/// <c>test_clock</c> is the time its test clock stands at, or null on real time.
 /// </summary>
 public sealed record OrganisationResponse(
     long Id,
@@ -51,7 +52,9 @@ public sealed record OrganisationResponse(
     string ReceiptSmsTemplate,
     string ReceiptEmailSubject,
     string ReceiptEmailTemplate,
-    int BasketLimits)
+    int BasketLimits,
+    string? CashierWebhookUrl,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? SignaturePassword)
 {
     /// <summary>
     /// The organisation as its users and keys see it. A live organisation's <c>live_payments</c> says whether it can
@@ -72,7 +75,8 @@ public sealed record OrganisationResponse(
             hooks.SuccessUrl, hooks.ErrorUrl, hooks.RefundUrl, showSalt ? hooks.Secret : null,
             previous, previous is null ? null : ApiTime.Show(hooks.PreviousSecretUntil!.Value, o.TimeZone),
             o.Mode != OrganisationModes.Live ? null : live.Unavailable is { } why ? $"unavailable: {why}" : "available",
-            o.ThreeDSecure, o.Receipts.SmsText, o.Receipts.EmailSubjectText, o.Receipts.EmailBodyText, o.BasketLimits ? 1 : 0);
+            o.ThreeDSecure, o.Receipts.SmsText, o.Receipts.EmailSubjectText, o.Receipts.EmailBodyText, o.BasketLimits ? 1 : 0,
+            hooks.CashierUrl, showSalt ? hooks.SignaturePassword : null);
     }
 }
 

@@ -115,12 +115,29 @@ public sealed record WebhookSettings(string? SuccessUrl, string? ErrorUrl, strin
 
     public static string NewSecret() => "whsec_" + Secrets.Base64Url(24);
 
+    /// <summary>
+    /// Where the cashier's JSON webhooks go (document 003), checked by the same request forgery guard as the others.
+    /// </summary>
+    public string? CashierUrl { get; init; }
+
+    /// <summary>
+    /// The cashier's signature password: document 003's <c>x-signature</c> is SHA-1 of the JSON body followed by it.
+    /// Shown to the organisation's users only; a rotation replaces it at once (the scheme has no room for two).
+    /// </summary>
+    public string? SignaturePassword { get; init; }
+
+    /// <summary><c>spg_{mode}_</c> and 40 random letters and digits, in the document's style.</summary>
+    public static string NewSignaturePassword(string mode) =>
+        $"spg_{mode}_" + System.Security.Cryptography.RandomNumberGenerator.GetString(
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", 40);
+
     /// <summary>The URL for an event kind (success, error, refund); pending events have none.</summary>
     public string? UrlFor(string kind) => kind switch
     {
         "success" => SuccessUrl,
         "error" => ErrorUrl,
         "refund" => RefundUrl,
+        "cashier" => CashierUrl,
         _ => null,
     };
 
@@ -136,11 +153,17 @@ public sealed record WebhookSettings(string? SuccessUrl, string? ErrorUrl, strin
         entity["WebhookSecret"] = Secret;
         entity["WebhookPreviousSecret"] = PreviousSecret;
         entity["WebhookPreviousSecretUntil"] = PreviousSecretUntil;
+        entity["WebhookCashierUrl"] = CashierUrl;
+        entity["CashierSignaturePassword"] = SignaturePassword;
     }
 
     public static WebhookSettings ReadFrom(TableEntity e) => new(
         e.GetString("WebhookSuccessUrl"), e.GetString("WebhookErrorUrl"), e.GetString("WebhookRefundUrl"),
-        e.GetString("WebhookSecret"), e.GetString("WebhookPreviousSecret"), e.GetDateTimeOffset("WebhookPreviousSecretUntil"));
+        e.GetString("WebhookSecret"), e.GetString("WebhookPreviousSecret"), e.GetDateTimeOffset("WebhookPreviousSecretUntil"))
+    {
+        CashierUrl = e.GetString("WebhookCashierUrl"),
+        SignaturePassword = e.GetString("CashierSignaturePassword"),
+    };
 }
 
 /// <summary>Partition and row keys of the Identity table.</summary>

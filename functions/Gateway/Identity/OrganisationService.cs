@@ -10,15 +10,22 @@ public sealed record OrganisationFields(FormSection Form, string? Name, string? 
 {
     /// <summary>The webhook URL fields, by event kind; an empty value clears the URL.</summary>
     public static readonly (string Field, string Kind)[] WebhookUrlFields =
-        [("webhook_success_url", "success"), ("webhook_error_url", "error"), ("webhook_refund_url", "refund")];
+        [("webhook_success_url", "success"), ("webhook_error_url", "error"), ("webhook_refund_url", "refund"),
+            ("cashier_webhook_url", "cashier")];
 
     public const string RotateSecretField = "webhook_secret_rotate";
+    public const string RotatePasswordField = "signature_password_rotate";
 
-    public bool RotatesSecret => Form.Text(RotateSecretField, 5) switch
+    public bool RotatesSecret => Rotates(RotateSecretField, "the secret");
+
+    /// <summary>Whether the update replaces the cashier's signature password.</summary>
+    public bool RotatesSignaturePassword => Rotates(RotatePasswordField, "the signature password");
+
+    private bool Rotates(string field, string what) => Form.Text(field, 5) switch
     {
         null or "0" or "false" => false,
         "1" or "true" => true,
-        _ => throw ApiException.BadRequest(Form.FieldName(RotateSecretField), "must be 1 or true to rotate the secret."),
+        _ => throw ApiException.BadRequest(Form.FieldName(field), $"must be 1 or true to rotate {what}."),
     };
 
     public static OrganisationFields Read(FormSection form)
@@ -87,7 +94,11 @@ public sealed class OrganisationService(IdentityStore store, IdAllocator ids, Us
             LicencesInUse: new Dictionary<int, int>(),
             Administrators: 1)
         {
-            Webhooks = WebhookSettings.None with { Secret = WebhookSettings.NewSecret() },
+            Webhooks = WebhookSettings.None with
+            {
+                Secret = WebhookSettings.NewSecret(),
+                SignaturePassword = WebhookSettings.NewSignaturePassword(fields.Mode ?? OrganisationModes.Test),
+            },
             ThreeDSecure = fields.ThreeDSecure ?? ThreeDSecureModes.WhenRequired,
             BasketLimits = fields.BasketLimits ?? false,
             Receipts = ReceiptTemplates.None.With(fields.Form),
@@ -118,6 +129,7 @@ public sealed class OrganisationService(IdentityStore store, IdAllocator ids, Us
             throw ApiException.BadRequest(fields.Form.FieldName("name"), "cannot be blank.");
         }
         var rotate = fields.RotatesSecret;
+        var rotatePassword = fields.RotatesSignaturePassword;
         // Checked before the read-modify-write loop: a bad template is the caller's error, whatever the row holds.
         ReceiptTemplates.None.With(fields.Form);
         return await IdentityStore.UntilCommittedAsync(async () =>
@@ -137,6 +149,14 @@ public sealed class OrganisationService(IdentityStore store, IdAllocator ids, Us
             // A live organisation runs on real time: switching to live stops its test clock in the same write.
             if (updated.Mode == OrganisationModes.Live) updated = updated with { TestClock = null };
             updated = updated with { Webhooks = await WebhooksAsync(fields, updated, rotate, cancellationToken) };
+            if (rotatePassword || updated.Webhooks.SignaturePassword is null)
+            {
+                // Organisations made before the cashier get their first password with their first update.
+                updated = updated with
+                {
+                    Webhooks = updated.Webhooks with { SignaturePassword = WebhookSettings.NewSignaturePassword(updated.Mode) },
+                };
+            }
             return await store.CommitAsync([TableActions.Replace(updated.ToEntity(), organisation.ETag)], cancellationToken) ? updated : null;
         });
     }
@@ -158,7 +178,10 @@ public sealed class OrganisationService(IdentityStore store, IdAllocator ids, Us
             }
             urls[kind] = url;
         }
-        settings = settings with { SuccessUrl = urls["success"], ErrorUrl = urls["error"], RefundUrl = urls["refund"] };
+        settings = settings with
+        {
+            SuccessUrl = urls["success"], ErrorUrl = urls["error"], RefundUrl = urls["refund"], CashierUrl = urls["cashier"],
+        };
         if (settings.Secret is null)
         {
             // Organisations made before webhooks existed get their first secret with their first webhook setting.
