@@ -11,8 +11,6 @@ namespace Gateway.Webhooks;
 /// </summary>
 public static class CashierSignature
 {
-    public const string Header = "x-signature";
-
     public static string Of(string json, string signaturePassword) =>
         Convert.ToHexString(SHA1.HashData(Encoding.UTF8.GetBytes(json + signaturePassword)));
 }
