@@ -35,6 +35,9 @@ public sealed class HtmlPage(string title, Markup body) : IResult
     /// <summary>Origins besides the gateway that forms on this page may end up at (merchant redirect URLs).</summary>
     public IReadOnlyCollection<string> FormTargets { get; init; } = [];
 
+    /// <summary>The dark theme a merchant may ask for (the cashier's <c>theme</c>).</summary>
+    public bool Dark { get; init; }
+
     /// <summary>Checkout mode: the merchant origins whose pages may frame this one; none, no framing.</summary>
     public IReadOnlyCollection<string> FrameAncestors { get; init; } = [];
 
@@ -59,7 +62,7 @@ public sealed class HtmlPage(string title, Markup body) : IResult
             <title>{title}</title>
             <style nonce="{nonce}">{new Markup(PageStyle.Css)}</style>
             </head>
-            <body>
+            <body{(Dark ? new Markup(" class=\"dark\"") : Markup.Empty)}>
             <main>
             {body}
             </main>

@@ -23,5 +23,16 @@ public static class PageStyle
         .problem{padding:.6rem .75rem;background:#fdecec;color:#8c1d1d;border-radius:.4rem}
         .note{color:#5a6675;font-size:.9rem}
         a{color:#1959c7}
+        body.dark{background:#11161d;color:#e6eaef}
+        body.dark main{background:#1b232d;box-shadow:none}
+        body.dark dl.summary{background:#232d39}
+        body.dark dl.summary dt,body.dark .note{color:#a9b4c0}
+        body.dark input[type=text],body.dark input[type=password],body.dark select{background:#11161d;color:#e6eaef;border-color:#4a5868}
+        body.dark button.secondary{background:#2c3845;color:#e6eaef}
+        body.dark button.primary{background:#4d8ef7;color:#0b1220}
+        body.dark .problem{background:#4a1f1f;color:#ffd9d9}
+        body.dark a{color:#8db8ff}
+        ul.providers{list-style:none;padding:0;margin:0;display:grid;gap:.75rem}
+        ul.providers a{display:block;padding:.8rem 1rem;border:1px solid #b8c2cc;border-radius:.5rem;font-weight:600;text-decoration:none}
         """;
 }

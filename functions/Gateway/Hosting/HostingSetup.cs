@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Gateway.Api;
 using Gateway.Cards;
+using Gateway.Cashier;
 using Gateway.Codes;
 using Gateway.Express;
 using Gateway.Identity;
@@ -45,6 +46,7 @@ public static class HostingSetup
         services.AddGatewayWebhooks();
         services.AddGatewayExpress();
         services.AddGatewayCodes();
+        services.AddGatewayCashier();
         services.AddGatewayNotifications();
         services.AddSingleton(FunctionCatalog.Gateway);
         services.AddSingleton<HttpFunctionPipeline>();

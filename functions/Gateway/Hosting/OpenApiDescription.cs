@@ -52,6 +52,9 @@ public sealed class OpenApiDescription(IOptions<PaymentOptions> payments)
         ["Codes"] = "Payable codes (document 004): ten digits a payer scans as a QR code, taps or types, or pays in an " +
             "app. Errors use the document's statuses: 431 no such code, 439 not a code, 440 validation error, 513 " +
             "another merchant's code; invalid credentials are 403.",
+        ["Cashier"] = "The cashier (document 003): deposits and payouts of a merchant's users through the hosted " +
+            "cashier (/cashier/{token}), straight to a provider or server to server, payouts approved or rejected by " +
+            "the merchant, and signed JSON webhooks (x-signature). Bodies are {\"request\": {...}}; x-api-key.",
         ["Notifications"] = "The SMS and e-mail messages sent for express links and receipts (local runs keep them " +
             "for viewing).",
         ["Hosted pages"] = "The pages payers see: card, EFT and 3-D Secure payment pages, receipts and the checkout " +

@@ -12,6 +12,9 @@ public sealed record Caller(User? User, Organisation? Organisation, string Role)
     public bool IsAdministrator => User is not null && Role == Roles.Administrator;
     public bool IsAgent => User is not null && Role == Roles.Agent;
 
+    /// <summary>An API key's own mode (test or live); null for users. A test key of a live organisation stays in test.</summary>
+    public string? KeyMode { get; init; }
+
     /// <summary>The caller's organisation; operators and callers without one are refused.</summary>
     public Organisation RequireOrganisation() =>
         Organisation ?? throw ApiException.Forbidden("This action needs an organisation's credentials.");

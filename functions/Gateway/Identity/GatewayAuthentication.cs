@@ -157,7 +157,7 @@ public sealed class GatewayAuthentication(
         {
             return Fail("This live key cannot be used while the organisation is in test mode.");
         }
-        return new Caller(null, organisation, Roles.ApiKey);
+        return new Caller(null, organisation, Roles.ApiKey) { KeyMode = key.Value.Mode };
     }
 
     /// <summary>The user and their organisation, read in parallel: two point reads, one round trip of latency.</summary>

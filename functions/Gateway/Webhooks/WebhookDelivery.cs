@@ -81,6 +81,9 @@ public sealed class WebhookDelivery(
         }
     }
 
+    /// <summary>The outbox kind of the cashier's events (see <c>Cashier/CashierTransaction.cs</c>).</summary>
+    public const string CashierKind = "cashier";
+
     /// <summary>The documents' success/error webhook fields, in their order.</summary>
     public static readonly string[] PaymentFields =
     [
@@ -119,7 +122,9 @@ public sealed class WebhookDelivery(
     private async Task<WebhookAttempt> AttemptAsync(WebhookMessage message, Organisation organisation, OutboxEvent row, string url, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var body = FormBody(JsonNode.Parse(row.Payload)!.AsObject(), row.Kind);
+        // Cashier events (document 003) are the stored compact JSON, signed with x-signature over exactly that body.
+        var cashier = row.Kind == CashierKind;
+        var body = cashier ? row.Payload : FormBody(JsonNode.Parse(row.Payload)!.AsObject(), row.Kind);
         var timestamp = now.ToUnixTimeSeconds();
         int? status = null;
         string? error = null;
@@ -131,8 +136,12 @@ public sealed class WebhookDelivery(
         }
         else
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/x-www-form-urlencoded") };
+            using var request = new HttpRequestMessage(HttpMethod.Post, url)
+            {
+                Content = new StringContent(body, Encoding.UTF8, cashier ? "application/json" : "application/x-www-form-urlencoded"),
+            };
             request.Content.Headers.ContentType!.CharSet = null;
+            if (cashier) request.Headers.Add("x-signature", CashierSignature.Of(body, organisation.Webhooks.SignaturePassword ?? ""));
             request.Headers.Add("X-Gateway-Event-Id", message.EventId);
             request.Headers.Add("X-Gateway-Timestamp", timestamp.ToString(CultureInfo.InvariantCulture));
             request.Headers.Add("X-Gateway-Sequence", message.Sequence.ToString(CultureInfo.InvariantCulture));

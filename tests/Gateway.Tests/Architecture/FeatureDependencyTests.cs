@@ -13,7 +13,7 @@ public sealed class FeatureDependencyTests(ITestOutputHelper output)
     /// <summary>Lowest first. The root namespace (Program) composes everything.</summary>
     private static readonly string[] Layers =
     [
-        "Platform", "Api", "Identity", "Payments", "Webhooks", "Cards", "Schedules", "HostedPages", "Express", "Codes",
+        "Platform", "Api", "Identity", "Payments", "Webhooks", "Cards", "Schedules", "HostedPages", "Express", "Codes", "Cashier",
         "Notifications", "Hosting", "",
     ];
 

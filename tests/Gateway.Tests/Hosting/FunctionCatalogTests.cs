@@ -84,7 +84,7 @@ public sealed partial class FunctionCatalogTests(GatewayApp local) : IClassFixtu
         Assert.Equal("api/v1/pay/direct", payDirect.GetProperty("route").GetString());
         Assert.Equal(["post"], payDirect.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
         Assert.Equal(["NotificationSender", "WebhookDelivery"], Catalog.Queues.Select(q => q.Name).Order());
-        Assert.Equal(["PaymentScheduleRunner", "PaymentSweep", "TokenSweep", "WebhookSweep"], Catalog.Timers.Select(q => q.Name).Order());
+        Assert.Equal(["CashierRunner", "PaymentScheduleRunner", "PaymentSweep", "TokenSweep", "WebhookSweep"], Catalog.Timers.Select(q => q.Name).Order());
     }
 
     [Fact]

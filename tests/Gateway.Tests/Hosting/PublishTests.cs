@@ -39,7 +39,7 @@ public sealed class PublishTests
             && t.Trigger.GetProperty("methods").EnumerateArray().Single().GetString() == "post");
         Assert.Equal(["NotificationSender", "WebhookDelivery"], triggers
             .Where(t => t.Trigger.GetProperty("type").GetString() == "queueTrigger").Select(t => t.Name).Order());
-        Assert.Equal(["PaymentScheduleRunner", "PaymentSweep", "TokenSweep", "WebhookSweep"], triggers
+        Assert.Equal(["CashierRunner", "PaymentScheduleRunner", "PaymentSweep", "TokenSweep", "WebhookSweep"], triggers
             .Where(t => t.Trigger.GetProperty("type").GetString() == "timerTrigger").Select(t => t.Name).Order());
     }
 

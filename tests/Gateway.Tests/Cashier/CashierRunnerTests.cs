@@ -1,0 +1,42 @@
+using Gateway.Tests.HostedPages;
+using Gateway.Tests.Infrastructure;
+
+namespace Gateway.Tests.Cashier;
+
+/// <summary>The cashier's timer closes what users abandoned, on a moved clock: every transaction ends, and says how.</summary>
+public sealed class CashierRunnerTests(CashierClockApp app) : IClassFixture<CashierClockApp>
+{
+    [Fact]
+    public async Task AnExpiredPageIsGoneAndTheRunnerRejectsTheAbandonedDeposit()
+    {
+        using var merchant = await app.CashierMerchantAsync();
+        var token = await merchant.OpenAsync();
+        var id = (await merchant.TransactionOfPageAsync(app, token)).GetProperty("transaction_id").GetString()!;
+        app.Clock!.Advance(TimeSpan.FromMinutes(61));
+        await (await app.Payer().GetAsync($"/cashier/{token}")).HtmlAsync(410);
+        await app.RunCashierAsync();
+        var status = await merchant.StatusAsync(id);
+        Assert.Equal("rejected", status.GetProperty("transaction_status").GetString());
+        Assert.StartsWith("Expired", status.GetProperty("rejected_reason").GetString());
+        Assert.Contains("Deposit rejected", await (await app.Payer().GetAsync($"/cashier/{token}")).HtmlAsync(200));
+    }
+
+
+    [Fact]
+    public async Task AnUnansweredChallengeFailsWhenItsSessionExpires()
+    {
+        using var merchant = await app.CashierMerchantAsync();
+        var s2s = await (await merchant.Api.PostJsonAsync("/api/cashier/deposit/s2s", CashierKit.S2SBody())).JsonAsync(200);
+        var id = s2s.GetProperty("transaction_id").GetString()!;
+        await app.RunCashierAsync();
+        Assert.Equal("pending", (await merchant.StatusAsync(id)).GetProperty("transaction_status").GetString());
+
+        app.Clock!.Advance(TimeSpan.FromMinutes(61));
+        await app.RunCashierAsync();
+        var status = await merchant.StatusAsync(id);
+        Assert.Equal("rejected", status.GetProperty("transaction_status").GetString());
+        Assert.Equal("3-D Secure authentication failed", status.GetProperty("rejected_reason").GetString());
+        var page = new Uri(s2s.GetProperty("url").GetString()!).AbsolutePath;
+        Assert.Contains("Deposit rejected", await (await app.Payer().GetAsync(page.Replace("/3ds", ""))).HtmlAsync(200));
+    }
+}
