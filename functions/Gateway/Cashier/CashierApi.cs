@@ -88,6 +88,14 @@ public sealed record CashierCardForm(
     [property: JsonPropertyName("cvc")] string Cvc, [property: JsonPropertyName("exp_month")] string ExpMonth,
     [property: JsonPropertyName("exp_year")] string ExpYear);
 
+/// <summary>A provider of the catalogue, and whether the organisation offers it (Settings - providers).</summary>
+public sealed record CashierProviderView(
+    [property: JsonPropertyName("id")] int Id, [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("title")] string Title, [property: JsonPropertyName("transaction_type")] string Type,
+    [property: JsonPropertyName("method")] string Method, [property: JsonPropertyName("enabled")] bool Enabled);
+
+public sealed record CashierProvidersForm([property: JsonPropertyName("enabled")] IReadOnlyList<int> Enabled);
+
 public sealed record CashierDecisionForm([property: JsonPropertyName("transaction_id")] string TransactionId);
 
 /// <summary>
@@ -201,6 +209,32 @@ public sealed class CashierApi(CashierService cashier, CashierStore store, IOpti
         return TypedResults.Ok(list);
     }
 
+    [Function(nameof(CashierProviderList)), Authorize(Policy = Policies.PaymentAdministrator)]
+    [EndpointSummary("The providers the cashier can offer, and which of them this organisation offers.")]
+    [ApiErrors(401, 403)]
+    public async Task<Ok<List<CashierProviderView>>> CashierProviderList(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/cashier/providers")] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        TypedResults.Ok(await ProvidersAsync(request.Caller().RequireOrganisation().Id, cancellationToken));
+
+    [Function(nameof(CashierProvidersUpdate)), Authorize(Policy = Policies.PaymentAdministrator)]
+    [EndpointSummary("Choose the providers this organisation offers (enabled: a list of ids); the others are switched off.")]
+    [AcceptsForm(typeof(CashierProvidersForm)), ApiErrors(400, 401, 403, 413, 415)]
+    public async Task<Ok<List<CashierProviderView>>> CashierProvidersUpdate(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "api/cashier/providers")] HttpRequest request,
+        CancellationToken cancellationToken)
+    {
+        var organisation = request.Caller().RequireOrganisation();
+        var form = (await RequestForm.ReadAsync(request)).Root;
+        if (!form.Has("enabled")) throw ApiException.BadRequest("enabled", "is required: a list of provider ids, e.g. [210, 310].");
+        var enabled = form.List("enabled").Select((text, i) =>
+            int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && CashierProviders.Find(id) is not null
+                ? id
+                : throw ApiException.BadRequest($"enabled[{i}]", "is not a provider id of GET /api/cashier/providers.")).ToHashSet();
+        await cashier.SetProvidersAsync(organisation.Id, enabled, cancellationToken);
+        return TypedResults.Ok(await ProvidersAsync(organisation.Id, cancellationToken));
+    }
+
     [Function(nameof(PayoutLookup)), Authorize(Policy = Policies.PaymentAdministrator)]
     [EndpointSummary("A payout, by the lookup the v1 documents name (/api/v1/payout/100/{id}).")]
     [ApiErrors(401, 403, 404)]
@@ -213,6 +247,12 @@ public sealed class CashierApi(CashierService cashier, CashierStore store, IOpti
         if (t.Type != CashierTypes.Withdrawal) throw CashierService.NotFound();
         return TypedResults.Ok(CashierTransactionView.From(t, ApiTime.Zone(organisation.TimeZone)));
     }
+
+    private async Task<List<CashierProviderView>> ProvidersAsync(long organisationId, CancellationToken cancellationToken) =>
+    [
+        .. (await cashier.ProvidersAsync(organisationId, cancellationToken))
+            .Select(p => new CashierProviderView(p.Provider.Id, p.Provider.Name, p.Provider.Title, p.Provider.Type, p.Provider.Method, p.Enabled)),
+    ];
 
     private async Task<Ok<CashierTokenResponse>> OpenPageAsync(HttpRequest request, CashierEntry entry, CancellationToken cancellationToken)
     {

@@ -29,7 +29,7 @@ public static class CashierPage
         var form = await r.ReadFormAsync();
         r.Guard.RequireToken(form, token, Step);
         provider = int.TryParse(form.Text("provider", 9), out var id) ? CashierProviders.Find(id) : null;
-        if (provider is null || provider.Type != t.Type || (t.Flow == "direct" && provider.Id != t.ProviderId))
+        if (provider is null || !t.Offered.Contains(provider.Id) || (t.Flow == "direct" && provider.Id != t.ProviderId))
         {
             throw ApiException.BadRequest("This payment method is not offered here.");
         }
@@ -82,14 +82,14 @@ public static class CashierPage
     private static CashierProvider? Chosen(PageRequest r, CashierTransaction t)
     {
         if (t.Flow == "direct") return t.Provider;
-        var offered = CashierProviders.For(t.Type).ToList();
+        List<CashierProvider> offered = [.. t.Offered.Select(CashierProviders.Find).OfType<CashierProvider>()];
         if (offered.Count == 1) return offered[0];
         return int.TryParse(r.Query("provider"), out var id) ? offered.FirstOrDefault(p => p.Id == id) : null;
     }
 
     private static HtmlPage Providers(PageRequest r, CashierTransaction t)
     {
-        var links = Html.Join(CashierProviders.For(t.Type).Select(p =>
+        var links = Html.Join(t.Offered.Select(CashierProviders.Find).OfType<CashierProvider>().Select(p =>
             Html.Of($"<li><a href=\"/cashier/{t.Token}?provider={p.Id}\">{p.Title}</a></li>")));
         var title = Title(t);
         return Page(r, t, title, Html.Of($"""

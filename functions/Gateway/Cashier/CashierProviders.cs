@@ -22,6 +22,14 @@ public static class CashierProviders
     public static CashierProvider? Find(int id) => All.FirstOrDefault(p => p.Id == id);
 
     public static IEnumerable<CashierProvider> For(string type) => All.Where(p => p.Type == type);
+
+    /// <summary>Ids as stored ("210,211"); ids no longer in the catalogue are dropped.</summary>
+    public static IReadOnlyList<int> ParseIds(string? text) =>
+    [
+        .. (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries)
+            .Select(t => int.TryParse(t, System.Globalization.CultureInfo.InvariantCulture, out var id) ? Find(id) : null)
+            .OfType<CashierProvider>().Select(p => p.Id),
+    ];
 }
 
 public static class CashierTypes

@@ -48,14 +48,16 @@ public sealed class CashierService(
         {
             throw ApiException.Conflict("Live payouts need a payout provider connector, and none is configured. Test mode uses the simulator.");
         }
-        var acquirer = request.Entry == CashierEntry.Payout ? null : acquirers.For(test);
         var (amount, fx) = Convert(request.AmountMinor, request.Currency, organisation.Currency, test, "request[currency]");
+        var offered = await OfferedAsync(organisation.Id, request, cancellationToken);
+        var acquirer = request.Entry == CashierEntry.Payout ? null : acquirers.For(test);
         var now = time.GetUtcNow();
         var opened = new CashierTransaction
         {
             OrganisationId = organisation.Id, Id = await payments.NextIdAsync(cancellationToken),
             PublicId = CashierTransaction.NewPublicId(), GatewayId = CashierTransaction.NewPublicId(), Type = request.Type,
             Flow = request.Flow, Mode = mode, Token = CashierTransaction.NewToken(), ProviderId = request.ProviderId,
+            Offered = offered,
             UserId = request.UserId, TrackingId = request.TrackingId, Ip = request.Ip, Theme = request.Theme,
             AmountMinor = amount, Currency = organisation.Currency, UserAmountMinor = request.AmountMinor,
             UserCurrency = request.Currency, FxMinor = fx, AmountRestricted = request.AmountRestricted,
@@ -210,6 +212,19 @@ public sealed class CashierService(
         }
     }
 
+    /// <summary>Every provider of the catalogue, and whether the organisation offers it.</summary>
+    public async Task<IReadOnlyList<(CashierProvider Provider, bool Enabled)>> ProvidersAsync(long organisationId,
+        CancellationToken cancellationToken)
+    {
+        var disabled = await store.DisabledProvidersAsync(organisationId, cancellationToken);
+        return [.. CashierProviders.All.Select(p => (p, !disabled.Contains(p.Id)))];
+    }
+
+    /// <summary>Offers exactly <paramref name="enabled"/>; transactions already opened keep what they offered.</summary>
+    public Task SetProvidersAsync(long organisationId, IReadOnlyCollection<int> enabled, CancellationToken cancellationToken) =>
+        store.SetDisabledProvidersAsync(organisationId, CashierProviders.All.Select(p => p.Id).Where(id => !enabled.Contains(id)),
+            cancellationToken);
+
     /// <summary>
     /// The amount booked in the organisation's currency and the conversion's margin: test mode converts at the
     /// configured rates; live mode refuses another currency until a rate source is integrated.
@@ -296,10 +311,27 @@ public sealed class CashierService(
         : throw new ApiException(StatusCodes.Status422UnprocessableEntity,
             "request[tracking_id]: was already used for a different request; use a new tracking_id.");
 
+    /// <summary>The providers the organisation offers for the request's type; the one it names must be among them.</summary>
+    private async Task<IReadOnlyList<int>> OfferedAsync(long organisationId, CashierRequest request, CancellationToken cancellationToken)
+    {
+        var disabled = await store.DisabledProvidersAsync(organisationId, cancellationToken);
+        List<int> offered = [.. CashierProviders.For(request.Type).Select(p => p.Id).Where(id => !disabled.Contains(id))];
+        if (request.ProviderId is { } chosen && !offered.Contains(chosen))
+        {
+            throw ApiException.BadRequest(ProviderField(request), "is not enabled for this organisation (see /api/cashier/providers).");
+        }
+        return offered.Count > 0
+            ? offered
+            : throw ApiException.Conflict($"No {request.Type} provider is enabled for this organisation; enable one with PUT /api/cashier/providers.");
+    }
+
+    private static string ProviderField(CashierRequest request) =>
+        request.Entry == CashierEntry.ServerToServer ? "request[routing_id]" : "request[provider_id]";
+
     private static void RefuseProvider(CashierRequest request)
     {
         if (request.ProviderId is not { } id) return;
-        var field = request.Entry == CashierEntry.ServerToServer ? "request[routing_id]" : "request[provider_id]";
+        var field = ProviderField(request);
         var provider = CashierProviders.Find(id);
         if (provider is null || provider.Type != CashierTypes.Deposit)
         {

@@ -103,6 +103,22 @@ public sealed class CashierStore(GatewayTables tables, PaymentStore payments)
         }
     }
 
+    /// <summary>
+    /// The providers the organisation switched off (Settings - providers). Disabled ones are kept rather than enabled
+    /// ones, so a provider added to the catalogue later is offered without every organisation opting in.
+    /// </summary>
+    public async Task<IReadOnlyList<int>> DisabledProvidersAsync(long organisationId, CancellationToken cancellationToken) =>
+        CashierProviders.ParseIds((await tables.Payments.FindAsync(PaymentRows.Partition(organisationId), SettingsRow, ["Disabled"],
+            cancellationToken))?.GetString("Disabled"));
+
+    public Task SetDisabledProvidersAsync(long organisationId, IEnumerable<int> disabled, CancellationToken cancellationToken) =>
+        tables.Payments.UpsertAsync(new TableEntity(PaymentRows.Partition(organisationId), SettingsRow)
+        {
+            ["Kind"] = "cashier-settings", ["Disabled"] = string.Join(',', disabled),
+        }, cancellationToken);
+
+    private const string SettingsRow = "cashier-settings";
+
     private async Task<CashierTransaction?> FollowAsync(long organisationId, string indexRow, CancellationToken cancellationToken)
     {
         var index = await tables.Payments.FindAsync(PaymentRows.Partition(organisationId), indexRow, ["TransactionId"],

@@ -43,6 +43,9 @@ public sealed record CashierTransaction
 
     public int? ProviderId { get; init; }
 
+    /// <summary>The providers the organisation had enabled for this type when it was opened: what the page offers.</summary>
+    public IReadOnlyList<int> Offered { get; init; } = [];
+
     /// <summary>The provider's own id of the transaction (<c>provider_transaction_id</c>).</summary>
     public string? ProviderReference { get; init; }
 
@@ -144,7 +147,7 @@ public sealed record CashierTransaction
         ["Kind"] = "cashier", ["PublicId"] = PublicId, ["GatewayId"] = GatewayId, ["Type"] = Type, ["Flow"] = Flow,
         ["Mode"] = Mode, ["Status"] = Status, ["Stage"] = Stage, ["RejectedReason"] = RejectedReason, ["Decision"] = Decision,
         ["Token"] = Token,
-        ["ProviderId"] = ProviderId, ["ProviderReference"] = ProviderReference, ["UserId"] = UserId,
+        ["ProviderId"] = ProviderId, ["Offered"] = string.Join(',', Offered), ["ProviderReference"] = ProviderReference, ["UserId"] = UserId,
         ["TrackingId"] = TrackingId, ["Ip"] = Ip, ["Theme"] = Theme, ["AmountMinor"] = AmountMinor,
         ["Currency"] = Currency, ["UserAmountMinor"] = UserAmountMinor, ["UserCurrency"] = UserCurrency,
         ["FxMinor"] = FxMinor, ["AmountRestricted"] = AmountRestricted, ["MaxDepositMinor"] = MaxDepositMinor,
@@ -162,7 +165,8 @@ public sealed record CashierTransaction
         Flow = e.GetString("Flow"), Mode = e.GetString("Mode"), Status = e.GetString("Status"),
         Stage = e.GetString("Stage"), RejectedReason = e.GetString("RejectedReason"), Decision = e.GetString("Decision"),
         Token = e.GetString("Token"),
-        ProviderId = e.GetInt32("ProviderId"), ProviderReference = e.GetString("ProviderReference"),
+        ProviderId = e.GetInt32("ProviderId"), Offered = CashierProviders.ParseIds(e.GetString("Offered")),
+        ProviderReference = e.GetString("ProviderReference"),
         UserId = e.GetString("UserId"), TrackingId = e.GetString("TrackingId"), Ip = e.GetString("Ip"),
         Theme = e.GetString("Theme") ?? "light", AmountMinor = e.GetInt64("AmountMinor") ?? 0,
         Currency = e.GetString("Currency"), UserAmountMinor = e.GetInt64("UserAmountMinor") ?? 0,
