@@ -160,12 +160,17 @@ public static class CashierPage
         return Page(r, t, title, Html.Of($"<h1>{title}</h1>{Summary(t)}{shown}"));
     }
 
-    private static Markup Summary(CashierTransaction t) => Html.Of($"""
-        <dl class="summary">
-        <dt>Amount</dt><dd class="amount">{Money.Display(t.UserAmountMinor, t.UserCurrency)}</dd>
-        <dt>Transaction</dt><dd class="reference">{t.PublicId}</dd>
-        </dl>
-        """);
+    private static Markup Summary(CashierTransaction t)
+    {
+        var account = t.PayoutAccountMasked is { } masked ? Html.Of($"<dt>To</dt><dd>{t.PayoutBank} {masked}</dd>") : Markup.Empty;
+        return Html.Of($"""
+            <dl class="summary">
+            <dt>Amount</dt><dd class="amount">{Money.Display(t.UserAmountMinor, t.UserCurrency)}</dd>
+            <dt>Transaction</dt><dd class="reference">{t.PublicId}</dd>
+            {account}
+            </dl>
+            """);
+    }
 
     private static string Title(CashierTransaction t) => t.Type == CashierTypes.Deposit ? "Deposit" : "Withdraw";
 

@@ -135,6 +135,29 @@ public sealed class CashierAccessTests(CashierGatewayApp app) : IClassFixture<Ca
     }
 
     [Fact]
+    public async Task AFormBodyIsReadLikeTheJsonOne()
+    {
+        using var merchant = await app.CashierMerchantAsync();
+        var tracking = Guid.NewGuid().ToString();
+        (string, string)[] fields =
+        [
+            ("request[user_id]", "128"), ("request[tracking_id]", tracking), ("request[amount]", "10.05"),
+            ("request[currency]", "ZAR"), ("request[customer][max_deposit_limit]", "1000"),
+            ("request[customer][phone][number]", "783433252"),
+        ];
+        var form = await (await merchant.Api.PostFormAsync("/api/cashier/deposit", fields)).JsonAsync(200);
+        var json = await (await merchant.Api.PostJsonAsync("/api/cashier/deposit", new JsonObject
+        {
+            ["request"] = new JsonObject
+            {
+                ["user_id"] = 128, ["tracking_id"] = tracking, ["amount"] = 10.05, ["currency"] = "ZAR",
+                ["customer"] = new JsonObject { ["max_deposit_limit"] = 1000, ["phone"] = new JsonObject { ["number"] = 783433252 } },
+            },
+        })).JsonAsync(200);
+        Assert.Equal(form.Text("token"), json.Text("token"));
+    }
+
+    [Fact]
     public async Task OddIdsAndDatesAreA4xxNeverA500()
     {
         using var merchant = await app.CashierMerchantAsync();

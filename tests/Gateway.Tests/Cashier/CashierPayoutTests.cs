@@ -26,6 +26,7 @@ public sealed class CashierPayoutTests(CashierGatewayApp app) : IClassFixture<Ca
         var page = await (await app.Payer().GetAsync($"/cashier/{token}")).HtmlAsync(200);
         Assert.Contains("waiting for approval", page);
         Assert.DoesNotContain("62000000001", page);
+        Assert.Contains("FNB *******0001", page);
 
         var t = await merchant.TransactionOfPageAsync(app, token);
         Assert.Equal("withdrawal", t.GetProperty("transaction_type").GetString());
