@@ -73,6 +73,7 @@ public sealed class CashierService(
             opened = Charged(opened, await CallAsync(() => acquirer!.ChargeCardAsync(charge, cancellationToken)), now);
         }
         var first = opened.IsFinal ? opened.Event() : null;
+        if (!opened.IsFinal) await store.NoteDueAsync(opened, now + options.Value.SessionLifetime, cancellationToken);
         if (await store.CreateAsync(opened, first, now, cancellationToken) is { } created)
         {
             if (first is not null) await events.PublishAsync(first, cancellationToken);
@@ -164,6 +165,7 @@ public sealed class CashierService(
                 throw ApiException.Conflict("The user has not asked for this payout yet; it can be rejected, not approved.");
             }
             var approved = t with { Stage = CashierStages.Approved, Decision = "approved", Updated = time.GetUtcNow() };
+            await store.NoteDueAsync(t, time.GetUtcNow(), cancellationToken);
             if (await store.ChangeAsync(t, approved, null, time.GetUtcNow(), cancellationToken) is { } written) return written;
         }
     }

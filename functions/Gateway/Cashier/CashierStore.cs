@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using Azure.Data.Tables;
 using Gateway.Payments;
@@ -89,19 +90,41 @@ public sealed class CashierStore(GatewayTables tables, PaymentStore payments)
     }
 
     /// <summary>
-    /// Every organisation's transactions the payout runner has work for: approved payouts, and pages or 3-D Secure
-    /// challenges opened before <paramref name="openedBefore"/> and never finished.
+    /// Notes that the runner has work for the transaction from <paramref name="due"/> on: an approved payout to send,
+    /// or a page or 3-D Secure challenge to close if still open by then. Written before the change it follows, so no
+    /// work is ever unnoted; a note with nothing to do (the change lost its race, the user finished) costs the runner
+    /// one read. The notes are spread over <see cref="DueShards"/> Lookups partitions, so the runner reads only what
+    /// is due instead of scanning every organisation's ledger, and no one partition takes every organisation's writes.
     /// </summary>
-    public async IAsyncEnumerable<CashierTransaction> DueAsync(DateTimeOffset openedBefore,
+    public Task NoteDueAsync(CashierTransaction t, DateTimeOffset due, CancellationToken cancellationToken) =>
+        tables.Lookups.UpsertAsync(new TableEntity(DuePartition(t.OrganisationId), DueRow(t.OrganisationId, t.Id))
+        {
+            ["Due"] = due,
+        }, cancellationToken);
+
+    /// <summary>Every organisation's noted transactions due by <paramref name="now"/>.</summary>
+    public async IAsyncEnumerable<(long OrganisationId, long Id)> DueAsync(DateTimeOffset now,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var filter = TableClient.CreateQueryFilter(
-            $"RowKey ge {CashierTransaction.RowPrefix} and RowKey lt {CashierTransaction.RowsEnd} and (Stage eq {CashierStages.Approved} or ((Stage eq {CashierStages.Session} or Stage eq {CashierStages.Authenticating}) and Created lt {openedBefore}))");
-        await foreach (var e in tables.Payments.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        for (var shard = 0; shard < DueShards; shard++)
         {
-            yield return CashierTransaction.FromEntity(e);
+            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {DuePartition(shard)} and Due le {now}");
+            await foreach (var e in tables.Lookups.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken))
+            {
+                var parts = e.RowKey.Split('-');
+                yield return (long.Parse(parts[0], CultureInfo.InvariantCulture), long.Parse(parts[1], CultureInfo.InvariantCulture));
+            }
         }
     }
+
+    public Task ForgetDueAsync(long organisationId, long id, CancellationToken cancellationToken) =>
+        tables.Lookups.TryDeleteAsync(DuePartition(organisationId), DueRow(organisationId, id), Azure.ETag.All, cancellationToken);
+
+    public const int DueShards = 16;
+
+    private static string DuePartition(long organisationId) => $"cashier-due-{organisationId % DueShards:D2}";
+
+    private static string DueRow(long organisationId, long id) => $"{organisationId:D10}-{id:D12}";
 
     /// <summary>
     /// The providers the organisation switched off (Settings - providers). Disabled ones are kept rather than enabled

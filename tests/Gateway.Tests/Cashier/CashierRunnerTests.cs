@@ -1,5 +1,6 @@
 using Gateway.Tests.HostedPages;
 using Gateway.Tests.Infrastructure;
+using Gateway.Tests.Payments;
 
 namespace Gateway.Tests.Cashier;
 
@@ -38,5 +39,42 @@ public sealed class CashierRunnerTests(CashierClockApp app) : IClassFixture<Cash
         Assert.Equal("3-D Secure authentication failed", status.GetProperty("rejected_reason").GetString());
         var page = new Uri(s2s.GetProperty("url").GetString()!).AbsolutePath;
         Assert.Contains("Deposit rejected", await (await app.Payer().GetAsync(page.Replace("/3ds", ""))).HtmlAsync(200));
+    }
+
+    [Fact]
+    public async Task TheRunnerReadsOnlyWhatIsDueAndForgetsWhatIsDone()
+    {
+        using var merchant = await app.CashierMerchantAsync();
+        var paid = await merchant.OpenAsync();
+        await app.SubmitAtAsync(paid, 211, ("bank", "FNB"), ("account", "62000000001"));
+        var payout = await merchant.RequestPayoutAsync(app);
+        var declined = await (await merchant.Api.PostJsonAsync("/api/cashier/deposit/s2s", CashierKit.S2SBody(CashierKit.Declined)))
+            .JsonAsync(200);
+        Assert.Equal("rejected", declined.Text("transaction_status"));
+        // Noted: the two pages (due when they would expire); not the deposit that ended as it was opened.
+        Assert.Equal(2, await NotesAsync(merchant.Id));
+
+        await (await merchant.DecideAsync("approve", payout)).JsonAsync(200);
+        await app.RunCashierAsync();
+        Assert.Equal("successful", (await merchant.StatusAsync(payout)).Text("transaction_status"));
+        Assert.Equal(1, await NotesAsync(merchant.Id));
+
+        app.Clock!.Advance(TimeSpan.FromMinutes(61));
+        await app.RunCashierAsync();
+        Assert.Equal(0, await NotesAsync(merchant.Id));
+        var t = await merchant.TransactionOfPageAsync(app, paid);
+        Assert.Equal("successful", t.Text("status"));
+    }
+
+    private async Task<int> NotesAsync(long organisationId)
+    {
+        var lookups = new Azure.Data.Tables.TableClient(app.Azurite.ConnectionString, app.Settings["Storage:TablePrefix"] + "Lookups");
+        var count = 0;
+        await foreach (var _ in lookups.QueryAsync<Azure.Data.Tables.TableEntity>(
+            Azure.Data.Tables.TableClient.CreateQueryFilter($"RowKey ge {$"{organisationId:D10}-"} and RowKey lt {$"{organisationId:D10}."}")))
+        {
+            count++;
+        }
+        return count;
     }
 }
