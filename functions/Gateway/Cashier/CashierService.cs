@@ -40,6 +40,8 @@ public sealed class CashierService(
         }
         RefuseProvider(request);
         var fingerprint = request.Fingerprint();
+        // Read together: one round trip of latency for the retry check and the providers offered.
+        var disabled = store.DisabledProvidersAsync(organisation.Id, cancellationToken);
         if (await store.FindByTrackingIdAsync(organisation.Id, request.TrackingId, cancellationToken) is { } earlier)
         {
             return Repeat(earlier, fingerprint);
@@ -49,7 +51,7 @@ public sealed class CashierService(
             throw ApiException.Conflict("Live payouts need a payout provider connector, and none is configured. Test mode uses the simulator.");
         }
         var (amount, fx) = Convert(request.AmountMinor, request.Currency, organisation.Currency, test, "request[currency]");
-        var offered = await OfferedAsync(organisation.Id, request, cancellationToken);
+        var offered = Offered(await disabled, request);
         var acquirer = request.Entry == CashierEntry.Payout ? null : acquirers.For(test);
         var now = time.GetUtcNow();
         var opened = new CashierTransaction
@@ -73,8 +75,8 @@ public sealed class CashierService(
             opened = Charged(opened, await CallAsync(() => acquirer!.ChargeCardAsync(charge, cancellationToken)), now);
         }
         var first = opened.IsFinal ? opened.Event() : null;
-        if (!opened.IsFinal) await store.NoteDueAsync(opened, now + options.Value.SessionLifetime, cancellationToken);
-        if (await store.CreateAsync(opened, first, now, cancellationToken) is { } created)
+        var due = opened.IsFinal ? (DateTimeOffset?)null : now + options.Value.SessionLifetime;
+        if (await store.CreateAsync(opened, first, due, now, cancellationToken) is { } created)
         {
             if (first is not null) await events.PublishAsync(first, cancellationToken);
             return created;
@@ -314,9 +316,8 @@ public sealed class CashierService(
             "request[tracking_id]: was already used for a different request; use a new tracking_id.");
 
     /// <summary>The providers the organisation offers for the request's type; the one it names must be among them.</summary>
-    private async Task<IReadOnlyList<int>> OfferedAsync(long organisationId, CashierRequest request, CancellationToken cancellationToken)
+    private static IReadOnlyList<int> Offered(IReadOnlyList<int> disabled, CashierRequest request)
     {
-        var disabled = await store.DisabledProvidersAsync(organisationId, cancellationToken);
         List<int> offered = [.. CashierProviders.For(request.Type).Select(p => p.Id).Where(id => !disabled.Contains(id))];
         if (request.ProviderId is { } chosen && !offered.Contains(chosen))
         {

@@ -43,13 +43,16 @@ public sealed class CashierStore(GatewayTables tables, PaymentStore payments)
 
     /// <summary>
     /// A new transaction with its public-id index row, its tracking-id claim and (when it starts final) its event, in
-    /// one entity-group transaction; the page token's Lookups row goes first, so a page never meets a token it cannot
-    /// resolve. False when storage refused it: the tracking id (or, vanishingly rarely, the public id) is taken.
+    /// one entity-group transaction. The page token's Lookups row and the runner's note (when <paramref name="due"/>)
+    /// go first, together, so a page never meets a token it cannot resolve and no open transaction is unnoted. Null
+    /// when storage refused it: the tracking id (or, vanishingly rarely, the public id) is taken.
     /// </summary>
-    public async Task<CashierTransaction?> CreateAsync(CashierTransaction t, PaymentEvent? first, DateTimeOffset now,
-        CancellationToken cancellationToken)
+    public async Task<CashierTransaction?> CreateAsync(CashierTransaction t, PaymentEvent? first, DateTimeOffset? due,
+        DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await payments.AddLookupAsync(CashierTransaction.TokenLookup(t.Token), t.OrganisationId, t.Id, cancellationToken);
+        await Task.WhenAll(
+            payments.AddLookupAsync(CashierTransaction.TokenLookup(t.Token), t.OrganisationId, t.Id, cancellationToken),
+            due is { } at ? NoteDueAsync(t, at, cancellationToken) : Task.CompletedTask);
         var partition = PaymentRows.Partition(t.OrganisationId);
         var etags = await payments.SubmitAsync(
         [
