@@ -21,7 +21,9 @@ public sealed record CashierTokenResponse(
 
 public sealed record CashierUrlResponse([property: JsonPropertyName("url")] string Url);
 
-/// <summary>The server-to-server answer: the 3-D Secure URL while pending, and the error of a rejected deposit.</summary>
+/// <summary>
+/// The server-to-server answer: the 3-D Secure URL while pending, and the error of a rejected deposit.
+/// </summary>
 public sealed record CashierS2SResponse(
     [property: JsonPropertyName("url")] string Url,
     [property: JsonPropertyName("transaction_status")] string TransactionStatus,
@@ -36,7 +38,9 @@ public sealed record CashierStatusResponse(
     [property: JsonPropertyName("transaction_status")] string TransactionStatus,
     [property: JsonPropertyName("rejected_reason")] string? RejectedReason);
 
-/// <summary>The document's transaction list item; <c>customer_id</c> is the merchant's user id (a number when it is one).</summary>
+/// <summary>
+/// The document's transaction list item; <c>customer_id</c> is the merchant's user id (a number when it is one).
+/// </summary>
 public sealed record CashierTransactionView(
     [property: JsonPropertyName("transaction_id")] string TransactionId,
     [property: JsonPropertyName("gateway_transaction_id")] string GatewayTransactionId,
@@ -54,7 +58,9 @@ public sealed record CashierTransactionView(
 {
     public static CashierTransactionView From(CashierTransaction t, TimeZoneInfo zone) => new(
         t.PublicId, t.GatewayId, t.ProviderReference, t.Type, ApiTime.Show(t.Created, zone), t.Status, t.Provider?.Name,
-        long.TryParse(t.UserId, NumberStyles.None, CultureInfo.InvariantCulture, out var number) ? JsonValue.Create(number) : JsonValue.Create(t.UserId),
+        long.TryParse(t.UserId, NumberStyles.None, CultureInfo.InvariantCulture, out var number)
+            ? JsonValue.Create(number)
+            : JsonValue.Create(t.UserId),
         t.AmountMinor / 100m, t.Currency, t.UserAmountMinor / 100m, t.UserCurrency, t.FxMinor / 100m);
 }
 
@@ -63,8 +69,10 @@ public sealed record CashierBody([property: JsonPropertyName("request")] Cashier
 
 public sealed record CashierRequestForm(
     [property: JsonPropertyName("mode")] string? Mode, [property: JsonPropertyName("theme")] string? Theme,
-    [property: JsonPropertyName("provider_id")] int? ProviderId, [property: JsonPropertyName("routing_id")] int? RoutingId,
-    [property: JsonPropertyName("settings")] JsonObject? Settings, [property: JsonPropertyName("user_id")] string UserId,
+    [property: JsonPropertyName("provider_id")] int? ProviderId,
+    [property: JsonPropertyName("routing_id")] int? RoutingId,
+    [property: JsonPropertyName("settings")] JsonObject? Settings,
+    [property: JsonPropertyName("user_id")] string UserId,
     [property: JsonPropertyName("tracking_id")] string TrackingId, [property: JsonPropertyName("ip")] string? Ip,
     [property: JsonPropertyName("amount")] decimal Amount, [property: JsonPropertyName("currency")] string Currency,
     [property: JsonPropertyName("amount_restricted")] bool? AmountRestricted,
@@ -73,18 +81,21 @@ public sealed record CashierRequestForm(
 
 public sealed record CashierCustomerForm(
     [property: JsonPropertyName("max_deposit_limit")] decimal? MaxDepositLimit,
-    [property: JsonPropertyName("first_name")] string? FirstName, [property: JsonPropertyName("last_name")] string? LastName,
+    [property: JsonPropertyName("first_name")] string? FirstName,
+    [property: JsonPropertyName("last_name")] string? LastName,
     [property: JsonPropertyName("kyc_status")] string? KycStatus, [property: JsonPropertyName("email")] string? Email,
     [property: JsonPropertyName("zip_code")] string? ZipCode, [property: JsonPropertyName("address")] string? Address,
     [property: JsonPropertyName("city")] string? City, [property: JsonPropertyName("dob")] string? Dob,
-    [property: JsonPropertyName("country_code")] string? CountryCode, [property: JsonPropertyName("phone")] CashierPhoneForm? Phone);
+    [property: JsonPropertyName("country_code")] string? CountryCode,
+    [property: JsonPropertyName("phone")] CashierPhoneForm? Phone);
 
 public sealed record CashierPhoneForm(
     [property: JsonPropertyName("country")] string? Country, [property: JsonPropertyName("number")] string? Number,
     [property: JsonPropertyName("prefix")] string? Prefix);
 
 public sealed record CashierCardForm(
-    [property: JsonPropertyName("holder_name")] string? HolderName, [property: JsonPropertyName("card_number")] string CardNumber,
+    [property: JsonPropertyName("holder_name")] string? HolderName,
+    [property: JsonPropertyName("card_number")] string CardNumber,
     [property: JsonPropertyName("cvc")] string Cvc, [property: JsonPropertyName("exp_month")] string ExpMonth,
     [property: JsonPropertyName("exp_year")] string ExpYear);
 
@@ -104,7 +115,8 @@ public sealed record CashierDecisionForm([property: JsonPropertyName("transactio
 /// rejects, and the transactions. Errors are the API's error object. Nothing here logs a request body.
 /// </summary>
 [Tags("Cashier")]
-public sealed class CashierApi(CashierService cashier, CashierStore store, IOptions<PaymentOptions> payments, TimeProvider time)
+public sealed class CashierApi(CashierService cashier, CashierStore store, IOptions<PaymentOptions> payments,
+    TimeProvider time)
 {
     public const string ApproveMessage = "Transaction Withdrawal has been approved successfully";
 
@@ -130,7 +142,8 @@ public sealed class CashierApi(CashierService cashier, CashierStore store, IOpti
     }
 
     [Function(nameof(CashierServerToServer)), Authorize(Policy = Policies.PaymentAdministrator)]
-    [EndpointSummary("Deposit with card details (routing_id): {url, transaction_status}; send the user to url for 3-D Secure.")]
+    [EndpointSummary("Deposit with card details (routing_id): {url, transaction_status}; " +
+        "send the user to url for 3-D Secure.")]
     [AcceptsForm(typeof(CashierBody)), ApiErrors(400, 401, 403, 409, 413, 415, 422, 502)]
     public async Task<Ok<CashierS2SResponse>> CashierServerToServer(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/cashier/deposit/s2s")] HttpRequest request,
@@ -177,7 +190,8 @@ public sealed class CashierApi(CashierService cashier, CashierStore store, IOpti
     [EndpointSummary("A transaction's status and rejection reason, by transaction_id or tracking_id.")]
     [ApiErrors(401, 403, 404)]
     public async Task<Ok<CashierStatusResponse>> CashierTransactionStatus(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/cashier/transactions/{id}")] HttpRequest request, string id,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/cashier/transactions/{id}")] HttpRequest request,
+        string id,
         CancellationToken cancellationToken)
     {
         var t = await cashier.GetAsync(request.Caller().RequireOrganisation(), id, cancellationToken);
@@ -202,7 +216,8 @@ public sealed class CashierApi(CashierService cashier, CashierStore store, IOpti
             throw ApiException.BadRequest("to", $"must be at most {MaxRangeDays} days after from.");
         }
         var list = new List<CashierTransactionView>();
-        await foreach (var t in store.ListAsync(organisation.Id, Start(first, zone), Start(last.AddDays(1), zone), cancellationToken))
+        await foreach (var t in store.ListAsync(organisation.Id, Start(first, zone), Start(last.AddDays(1), zone),
+            cancellationToken))
         {
             list.Add(CashierTransactionView.From(t, zone));
         }
@@ -218,7 +233,8 @@ public sealed class CashierApi(CashierService cashier, CashierStore store, IOpti
         TypedResults.Ok(await ProvidersAsync(request.Caller().RequireOrganisation().Id, cancellationToken));
 
     [Function(nameof(CashierProvidersUpdate)), Authorize(Policy = Policies.PaymentAdministrator)]
-    [EndpointSummary("Choose the providers this organisation offers (enabled: a list of ids); the others are switched off.")]
+    [EndpointSummary("Choose the providers this organisation offers (enabled: a list of ids); " +
+        "the others are switched off.")]
     [AcceptsForm(typeof(CashierProvidersForm)), ApiErrors(400, 401, 403, 413, 415)]
     public async Task<Ok<List<CashierProviderView>>> CashierProvidersUpdate(
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "api/cashier/providers")] HttpRequest request,
@@ -226,11 +242,14 @@ public sealed class CashierApi(CashierService cashier, CashierStore store, IOpti
     {
         var organisation = request.Caller().RequireOrganisation();
         var form = (await RequestForm.ReadAsync(request)).Root;
-        if (!form.Has("enabled")) throw ApiException.BadRequest("enabled", "is required: a list of provider ids, e.g. [210, 310].");
+        if (!form.Has("enabled")) throw ApiException.BadRequest("enabled",
+            "is required: a list of provider ids, e.g. [210, 310].");
         var enabled = form.List("enabled").Select((text, i) =>
-            int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && CashierProviders.Find(id) is not null
+            int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id)
+                && CashierProviders.Find(id) is not null
                 ? id
-                : throw ApiException.BadRequest($"enabled[{i}]", "is not a provider id of GET /api/cashier/providers.")).ToHashSet();
+                : throw ApiException.BadRequest($"enabled[{i}]", "is not a provider id of GET /api/cashier/providers."))
+            .ToHashSet();
         await cashier.SetProvidersAsync(organisation.Id, enabled, cancellationToken);
         return TypedResults.Ok(await ProvidersAsync(organisation.Id, cancellationToken));
     }
@@ -239,7 +258,8 @@ public sealed class CashierApi(CashierService cashier, CashierStore store, IOpti
     [EndpointSummary("A payout, by the lookup the v1 documents name (/api/v1/payout/100/{id}).")]
     [ApiErrors(401, 403, 404)]
     public async Task<Ok<CashierTransactionView>> PayoutLookup(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/v1/payout/100/{id}")] HttpRequest request, string id,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/v1/payout/100/{id}")] HttpRequest request,
+        string id,
         CancellationToken cancellationToken)
     {
         var organisation = request.Caller().RequireOrganisation();
@@ -248,19 +268,23 @@ public sealed class CashierApi(CashierService cashier, CashierStore store, IOpti
         return TypedResults.Ok(CashierTransactionView.From(t, ApiTime.Zone(organisation.TimeZone)));
     }
 
-    private async Task<List<CashierProviderView>> ProvidersAsync(long organisationId, CancellationToken cancellationToken) =>
+    private async Task<List<CashierProviderView>> ProvidersAsync(long organisationId,
+        CancellationToken cancellationToken) =>
     [
         .. (await cashier.ProvidersAsync(organisationId, cancellationToken))
-            .Select(p => new CashierProviderView(p.Provider.Id, p.Provider.Name, p.Provider.Title, p.Provider.Type, p.Provider.Method, p.Enabled)),
+            .Select(p => new CashierProviderView(
+                p.Provider.Id, p.Provider.Name, p.Provider.Title, p.Provider.Type, p.Provider.Method, p.Enabled)),
     ];
 
-    private async Task<Ok<CashierTokenResponse>> OpenPageAsync(HttpRequest request, CashierEntry entry, CancellationToken cancellationToken)
+    private async Task<Ok<CashierTokenResponse>> OpenPageAsync(HttpRequest request, CashierEntry entry,
+        CancellationToken cancellationToken)
     {
         var t = await OpenAsync(request, entry, cancellationToken);
         return TypedResults.Ok(new CashierTokenResponse(t.Token, PageUrl(t)));
     }
 
-    private async Task<CashierTransaction> OpenAsync(HttpRequest request, CashierEntry entry, CancellationToken cancellationToken)
+    private async Task<CashierTransaction> OpenAsync(HttpRequest request, CashierEntry entry,
+        CancellationToken cancellationToken)
     {
         var form = (await RequestForm.ReadAsync(request)).Root;
         var caller = request.Caller();
@@ -271,20 +295,26 @@ public sealed class CashierApi(CashierService cashier, CashierStore store, IOpti
             entry == CashierEntry.ServerToServer ? CancellationToken.None : cancellationToken);
     }
 
-    private string PageUrl(CashierTransaction t) => $"{payments.Value.BaseUri.GetLeftPart(UriPartial.Authority)}/cashier/{t.Token}";
+    private string PageUrl(CashierTransaction t) =>
+        $"{payments.Value.BaseUri.GetLeftPart(UriPartial.Authority)}/cashier/{t.Token}";
 
-    /// <summary><c>{"transaction_id": ...}</c> as the document shows it (or wrapped in <c>request</c> like the others).</summary>
+    /// <summary>
+    /// <c>{"transaction_id": ...}</c> as the document shows it (or wrapped in <c>request</c> like the others).
+    /// </summary>
     private static async Task<string> TransactionIdAsync(HttpRequest request)
     {
         var root = (await RequestForm.ReadAsync(request)).Root;
         var form = root.Has("request") ? root.Section("request") : root;
-        return form.TextOrNumber("transaction_id", 128) ?? throw ApiException.BadRequest(form.FieldName("transaction_id"), "is required.");
+        return form.TextOrNumber("transaction_id", 128)
+            ?? throw ApiException.BadRequest(form.FieldName("transaction_id"), "is required.");
     }
 
     private static DateOnly? Date(HttpRequest request, string name)
     {
         if (request.Query[name] is not { Count: > 0 } values) return null;
-        return values.Count == 1 && DateOnly.TryParseExact(values[0], "dd-MM-yyyy", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)
+        return values.Count == 1
+            && DateOnly.TryParseExact(values[0], "dd-MM-yyyy", CultureInfo.InvariantCulture, DateTimeStyles.None,
+                out var date)
             ? date
             : throw ApiException.BadRequest(name, "must be a date as DD-MM-YYYY, e.g. 01-08-2024.");
     }
@@ -296,7 +326,9 @@ public sealed class CashierApi(CashierService cashier, CashierStore store, IOpti
     }
 }
 
-/// <summary>The user's cashier pages (<see cref="CashierPage"/>): HTML, failures as pages, like the hosted pages.</summary>
+/// <summary>
+/// The user's cashier pages (<see cref="CashierPage"/>): HTML, failures as pages, like the hosted pages.
+/// </summary>
 [Tags("Hosted pages")]
 public sealed class CashierPagesApi(CashierService cashier)
 {
@@ -304,27 +336,31 @@ public sealed class CashierPagesApi(CashierService cashier)
     [EndpointSummary("The cashier page of a token: the providers, a provider's form (?provider=), or the outcome.")]
     [ProducesResponseType(typeof(string), 200, "text/html"), ProducesResponseType(303), PageErrors(404, 410)]
     public Task<IResult> CashierPageView(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "cashier/{token}")] HttpRequest request, string token) =>
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "cashier/{token}")] HttpRequest request,
+        string token) =>
         CashierPage.HandleAsync(PageRequest.For(request), cashier, token);
 
     [Function(nameof(CashierPageSubmit)), AllowAnonymous]
     [EndpointSummary("The cashier form's post: the deposit or payout request, then the outcome or 3-D Secure.")]
     [ProducesResponseType(typeof(string), 200, "text/html"), ProducesResponseType(303), PageErrors(400, 403, 404, 410)]
     public Task<IResult> CashierPageSubmit(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "cashier/{token}")] HttpRequest request, string token) =>
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "cashier/{token}")] HttpRequest request,
+        string token) =>
         CashierPage.HandleAsync(PageRequest.For(request), cashier, token);
 
     [Function(nameof(CashierChallengePage)), AllowAnonymous]
     [EndpointSummary("The simulator's 3-D Secure page of a card deposit.")]
     [ProducesResponseType(typeof(string), 200, "text/html"), ProducesResponseType(303), PageErrors(404, 410)]
     public Task<IResult> CashierChallengePage(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "cashier/{token}/3ds")] HttpRequest request, string token) =>
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "cashier/{token}/3ds")] HttpRequest request,
+        string token) =>
         CashierPage.ChallengeAsync(PageRequest.For(request), cashier, token);
 
     [Function(nameof(CashierChallengeSubmit)), AllowAnonymous]
     [EndpointSummary("The 3-D Secure page's answer: authenticated or failed.")]
     [ProducesResponseType(typeof(string), 200, "text/html"), ProducesResponseType(303), PageErrors(400, 403, 404, 410)]
     public Task<IResult> CashierChallengeSubmit(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "cashier/{token}/3ds")] HttpRequest request, string token) =>
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "cashier/{token}/3ds")] HttpRequest request,
+        string token) =>
         CashierPage.ChallengeAsync(PageRequest.For(request), cashier, token);
 }

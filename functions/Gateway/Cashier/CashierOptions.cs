@@ -17,10 +17,14 @@ public sealed class CashierOptions
         ["ZAR"] = 1m, ["USD"] = 18.20m, ["EUR"] = 19.70m, ["GBP"] = 23.00m,
     };
 
-    /// <summary>The share of a converted amount kept for the conversion, shown as <c>fx_amount</c> (0 to 0.1).</summary>
+    /// <summary>
+    /// The share of a converted amount kept for the conversion, shown as <c>fx_amount</c> (0 to 0.1).
+    /// </summary>
     public decimal FxMargin { get; set; }
 
-    /// <summary>How long a cashier page can be used; an untouched deposit or payout is then rejected as expired.</summary>
+    /// <summary>
+    /// How long a cashier page can be used; an untouched deposit or payout is then rejected as expired.
+    /// </summary>
     public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(1);
 
     public static bool AreValidRates(Dictionary<string, decimal> rates) =>

@@ -27,7 +27,9 @@ public static class CashierProviders
     public static IReadOnlyList<int> ParseIds(string? text) =>
     [
         .. (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries)
-            .Select(t => int.TryParse(t, System.Globalization.CultureInfo.InvariantCulture, out var id) ? Find(id) : null)
+            .Select(t => int.TryParse(t, System.Globalization.CultureInfo.InvariantCulture, out var id)
+                ? Find(id)
+                : null)
             .OfType<CashierProvider>().Select(p => p.Id),
     ];
 }

@@ -25,7 +25,8 @@ public enum CashierEntry
 /// </summary>
 public sealed record CashierRequest(
     CashierEntry Entry, string? Mode, string Theme, string UserId, string TrackingId, string? Ip, long AmountMinor,
-    string Currency, bool AmountRestricted, long? MaxDepositMinor, JsonObject Customer, int? ProviderId, CardDetails? Card)
+    string Currency, bool AmountRestricted, long? MaxDepositMinor, JsonObject Customer, int? ProviderId,
+    CardDetails? Card)
 {
     public string Type => Entry == CashierEntry.Payout ? CashierTypes.Withdrawal : CashierTypes.Deposit;
 
@@ -54,24 +55,29 @@ public sealed record CashierRequest(
 
     public static CashierRequest Read(FormSection root, CashierEntry entry, DateTimeOffset now)
     {
-        if (!root.Has("request")) throw ApiException.BadRequest("request", "is required: the body is {\"request\": {...}}.");
+        if (!root.Has("request")) throw ApiException.BadRequest("request",
+            "is required: the body is {\"request\": {...}}.");
         var form = root.Section("request");
         _ = form.Section("settings"); // accepted, and must be a group when sent
         var mode = form.Text("mode", 8);
-        if (mode is not null and not ("test" or "live")) throw ApiException.BadRequest(form.FieldName("mode"), "must be test or live.");
+        if (mode is not null and not ("test" or "live")) throw ApiException.BadRequest(form.FieldName("mode"),
+            "must be test or live.");
         var theme = form.Text("theme", 8) ?? "light";
-        if (theme is not ("light" or "dark")) throw ApiException.BadRequest(form.FieldName("theme"), "must be light or dark.");
+        if (theme is not ("light" or "dark")) throw ApiException.BadRequest(form.FieldName("theme"),
+            "must be light or dark.");
 
         var userId = form.TextOrNumber("user_id", 64) ?? throw Required(form, "user_id");
         var trackingId = form.TextOrNumber("tracking_id", 128) ?? throw Required(form, "tracking_id");
         var ip = form.Text("ip", 45);
-        if (ip is not null && !IPAddress.TryParse(ip, out _)) throw ApiException.BadRequest(form.FieldName("ip"), "is not an IP address.");
+        if (ip is not null && !IPAddress.TryParse(ip, out _)) throw ApiException.BadRequest(form.FieldName("ip"),
+            "is not an IP address.");
 
         var amount = Money.Parse(form, "amount");
         var currency = form.Text("currency", 3) ?? throw Required(form, "currency");
         if (!Currencies.Supported.Contains(currency))
         {
-            throw ApiException.BadRequest(form.FieldName("currency"), "is not a supported currency (ISO 4217, e.g. EUR).");
+            throw ApiException.BadRequest(form.FieldName("currency"),
+                "is not a supported currency (ISO 4217, e.g. EUR).");
         }
         var restricted = form.Flag("amount_restricted") switch
         {
@@ -81,7 +87,9 @@ public sealed record CashierRequest(
         };
 
         var customerForm = form.Section("customer");
-        var limit = customerForm.Has("max_deposit_limit") ? Money.Parse(customerForm, "max_deposit_limit") : (long?)null;
+        var limit = customerForm.Has("max_deposit_limit")
+            ? Money.Parse(customerForm, "max_deposit_limit")
+            : (long?)null;
         if (limit is { } max && entry != CashierEntry.Payout && amount > max)
         {
             throw ApiException.BadRequest(form.FieldName("amount"),
@@ -95,8 +103,8 @@ public sealed record CashierRequest(
             _ => null,
         };
         var card = entry == CashierEntry.ServerToServer ? ReadCard(form.Section("card_details"), now) : null;
-        return new(entry, mode, theme, userId, trackingId, ip, amount, currency, restricted, limit, ReadCustomer(customerForm),
-            provider, card);
+        return new(entry, mode, theme, userId, trackingId, ip, amount, currency, restricted, limit,
+            ReadCustomer(customerForm), provider, card);
     }
 
     /// <summary>The customer group as stored: each field checked, nothing but these fields kept.</summary>
@@ -170,11 +178,14 @@ public sealed record CashierRequest(
         {
             throw ApiException.BadRequest(form.FieldName("card_number"), "is not a valid card number.");
         }
-        var month = form.TextOrNumber("exp_month", 2) is { } m && int.TryParse(m, NumberStyles.None, CultureInfo.InvariantCulture,
-            out var mm) && mm is >= 1 and <= 12 ? mm : throw ApiException.BadRequest(form.FieldName("exp_month"), "must be 01 to 12.");
-        var year = form.TextOrNumber("exp_year", 4) is { Length: 4 } y && int.TryParse(y, NumberStyles.None,
-            CultureInfo.InvariantCulture, out var yyyy) ? yyyy : throw ApiException.BadRequest(form.FieldName("exp_year"),
-            "must be the year as YYYY, e.g. 2029.");
+        var month = form.TextOrNumber("exp_month", 2) is { } m
+            && int.TryParse(m, NumberStyles.None, CultureInfo.InvariantCulture, out var mm) && mm is >= 1 and <= 12
+            ? mm
+            : throw ApiException.BadRequest(form.FieldName("exp_month"), "must be 01 to 12.");
+        var year = form.TextOrNumber("exp_year", 4) is { Length: 4 } y
+            && int.TryParse(y, NumberStyles.None, CultureInfo.InvariantCulture, out var yyyy)
+            ? yyyy
+            : throw ApiException.BadRequest(form.FieldName("exp_year"), "must be the year as YYYY, e.g. 2029.");
         if (year < now.Year || (year == now.Year && month < now.Month))
         {
             throw ApiException.BadRequest(form.FieldName("exp_year"), "is in the past: the card has expired.");
@@ -184,5 +195,6 @@ public sealed record CashierRequest(
         return new CardDetails(number, month, year, cvc, form.Text("holder_name", 100));
     }
 
-    private static ApiException Required(FormSection form, string field) => ApiException.BadRequest(form.FieldName(field), "is required.");
+    private static ApiException Required(FormSection form, string field) =>
+        ApiException.BadRequest(form.FieldName(field), "is required.");
 }

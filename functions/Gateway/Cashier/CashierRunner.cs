@@ -7,16 +7,18 @@ namespace Gateway.Cashier;
 /// <summary>
 /// Timer function: sends approved payouts to the payout provider, and rejects cashier pages and 3-D Secure challenges
 /// left open past <see cref="CashierOptions.SessionLifetime"/> (so every transaction ends, and the merchant hears
-/// how). It reads only the transactions noted as due (see <see cref="CashierStore.NoteDueAsync"/>). Payouts are sent in this batch rather than by the approve request, which answers <c>pending</c> as the
-/// document shows; a crash between the two leaves the payout approved, and the next run sends it. Each step is an
-/// ETag-checked change under an idempotency key, so overlapping or repeated runs pay nothing twice.
+/// how). It reads only the transactions noted as due (see <see cref="CashierStore.NoteDueAsync"/>). Payouts are sent in
+/// this batch rather than by the approve request, which answers <c>pending</c> as the document shows; a crash between
+/// the two leaves the payout approved, and the next run sends it. Each step is an ETag-checked change under an
+/// idempotency key, so overlapping or repeated runs pay nothing twice.
 /// </summary>
 public sealed class CashierRunner(CashierStore store, CashierService cashier, IOptions<CashierOptions> options,
     TimeProvider time, ILogger<CashierRunner> logger)
 {
     /// <remarks>Every minute; each run takes everything due, so a missed run needs no replay.</remarks>
     [Function(nameof(CashierRunner))]
-    public async Task Run([TimerTrigger("30 * * * * *", UseMonitor = false)] TimerInfo timer, CancellationToken cancellationToken)
+    public async Task Run([TimerTrigger("30 * * * * *", UseMonitor = false)] TimerInfo timer,
+        CancellationToken cancellationToken)
     {
         logger.NoteIfLate(timer);
         var now = time.GetUtcNow();
@@ -36,6 +38,7 @@ public sealed class CashierRunner(CashierStore store, CashierService cashier, IO
             // Final, gone, or waiting for the merchant (approving notes it again): nothing more for the runner.
             await store.ForgetDueAsync(organisationId, id, cancellationToken);
         }
-        if (paid + expired > 0) logger.LogInformation("Cashier: {Paid} payouts sent, {Expired} abandoned transactions closed", paid, expired);
+        if (paid + expired > 0) logger.LogInformation(
+            "Cashier: {Paid} payouts sent, {Expired} abandoned transactions closed", paid, expired);
     }
 }

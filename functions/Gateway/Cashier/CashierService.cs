@@ -48,30 +48,33 @@ public sealed class CashierService(
         }
         if (request.Entry == CashierEntry.Payout && !test)
         {
-            throw ApiException.Conflict("Live payouts need a payout provider connector, and none is configured. Test mode uses the simulator.");
+            throw ApiException.Conflict("Live payouts need a payout provider connector, and none is configured. " +
+                "Test mode uses the simulator.");
         }
-        var (amount, fx) = Convert(request.AmountMinor, request.Currency, organisation.Currency, test, "request[currency]");
+        var (amount, fx) = Convert(request.AmountMinor, request.Currency, organisation.Currency, test,
+            "request[currency]");
         var offered = Offered(await disabled, request);
         var acquirer = request.Entry == CashierEntry.Payout ? null : acquirers.For(test);
         var now = time.GetUtcNow();
         var opened = new CashierTransaction
         {
             OrganisationId = organisation.Id, Id = await payments.NextIdAsync(cancellationToken),
-            PublicId = CashierTransaction.NewPublicId(), GatewayId = CashierTransaction.NewPublicId(), Type = request.Type,
-            Flow = request.Flow, Mode = mode, Token = CashierTransaction.NewToken(), ProviderId = request.ProviderId,
-            Offered = offered,
+            PublicId = CashierTransaction.NewPublicId(), GatewayId = CashierTransaction.NewPublicId(),
+            Type = request.Type, Flow = request.Flow, Mode = mode, Token = CashierTransaction.NewToken(),
+            ProviderId = request.ProviderId, Offered = offered,
             UserId = request.UserId, TrackingId = request.TrackingId, Ip = request.Ip, Theme = request.Theme,
             AmountMinor = amount, Currency = organisation.Currency, UserAmountMinor = request.AmountMinor,
             UserCurrency = request.Currency, FxMinor = fx, AmountRestricted = request.AmountRestricted,
-            MaxDepositMinor = request.MaxDepositMinor, Customer = request.Customer.ToJsonString(), RequestHash = fingerprint,
-            Created = now, Updated = now,
+            MaxDepositMinor = request.MaxDepositMinor, Customer = request.Customer.ToJsonString(),
+            RequestHash = fingerprint, Created = now, Updated = now,
         };
         if (request.Card is { } card)
         {
             // Charged before anything is written, under a key from the tracking id: a retry after a crash or a lost
             // answer gets the acquirer's first answer, and racing duplicates cannot charge twice.
             var key = $"cashier-{organisation.Id}-{CashierTransaction.TrackingRow(request.TrackingId)}";
-            var charge = new CardCharge(key, card, amount, organisation.Currency, Capture: true) { RequestChallenge = true };
+            var charge = new CardCharge(key, card, amount, organisation.Currency, Capture: true)
+                { RequestChallenge = true };
             opened = Charged(opened, await CallAsync(() => acquirer!.ChargeCardAsync(charge, cancellationToken)), now);
         }
         var first = opened.IsFinal ? opened.Event() : null;
@@ -92,42 +95,53 @@ public sealed class CashierService(
     public static bool IsTestMode(Caller caller, Organisation organisation) =>
         organisation.Mode == OrganisationModes.Test || caller.KeyMode == OrganisationModes.Test;
 
-    public async Task<CashierTransaction> GetAsync(Organisation organisation, string id, CancellationToken cancellationToken) =>
+    public async Task<CashierTransaction> GetAsync(Organisation organisation, string id,
+        CancellationToken cancellationToken) =>
         await FindAsync(organisation.Id, id, cancellationToken) ?? throw NotFound();
 
-    /// <summary>By our transaction id, or else by the merchant's tracking id (the document names both "transaction id").</summary>
-    public async Task<CashierTransaction?> FindAsync(long organisationId, string id, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// By our transaction id, or else by the merchant's tracking id (the document names both "transaction id").
+    /// </summary>
+    public async Task<CashierTransaction?> FindAsync(long organisationId, string id,
+        CancellationToken cancellationToken) =>
         await store.FindAsync(organisationId, id, cancellationToken)
         ?? await store.FindByTrackingIdAsync(organisationId, id, cancellationToken);
 
     /// <summary>The cashier page's transaction, while its page may still be used.</summary>
     public async Task<CashierTransaction> OpenPageAsync(string token, CancellationToken cancellationToken)
     {
-        var t = await store.OpenAsync(token, cancellationToken) ?? throw ApiException.NotFound("This cashier link is not valid.");
+        var t = await store.OpenAsync(token, cancellationToken)
+            ?? throw ApiException.NotFound("This cashier link is not valid.");
         if (t.Stage == CashierStages.Session && time.GetUtcNow() > t.Created + options.Value.SessionLifetime)
         {
-            throw new ApiException(StatusCodes.Status410Gone, "This cashier link has expired. Please start again from the merchant's site.");
+            throw new ApiException(StatusCodes.Status410Gone,
+                "This cashier link has expired. Please start again from the merchant's site.");
         }
         return t;
     }
 
-    /// <summary>The user's card deposit from the page: charged with 3-D Secure asked for, as the simulator's provider does.</summary>
+    /// <summary>
+    /// The user's card deposit from the page: charged with 3-D Secure asked for, as the simulator's provider does.
+    /// </summary>
     public Task<CashierTransaction> DepositByCardAsync(CashierTransaction t, CardDetails card, long? amountMinor,
         CancellationToken cancellationToken) =>
         DepositAsync(t, CashierProviders.Card, amountMinor, (acquirer, session) => acquirer.ChargeCardAsync(
-            new CardCharge($"cashier-{session.OrganisationId}-{session.Id}", card, session.AmountMinor, session.Currency, Capture: true)
+            new CardCharge($"cashier-{session.OrganisationId}-{session.Id}", card, session.AmountMinor,
+                session.Currency, Capture: true)
             {
                 RequestChallenge = true,
             }, cancellationToken), cancellationToken);
 
-    public Task<CashierTransaction> DepositByEftAsync(CashierTransaction t, string bank, string account, long? amountMinor,
-        CancellationToken cancellationToken) =>
+    public Task<CashierTransaction> DepositByEftAsync(CashierTransaction t, string bank, string account,
+        long? amountMinor, CancellationToken cancellationToken) =>
         DepositAsync(t, CashierProviders.Eft, amountMinor, (acquirer, session) => acquirer.ChargeEftAsync(
-            new EftCharge($"cashier-{session.OrganisationId}-{session.Id}", bank, account, session.AmountMinor, session.Currency),
+            new EftCharge($"cashier-{session.OrganisationId}-{session.Id}", bank, account, session.AmountMinor,
+                session.Currency),
             cancellationToken), cancellationToken);
 
     /// <summary>The 3-D Secure page's answer: the acquirer's final word decides the deposit.</summary>
-    public async Task<CashierTransaction> CompleteChallengeAsync(CashierTransaction t, bool passed, CancellationToken cancellationToken)
+    public async Task<CashierTransaction> CompleteChallengeAsync(CashierTransaction t, bool passed,
+        CancellationToken cancellationToken)
     {
         if (t.Stage != CashierStages.Authenticating) return t;
         var result = await CallAsync(() => acquirers.For(t.Mode == OrganisationModes.Test)
@@ -136,9 +150,11 @@ public sealed class CashierService(
             cancellationToken);
     }
 
-    /// <summary>The user asks for the payout on the page: it then waits, pending, for the merchant's decision.</summary>
-    public async Task<CashierTransaction> RequestPayoutAsync(CashierTransaction t, string holder, string bank, string account,
-        CancellationToken cancellationToken)
+    /// <summary>
+    /// The user asks for the payout on the page: it then waits, pending, for the merchant's decision.
+    /// </summary>
+    public async Task<CashierTransaction> RequestPayoutAsync(CashierTransaction t, string holder, string bank,
+        string account, CancellationToken cancellationToken)
     {
         if (t.Type != CashierTypes.Withdrawal || t.Stage != CashierStages.Session) return t;
         var (keyId, sealedAccount) = cipher.Seal(account, SealContext(t));
@@ -146,7 +162,8 @@ public sealed class CashierService(
         {
             Stage = CashierStages.Requested, ProviderId = CashierProviders.BankTransfer.Id, PayoutHolder = holder,
             PayoutBank = bank, PayoutKeyId = keyId, PayoutAccountSealed = sealedAccount,
-            PayoutAccountMasked = new string('*', Math.Max(0, account.Length - 4)) + account[^Math.Min(4, account.Length)..],
+            PayoutAccountMasked = new string('*', Math.Max(0, account.Length - 4))
+                + account[^Math.Min(4, account.Length)..],
             Version = t.Version + 1, Updated = time.GetUtcNow(),
         };
         return await ChangeAsync(t, requested, s => s.Stage == CashierStages.Session, cancellationToken);
@@ -156,31 +173,42 @@ public sealed class CashierService(
     /// Approves a payout the user asked for; the payout runner then sends it to the provider. Approving again is
     /// answered the same; a payout already rejected, or not yet asked for by the user, is a 409.
     /// </summary>
-    public async Task<CashierTransaction> ApproveAsync(Organisation organisation, string id, CancellationToken cancellationToken)
+    public async Task<CashierTransaction> ApproveAsync(Organisation organisation, string id,
+        CancellationToken cancellationToken)
     {
-        for (var t = await PayoutAsync(organisation, id, cancellationToken); ; t = await RereadAsync(t, cancellationToken))
+        for (var t = await PayoutAsync(organisation, id, cancellationToken); ;
+            t = await RereadAsync(t, cancellationToken))
         {
             if (t.Decision == "approved") return t;
-            if (t.Decision == "rejected" || t.IsFinal) throw ApiException.Conflict($"This payout was already {t.Status}; it cannot be approved.");
+            if (t.Decision == "rejected" || t.IsFinal) throw ApiException.Conflict(
+                $"This payout was already {t.Status}; it cannot be approved.");
             if (t.Stage != CashierStages.Requested)
             {
-                throw ApiException.Conflict("The user has not asked for this payout yet; it can be rejected, not approved.");
+                throw ApiException.Conflict(
+                    "The user has not asked for this payout yet; it can be rejected, not approved.");
             }
             var approved = t with { Stage = CashierStages.Approved, Decision = "approved", Updated = time.GetUtcNow() };
             await store.NoteDueAsync(t, time.GetUtcNow(), cancellationToken);
-            if (await store.ChangeAsync(t, approved, null, time.GetUtcNow(), cancellationToken) is { } written) return written;
+            if (await store.ChangeAsync(t, approved, null, time.GetUtcNow(), cancellationToken) is { } written)
+                return written;
         }
     }
 
-    /// <summary>Rejects a pending payout (asked for or not); rejecting again is answered the same; an approved one is a 409.</summary>
-    public async Task<CashierTransaction> RejectAsync(Organisation organisation, string id, CancellationToken cancellationToken)
+    /// <summary>
+    /// Rejects a pending payout (asked for or not); rejecting again is answered the same; an approved one is a 409.
+    /// </summary>
+    public async Task<CashierTransaction> RejectAsync(Organisation organisation, string id,
+        CancellationToken cancellationToken)
     {
-        for (var t = await PayoutAsync(organisation, id, cancellationToken); ; t = await RereadAsync(t, cancellationToken))
+        for (var t = await PayoutAsync(organisation, id, cancellationToken); ;
+            t = await RereadAsync(t, cancellationToken))
         {
             if (t.Decision == "rejected") return t;
-            if (t.Decision == "approved") throw ApiException.Conflict("This payout was already approved; it cannot be rejected.");
+            if (t.Decision == "approved") throw ApiException.Conflict(
+                "This payout was already approved; it cannot be rejected.");
             if (t.IsFinal) throw ApiException.Conflict($"This payout was already {t.Status}; it cannot be rejected.");
-            var rejected = t.Finish(CashierStatuses.Rejected, MerchantRejection, time.GetUtcNow()) with { Decision = "rejected" };
+            var rejected = t.Finish(CashierStatuses.Rejected, MerchantRejection, time.GetUtcNow())
+                with { Decision = "rejected" };
             var change = rejected.Event();
             if (await store.ChangeAsync(t, rejected, change, time.GetUtcNow(), cancellationToken) is { } written)
             {
@@ -201,16 +229,16 @@ public sealed class CashierService(
         {
             case CashierStages.Approved:
                 var account = cipher.Open(t.PayoutKeyId!, t.PayoutAccountSealed!, SealContext(t));
-                var paid = await payoutBank.PayAsync(account, t.AmountMinor, t.Currency, $"payout-{t.OrganisationId}-{t.Id}",
-                    cancellationToken);
-                var finished = t.Finish(paid.Paid ? CashierStatuses.Successful : CashierStatuses.Rejected, paid.Reason, now)
-                    with { ProviderReference = paid.Reference };
+                var paid = await payoutBank.PayAsync(account, t.AmountMinor, t.Currency,
+                    $"payout-{t.OrganisationId}-{t.Id}", cancellationToken);
+                var finished = t.Finish(paid.Paid ? CashierStatuses.Successful : CashierStatuses.Rejected,
+                    paid.Reason, now) with { ProviderReference = paid.Reference };
                 return await ChangeAsync(t, finished, s => s.Stage == CashierStages.Approved, cancellationToken);
             case CashierStages.Authenticating:
                 return await CompleteChallengeAsync(t, passed: false, cancellationToken);
             case CashierStages.Session:
-                return await ChangeAsync(t, t.Finish(CashierStatuses.Rejected, Expired, now), s => s.Stage == CashierStages.Session,
-                    cancellationToken);
+                return await ChangeAsync(t, t.Finish(CashierStatuses.Rejected, Expired, now),
+                    s => s.Stage == CashierStages.Session, cancellationToken);
             default:
                 return t;
         }
@@ -224,10 +252,13 @@ public sealed class CashierService(
         return [.. CashierProviders.All.Select(p => (p, !disabled.Contains(p.Id)))];
     }
 
-    /// <summary>Offers exactly <paramref name="enabled"/>; transactions already opened keep what they offered.</summary>
-    public Task SetProvidersAsync(long organisationId, IReadOnlyCollection<int> enabled, CancellationToken cancellationToken) =>
-        store.SetDisabledProvidersAsync(organisationId, CashierProviders.All.Select(p => p.Id).Where(id => !enabled.Contains(id)),
-            cancellationToken);
+    /// <summary>
+    /// Offers exactly <paramref name="enabled"/>; transactions already opened keep what they offered.
+    /// </summary>
+    public Task SetProvidersAsync(long organisationId, IReadOnlyCollection<int> enabled,
+        CancellationToken cancellationToken) =>
+        store.SetDisabledProvidersAsync(organisationId,
+            CashierProviders.All.Select(p => p.Id).Where(id => !enabled.Contains(id)), cancellationToken);
 
     /// <summary>
     /// The amount booked in the organisation's currency and the conversion's margin: test mode converts at the
@@ -236,7 +267,8 @@ public sealed class CashierService(
     public (long Amount, long Fx) Convert(long userMinor, string userCurrency, string currency, bool test, string field)
     {
         if (userCurrency == currency) return (userMinor, 0);
-        if (!test) throw ApiException.BadRequest(field, $"must be {currency} in live mode: currencies are converted only in test mode.");
+        if (!test) throw ApiException.BadRequest(field,
+            $"must be {currency} in live mode: currencies are converted only in test mode.");
         var rates = options.Value.FxRates;
         if (!rates.TryGetValue(userCurrency, out var from) || !rates.TryGetValue(currency, out var to))
         {
@@ -245,13 +277,16 @@ public sealed class CashierService(
         var gross = userMinor * from / to;
         var fx = (long)decimal.Round(gross * options.Value.FxMargin, MidpointRounding.AwayFromZero);
         var amount = (long)decimal.Round(gross, MidpointRounding.AwayFromZero) - fx;
-        return amount is > 0 and <= Money.MaxMinor ? (amount, fx) : throw ApiException.BadRequest(field, "converts to an amount out of range.");
+        return amount is > 0 and <= Money.MaxMinor
+            ? (amount, fx)
+            : throw ApiException.BadRequest(field, "converts to an amount out of range.");
     }
 
     public static ApiException NotFound() => ApiException.NotFound("Transaction not found.");
 
-    private async Task<CashierTransaction> DepositAsync(CashierTransaction t, CashierProvider provider, long? amountMinor,
-        Func<IAcquirer, CashierTransaction, Task<AcquirerResult>> charge, CancellationToken cancellationToken)
+    private async Task<CashierTransaction> DepositAsync(CashierTransaction t, CashierProvider provider,
+        long? amountMinor, Func<IAcquirer, CashierTransaction, Task<AcquirerResult>> charge,
+        CancellationToken cancellationToken)
     {
         if (t.Type != CashierTypes.Deposit || t.Stage != CashierStages.Session) return t;
         var session = t with { ProviderId = provider.Id };
@@ -271,13 +306,16 @@ public sealed class CashierService(
     }
 
     /// <summary>The transaction after the acquirer's answer: waiting for 3-D Secure, successful or rejected.</summary>
-    private static CashierTransaction Charged(CashierTransaction t, AcquirerResult result, DateTimeOffset now) => result.Outcome switch
+    private static CashierTransaction Charged(CashierTransaction t, AcquirerResult result,
+        DateTimeOffset now) => result.Outcome switch
     {
         AcquirerOutcome.ChallengeRequired => t with
         {
-            Stage = CashierStages.Authenticating, ProviderReference = result.Reference, Version = t.Version + 1, Updated = now,
+            Stage = CashierStages.Authenticating, ProviderReference = result.Reference,
+            Version = t.Version + 1, Updated = now,
         },
-        AcquirerOutcome.Approved => t.Finish(CashierStatuses.Successful, null, now) with { ProviderReference = result.Reference },
+        AcquirerOutcome.Approved => t.Finish(CashierStatuses.Successful, null, now)
+            with { ProviderReference = result.Reference },
         _ => t.Finish(CashierStatuses.Rejected, result.ResponseText, now) with { ProviderReference = result.Reference },
     };
 
@@ -304,28 +342,35 @@ public sealed class CashierService(
     private async Task<CashierTransaction> RereadAsync(CashierTransaction t, CancellationToken cancellationToken) =>
         await store.GetAsync(t.OrganisationId, t.Id, cancellationToken) ?? throw NotFound();
 
-    private async Task<CashierTransaction> PayoutAsync(Organisation organisation, string id, CancellationToken cancellationToken)
+    private async Task<CashierTransaction> PayoutAsync(Organisation organisation, string id,
+        CancellationToken cancellationToken)
     {
         var t = await FindAsync(organisation.Id, id, cancellationToken);
         return t is { Type: CashierTypes.Withdrawal } ? t : throw NotFound();
     }
 
-    private static CashierTransaction Repeat(CashierTransaction earlier, string fingerprint) => earlier.RequestHash == fingerprint
-        ? earlier
-        : throw new ApiException(StatusCodes.Status422UnprocessableEntity,
-            "request[tracking_id]: was already used for a different request; use a new tracking_id.");
+    private static CashierTransaction Repeat(CashierTransaction earlier, string fingerprint) =>
+        earlier.RequestHash == fingerprint
+            ? earlier
+            : throw new ApiException(StatusCodes.Status422UnprocessableEntity,
+                "request[tracking_id]: was already used for a different request; use a new tracking_id.");
 
-    /// <summary>The providers the organisation offers for the request's type; the one it names must be among them.</summary>
+    /// <summary>
+    /// The providers the organisation offers for the request's type; the one it names must be among them.
+    /// </summary>
     private static IReadOnlyList<int> Offered(IReadOnlyList<int> disabled, CashierRequest request)
     {
-        List<int> offered = [.. CashierProviders.For(request.Type).Select(p => p.Id).Where(id => !disabled.Contains(id))];
+        List<int> offered =
+            [.. CashierProviders.For(request.Type).Select(p => p.Id).Where(id => !disabled.Contains(id))];
         if (request.ProviderId is { } chosen && !offered.Contains(chosen))
         {
-            throw ApiException.BadRequest(ProviderField(request), "is not enabled for this organisation (see /api/cashier/providers).");
+            throw ApiException.BadRequest(ProviderField(request),
+                "is not enabled for this organisation (see /api/cashier/providers).");
         }
         return offered.Count > 0
             ? offered
-            : throw ApiException.Conflict($"No {request.Type} provider is enabled for this organisation; enable one with PUT /api/cashier/providers.");
+            : throw ApiException.Conflict($"No {request.Type} provider is enabled for this organisation; " +
+                "enable one with PUT /api/cashier/providers.");
     }
 
     private static string ProviderField(CashierRequest request) =>
@@ -338,11 +383,13 @@ public sealed class CashierService(
         var provider = CashierProviders.Find(id);
         if (provider is null || provider.Type != CashierTypes.Deposit)
         {
-            throw ApiException.BadRequest(field, $"is not a deposit provider; use one of {string.Join(", ", CashierProviders.For(CashierTypes.Deposit).Select(p => p.Id))}.");
+            throw ApiException.BadRequest(field, "is not a deposit provider; use one of " +
+                $"{string.Join(", ", CashierProviders.For(CashierTypes.Deposit).Select(p => p.Id))}.");
         }
         if (request.Entry == CashierEntry.ServerToServer && provider.Method != "card")
         {
-            throw ApiException.BadRequest(field, $"must be a card provider ({CashierProviders.Card.Id}) for card details.");
+            throw ApiException.BadRequest(field,
+                $"must be a card provider ({CashierProviders.Card.Id}) for card details.");
         }
     }
 
@@ -355,7 +402,8 @@ public sealed class CashierService(
         catch (AcquirerUnavailableException)
         {
             throw new ApiException(StatusCodes.Status502BadGateway,
-                "The provider did not answer; the outcome is unknown. Retry with the same tracking_id, or look the transaction up.");
+                "The provider did not answer; the outcome is unknown. " +
+                "Retry with the same tracking_id, or look the transaction up.");
         }
     }
 

@@ -21,7 +21,8 @@ public sealed class CashierStore(GatewayTables tables, PaymentStore payments)
     }
 
     /// <summary>By the public id; ids that cannot be one are never looked up.</summary>
-    public async Task<CashierTransaction?> FindAsync(long organisationId, string publicId, CancellationToken cancellationToken)
+    public async Task<CashierTransaction?> FindAsync(long organisationId, string publicId,
+        CancellationToken cancellationToken)
     {
         if (!TableExtensions.IsValidKey(publicId) || publicId.Length > 64) return null;
         return await FollowAsync(organisationId, CashierTransaction.PublicIdRow(publicId), cancellationToken);
@@ -70,22 +71,26 @@ public sealed class CashierStore(GatewayTables tables, PaymentStore payments)
         return etags is null ? null : t with { ETag = etags[0] };
     }
 
-    /// <summary>An ETag-checked change with its event: the transaction as written, or null when it changed meanwhile.</summary>
+    /// <summary>
+    /// An ETag-checked change with its event: the transaction as written, or null when it changed meanwhile.
+    /// </summary>
     public async Task<CashierTransaction?> ChangeAsync(CashierTransaction before, CashierTransaction after,
         PaymentEvent? change, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var etags = await payments.SubmitAsync(
-            [TableActions.Replace(after.ToEntity(), before.ETag), change is null ? null : PaymentStore.EventInsert(change, now, null)],
+            [TableActions.Replace(after.ToEntity(), before.ETag),
+                change is null ? null : PaymentStore.EventInsert(change, now, null)],
             cancellationToken);
         return etags is null ? null : after with { ETag = etags[0] };
     }
 
     /// <summary>An organisation's transactions created within [from, to), in id order.</summary>
-    public async IAsyncEnumerable<CashierTransaction> ListAsync(long organisationId, DateTimeOffset from, DateTimeOffset to,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<CashierTransaction> ListAsync(long organisationId, DateTimeOffset from,
+        DateTimeOffset to, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var filter = TableClient.CreateQueryFilter(
-            $"PartitionKey eq {PaymentRows.Partition(organisationId)} and RowKey ge {CashierTransaction.RowPrefix} and RowKey lt {CashierTransaction.RowsEnd} and Created ge {from} and Created lt {to}");
+            $"PartitionKey eq {PaymentRows.Partition(organisationId)} and RowKey ge {CashierTransaction.RowPrefix
+                } and RowKey lt {CashierTransaction.RowsEnd} and Created ge {from} and Created lt {to}");
         await foreach (var e in tables.Payments.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
             yield return CashierTransaction.FromEntity(e);
@@ -112,16 +117,19 @@ public sealed class CashierStore(GatewayTables tables, PaymentStore payments)
         for (var shard = 0; shard < DueShards; shard++)
         {
             var filter = TableClient.CreateQueryFilter($"PartitionKey eq {DuePartition(shard)} and Due le {now}");
-            await foreach (var e in tables.Lookups.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken))
+            await foreach (var e in tables.Lookups.QueryAsync<TableEntity>(filter, select: ["RowKey"],
+                cancellationToken: cancellationToken))
             {
                 var parts = e.RowKey.Split('-');
-                yield return (long.Parse(parts[0], CultureInfo.InvariantCulture), long.Parse(parts[1], CultureInfo.InvariantCulture));
+                yield return (long.Parse(parts[0], CultureInfo.InvariantCulture),
+                    long.Parse(parts[1], CultureInfo.InvariantCulture));
             }
         }
     }
 
     public Task ForgetDueAsync(long organisationId, long id, CancellationToken cancellationToken) =>
-        tables.Lookups.TryDeleteAsync(DuePartition(organisationId), DueRow(organisationId, id), Azure.ETag.All, cancellationToken);
+        tables.Lookups.TryDeleteAsync(DuePartition(organisationId), DueRow(organisationId, id), Azure.ETag.All,
+            cancellationToken);
 
     public const int DueShards = 16;
 
@@ -133,11 +141,13 @@ public sealed class CashierStore(GatewayTables tables, PaymentStore payments)
     /// The providers the organisation switched off (Settings - providers). Disabled ones are kept rather than enabled
     /// ones, so a provider added to the catalogue later is offered without every organisation opting in.
     /// </summary>
-    public async Task<IReadOnlyList<int>> DisabledProvidersAsync(long organisationId, CancellationToken cancellationToken) =>
-        CashierProviders.ParseIds((await tables.Payments.FindAsync(PaymentRows.Partition(organisationId), SettingsRow, ["Disabled"],
-            cancellationToken))?.GetString("Disabled"));
+    public async Task<IReadOnlyList<int>> DisabledProvidersAsync(long organisationId,
+        CancellationToken cancellationToken) =>
+        CashierProviders.ParseIds((await tables.Payments.FindAsync(PaymentRows.Partition(organisationId), SettingsRow,
+            ["Disabled"], cancellationToken))?.GetString("Disabled"));
 
-    public Task SetDisabledProvidersAsync(long organisationId, IEnumerable<int> disabled, CancellationToken cancellationToken) =>
+    public Task SetDisabledProvidersAsync(long organisationId, IEnumerable<int> disabled,
+        CancellationToken cancellationToken) =>
         tables.Payments.UpsertAsync(new TableEntity(PaymentRows.Partition(organisationId), SettingsRow)
         {
             ["Kind"] = "cashier-settings", ["Disabled"] = string.Join(',', disabled),
@@ -145,10 +155,13 @@ public sealed class CashierStore(GatewayTables tables, PaymentStore payments)
 
     private const string SettingsRow = "cashier-settings";
 
-    private async Task<CashierTransaction?> FollowAsync(long organisationId, string indexRow, CancellationToken cancellationToken)
+    private async Task<CashierTransaction?> FollowAsync(long organisationId, string indexRow,
+        CancellationToken cancellationToken)
     {
         var index = await tables.Payments.FindAsync(PaymentRows.Partition(organisationId), indexRow, ["TransactionId"],
             cancellationToken);
-        return index?.GetInt64("TransactionId") is { } id ? await GetAsync(organisationId, id, cancellationToken) : null;
+        return index?.GetInt64("TransactionId") is { } id
+            ? await GetAsync(organisationId, id, cancellationToken)
+            : null;
     }
 }

@@ -43,7 +43,9 @@ public sealed record CashierTransaction
 
     public int? ProviderId { get; init; }
 
-    /// <summary>The providers the organisation had enabled for this type when it was opened: what the page offers.</summary>
+    /// <summary>
+    /// The providers the organisation had enabled for this type when it was opened: what the page offers.
+    /// </summary>
     public IReadOnlyList<int> Offered { get; init; } = [];
 
     /// <summary>The provider's own id of the transaction (<c>provider_transaction_id</c>).</summary>
@@ -75,7 +77,9 @@ public sealed record CashierTransaction
     /// <summary>The request's <c>customer</c> group as sent (names, contact, KYC status): no card data.</summary>
     public string Customer { get; init; } = "{}";
 
-    /// <summary>Fingerprint of the request that opened it: a retry with its tracking id must be the same request.</summary>
+    /// <summary>
+    /// Fingerprint of the request that opened it: a retry with its tracking id must be the same request.
+    /// </summary>
     public required string RequestHash { get; init; }
 
     /// <summary>A payout's destination: the account number sealed by the card cipher, and what may be shown.</summary>
@@ -105,7 +109,9 @@ public sealed record CashierTransaction
 
     public static string PublicIdRow(string publicId) => "cid-" + publicId;
 
-    /// <summary>Tracking ids are the merchant's text: stored by fingerprint, scoped to the organisation by the partition.</summary>
+    /// <summary>
+    /// Tracking ids are the merchant's text: stored by fingerprint, scoped to the organisation by the partition.
+    /// </summary>
     public static string TrackingRow(string trackingId) =>
         "ctrk-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(trackingId)));
 
@@ -120,8 +126,8 @@ public sealed record CashierTransaction
     /// <summary>The transaction finished with <paramref name="status"/>, as its next version.</summary>
     public CashierTransaction Finish(string status, string? reason, DateTimeOffset now) => this with
     {
-        Status = status, Stage = CashierStages.Done, RejectedReason = status == CashierStatuses.Rejected ? reason : null,
-        Version = Version + 1, Updated = now,
+        Status = status, Stage = CashierStages.Done,
+        RejectedReason = status == CashierStatuses.Rejected ? reason : null, Version = Version + 1, Updated = now,
     };
 
     /// <summary>The document's webhook fields, in its order; amounts as the merchant asked them (the user's).</summary>
@@ -145,10 +151,10 @@ public sealed record CashierTransaction
     public TableEntity ToEntity() => new(PaymentRows.Partition(OrganisationId), Row(Id))
     {
         ["Kind"] = "cashier", ["PublicId"] = PublicId, ["GatewayId"] = GatewayId, ["Type"] = Type, ["Flow"] = Flow,
-        ["Mode"] = Mode, ["Status"] = Status, ["Stage"] = Stage, ["RejectedReason"] = RejectedReason, ["Decision"] = Decision,
-        ["Token"] = Token,
-        ["ProviderId"] = ProviderId, ["Offered"] = string.Join(',', Offered), ["ProviderReference"] = ProviderReference, ["UserId"] = UserId,
-        ["TrackingId"] = TrackingId, ["Ip"] = Ip, ["Theme"] = Theme, ["AmountMinor"] = AmountMinor,
+        ["Mode"] = Mode, ["Status"] = Status, ["Stage"] = Stage, ["RejectedReason"] = RejectedReason,
+        ["Decision"] = Decision, ["Token"] = Token,
+        ["ProviderId"] = ProviderId, ["Offered"] = string.Join(',', Offered), ["ProviderReference"] = ProviderReference,
+        ["UserId"] = UserId, ["TrackingId"] = TrackingId, ["Ip"] = Ip, ["Theme"] = Theme, ["AmountMinor"] = AmountMinor,
         ["Currency"] = Currency, ["UserAmountMinor"] = UserAmountMinor, ["UserCurrency"] = UserCurrency,
         ["FxMinor"] = FxMinor, ["AmountRestricted"] = AmountRestricted, ["MaxDepositMinor"] = MaxDepositMinor,
         ["Customer"] = Customer, ["RequestHash"] = RequestHash, ["PayoutKeyId"] = PayoutKeyId,
@@ -163,8 +169,8 @@ public sealed record CashierTransaction
         Id = long.Parse(e.RowKey.AsSpan(RowPrefix.Length), CultureInfo.InvariantCulture),
         PublicId = e.GetString("PublicId"), GatewayId = e.GetString("GatewayId"), Type = e.GetString("Type"),
         Flow = e.GetString("Flow"), Mode = e.GetString("Mode"), Status = e.GetString("Status"),
-        Stage = e.GetString("Stage"), RejectedReason = e.GetString("RejectedReason"), Decision = e.GetString("Decision"),
-        Token = e.GetString("Token"),
+        Stage = e.GetString("Stage"), RejectedReason = e.GetString("RejectedReason"),
+        Decision = e.GetString("Decision"), Token = e.GetString("Token"),
         ProviderId = e.GetInt32("ProviderId"), Offered = CashierProviders.ParseIds(e.GetString("Offered")),
         ProviderReference = e.GetString("ProviderReference"),
         UserId = e.GetString("UserId"), TrackingId = e.GetString("TrackingId"), Ip = e.GetString("Ip"),

@@ -13,12 +13,13 @@ public sealed record PayoutResult(bool Paid, string? Reason, string Reference);
 public sealed class SimulatedPayoutBank
 {
     /// <summary>The README's test accounts; any other account is paid.</summary>
-    public static readonly IReadOnlyDictionary<string, string> Refusals = new Dictionary<string, string>(StringComparer.Ordinal)
-    {
-        ["4000000051"] = "Insufficient funds",
-        ["4000000014"] = "Account closed",
-        ["4000000022"] = "Invalid account",
-    };
+    public static readonly IReadOnlyDictionary<string, string> Refusals =
+        new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["4000000051"] = "Insufficient funds",
+            ["4000000014"] = "Account closed",
+            ["4000000022"] = "Invalid account",
+        };
 
     public Task<PayoutResult> PayAsync(string account, long amountMinor, string currency, string idempotencyKey,
         CancellationToken cancellationToken)

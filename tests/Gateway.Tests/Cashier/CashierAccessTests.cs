@@ -20,8 +20,8 @@ public sealed class CashierAccessTests(CashierGatewayApp app) : IClassFixture<Ca
         using var owner = await app.CashierMerchantAsync();
         var payout = await owner.RequestPayoutAsync(app);
         var tracking = Guid.NewGuid().ToString();
-        var deposit = (await (await owner.Api.PostJsonAsync("/api/cashier/deposit/s2s", CashierKit.S2SBody(trackingId: tracking)))
-            .JsonAsync(200)).Text("transaction_id");
+        var deposit = (await (await owner.Api.PostJsonAsync("/api/cashier/deposit/s2s",
+            CashierKit.S2SBody(trackingId: tracking))).JsonAsync(200)).Text("transaction_id");
 
         using var other = await app.CashierMerchantAsync();
         foreach (var client in new[] { other.Api, other.Merchant.Client })
@@ -30,13 +30,16 @@ public sealed class CashierAccessTests(CashierGatewayApp app) : IClassFixture<Ca
             {
                 await (await client.GetAsync($"/api/cashier/transactions/{id}")).ErrorAsync(404);
                 await (await client.GetAsync($"/api/v1/payout/100/{id}")).ErrorAsync(404);
-                await (await client.PostJsonAsync("/api/cashier/payout/approve", new JsonObject { ["transaction_id"] = id })).ErrorAsync(404);
-                await (await client.PostJsonAsync("/api/cashier/payout/reject", new JsonObject { ["transaction_id"] = id })).ErrorAsync(404);
+                await (await client.PostJsonAsync("/api/cashier/payout/approve",
+                    new JsonObject { ["transaction_id"] = id })).ErrorAsync(404);
+                await (await client.PostJsonAsync("/api/cashier/payout/reject",
+                    new JsonObject { ["transaction_id"] = id })).ErrorAsync(404);
             }
             Assert.Empty((await ListAsync(client)).EnumerateArray());
         }
         // The tracking id is the owner's: the other organisation opening one with it opens its own.
-        await (await other.Api.PostJsonAsync("/api/cashier/deposit/s2s", CashierKit.S2SBody(trackingId: tracking))).JsonAsync(200);
+        await (await other.Api.PostJsonAsync("/api/cashier/deposit/s2s",
+            CashierKit.S2SBody(trackingId: tracking))).JsonAsync(200);
 
         Assert.Equal("pending", (await owner.StatusAsync(payout)).Text("transaction_status"));
         await (await owner.DecideAsync("approve", payout)).JsonAsync(200);
@@ -66,7 +69,8 @@ public sealed class CashierAccessTests(CashierGatewayApp app) : IClassFixture<Ca
     public async Task ATestKeyOfALiveOrganisationReachesOnlyTheSimulatorAndALiveKeyNeedsAConnector()
     {
         using var testKey = await app.CashierMerchantAsync(mode: "live", keyMode: "test");
-        var answer = await (await testKey.Api.PostJsonAsync("/api/cashier/deposit/s2s", CashierKit.S2SBody())).JsonAsync(200);
+        var answer = await (await testKey.Api.PostJsonAsync("/api/cashier/deposit/s2s",
+            CashierKit.S2SBody())).JsonAsync(200);
         Assert.Equal("pending", answer.Text("transaction_status"));
         Assert.Contains("request[mode]", await (await testKey.Api.PostJsonAsync("/api/cashier/deposit",
             CashierKit.Body(change: r => r["mode"] = "live"))).ErrorAsync(400));
@@ -75,8 +79,8 @@ public sealed class CashierAccessTests(CashierGatewayApp app) : IClassFixture<Ca
         var refused = await (await liveKey.Api.PostJsonAsync("/api/cashier/deposit/s2s",
             CashierKit.S2SBody(change: r => r["mode"] = "live"))).ErrorAsync(409);
         Assert.Contains("nothing was charged", refused);
-        Assert.Contains("request[mode]", await (await liveKey.Api.PostJsonAsync("/api/cashier/deposit", CashierKit.Body()))
-            .ErrorAsync(400));
+        Assert.Contains("request[mode]", await (await liveKey.Api.PostJsonAsync("/api/cashier/deposit",
+            CashierKit.Body())).ErrorAsync(400));
         Assert.Contains("request[currency]", await (await liveKey.Api.PostJsonAsync("/api/cashier/deposit",
             CashierKit.Body(currency: "EUR", change: r => r["mode"] = "live"))).ErrorAsync(400));
         Assert.Empty((await liveKey.ListAsync()).EnumerateArray());
@@ -87,19 +91,23 @@ public sealed class CashierAccessTests(CashierGatewayApp app) : IClassFixture<Ca
     {
         using var merchant = await app.CashierMerchantAsync();
         var raw = new[] { "{\"request\":", "[]", "null", "{\"request\": 42}", "{}", "{\"request\":{\"a\":1,\"A\":2}}" };
-        foreach (var path in new[] { "/api/cashier/deposit", "/api/cashier/deposit/direct", "/api/cashier/deposit/s2s", "/api/cashier/payout" })
+        foreach (var path in new[] { "/api/cashier/deposit", "/api/cashier/deposit/direct", "/api/cashier/deposit/s2s",
+                     "/api/cashier/payout" })
         {
             foreach (var body in raw)
             {
-                await (await merchant.Api.SendRawAsync(HttpMethod.Post, path, body, "application/json")).ErrorAsync(400);
+                await (await merchant.Api.SendRawAsync(HttpMethod.Post, path, body, "application/json"))
+                    .ErrorAsync(400);
             }
         }
         var cases = new (string Field, JsonNode? Value, string Named)[]
         {
             ("user_id", null, "request[user_id]"), ("tracking_id", null, "request[tracking_id]"),
-            ("tracking_id", new string('t', 129), "request[tracking_id]"), ("tracking_id", "bad\u0001id", "request[tracking_id]"),
-            ("amount", "ten", "request[amount]"), ("amount", -1, "request[amount]"), ("amount", 10.001, "request[amount]"),
-            ("amount", true, "request[amount]"), ("currency", "XXX", "request[currency]"), ("currency", null, "request[currency]"),
+            ("tracking_id", new string('t', 129), "request[tracking_id]"),
+            ("tracking_id", "bad\u0001id", "request[tracking_id]"),
+            ("amount", "ten", "request[amount]"), ("amount", -1, "request[amount]"),
+            ("amount", 10.001, "request[amount]"), ("amount", true, "request[amount]"),
+            ("currency", "XXX", "request[currency]"), ("currency", null, "request[currency]"),
             ("ip", "999.1.1.1", "request[ip]"), ("theme", "blue", "request[theme]"), ("mode", "prod", "request[mode]"),
             ("amount_restricted", "maybe", "request[amount_restricted]"), ("settings", "x", "request[settings]"),
             ("customer", 5, "request[customer]"), ("user_id", new JsonObject(), "request[user_id]"),
@@ -111,7 +119,8 @@ public sealed class CashierAccessTests(CashierGatewayApp app) : IClassFixture<Ca
                 if (value is null) r.Remove(field);
                 else r[field] = value.DeepClone();
             });
-            Assert.Contains(named, await (await merchant.Api.PostJsonAsync("/api/cashier/deposit", body)).ErrorAsync(400));
+            Assert.Contains(named, await (await merchant.Api.PostJsonAsync("/api/cashier/deposit", body))
+                .ErrorAsync(400));
         }
         var customer = new (string Field, JsonNode Value)[]
         {
@@ -121,16 +130,18 @@ public sealed class CashierAccessTests(CashierGatewayApp app) : IClassFixture<Ca
         foreach (var (field, value) in customer)
         {
             var body = CashierKit.Body(change: r => r["customer"]![field] = value.DeepClone());
-            Assert.Contains($"request[customer][{field}]", await (await merchant.Api.PostJsonAsync("/api/cashier/deposit", body))
-                .ErrorAsync(400));
+            Assert.Contains($"request[customer][{field}]",
+                await (await merchant.Api.PostJsonAsync("/api/cashier/deposit", body)).ErrorAsync(400));
         }
         var phone = CashierKit.Body(change: r => r["customer"]!["phone"]!["number"] = "+44 78");
-        Assert.Contains("request[customer][phone][number]", await (await merchant.Api.PostJsonAsync("/api/cashier/deposit", phone))
-            .ErrorAsync(400));
+        Assert.Contains("request[customer][phone][number]",
+            await (await merchant.Api.PostJsonAsync("/api/cashier/deposit", phone)).ErrorAsync(400));
 
         var huge = "{\"request\":{\"user_id\":\"" + new string('x', 2 * 1024 * 1024) + "\"}}";
-        await (await merchant.Api.SendRawAsync(HttpMethod.Post, "/api/cashier/deposit", huge, "application/json")).ErrorAsync(413);
-        await (await merchant.Api.SendRawAsync(HttpMethod.Post, "/api/cashier/deposit", "request=1", "text/plain")).ErrorAsync(415);
+        await (await merchant.Api.SendRawAsync(HttpMethod.Post, "/api/cashier/deposit", huge, "application/json"))
+            .ErrorAsync(413);
+        await (await merchant.Api.SendRawAsync(HttpMethod.Post, "/api/cashier/deposit", "request=1", "text/plain"))
+            .ErrorAsync(415);
         Assert.Empty((await merchant.ListAsync()).EnumerateArray());
     }
 
@@ -151,7 +162,10 @@ public sealed class CashierAccessTests(CashierGatewayApp app) : IClassFixture<Ca
             ["request"] = new JsonObject
             {
                 ["user_id"] = 128, ["tracking_id"] = tracking, ["amount"] = 10.05, ["currency"] = "ZAR",
-                ["customer"] = new JsonObject { ["max_deposit_limit"] = 1000, ["phone"] = new JsonObject { ["number"] = 783433252 } },
+                ["customer"] = new JsonObject
+                {
+                    ["max_deposit_limit"] = 1000, ["phone"] = new JsonObject { ["number"] = 783433252 }
+                },
             },
         })).JsonAsync(200);
         Assert.Equal(form.Text("token"), json.Text("token"));
@@ -171,30 +185,33 @@ public sealed class CashierAccessTests(CashierGatewayApp app) : IClassFixture<Ca
             await (await merchant.DecideAsync("approve", id)).ErrorAsync(404);
             await (await merchant.DecideAsync("reject", id)).ErrorAsync(404);
         }
-        Assert.Contains("transaction_id", await (await merchant.DecideAsync("reject", new string('a', 129))).ErrorAsync(400));
+        Assert.Contains("transaction_id",
+            await (await merchant.DecideAsync("reject", new string('a', 129))).ErrorAsync(400));
         foreach (var query in new[] { "?from=2024-08-01", "?from=32-01-2024", "?from=01-08-2024&to=09-08-2024",
                      "?from=02-08-2024&to=01-08-2024", "?from=01-08-2024&from=02-08-2024", "?to=x'" })
         {
             await (await merchant.Api.GetAsync("/api/cashier/transactions" + query)).ErrorAsync(400);
         }
-        Assert.Empty((await (await merchant.Api.GetAsync("/api/cashier/transactions?from=01-08-2024&to=08-08-2024")).JsonAsync(200))
-            .EnumerateArray());
+        Assert.Empty((await (await merchant.Api.GetAsync("/api/cashier/transactions?from=01-08-2024&to=08-08-2024"))
+            .JsonAsync(200)).EnumerateArray());
     }
 
     [Fact]
     public async Task TheListAnswersTheDocumentsFieldsAndTodayByDefault()
     {
         using var merchant = await app.CashierMerchantAsync();
-        var id = (await (await merchant.Api.PostJsonAsync("/api/cashier/deposit/s2s", CashierKit.S2SBody(CashierKit.Declined,
-            change: r => r["user_id"] = "U123"))).JsonAsync(200)).Text("transaction_id");
+        var id = (await (await merchant.Api.PostJsonAsync("/api/cashier/deposit/s2s",
+            CashierKit.S2SBody(CashierKit.Declined, change: r => r["user_id"] = "U123"))).JsonAsync(200))
+            .Text("transaction_id");
         await (await merchant.Api.PostJsonAsync("/api/cashier/deposit", CashierKit.Body())).JsonAsync(200);
         var today = await (await merchant.Api.GetAsync("/api/cashier/transactions")).JsonAsync(200);
         Assert.Equal(2, today.GetArrayLength());
         var t = today[0];
         Assert.Equal(
         [
-            "transaction_id", "gateway_transaction_id", "provider_transaction_id", "transaction_type", "transaction_date", "status",
-            "payment_provider", "customer_id", "amount", "currency", "user_amount", "user_currency", "fx_amount",
+            "transaction_id", "gateway_transaction_id", "provider_transaction_id", "transaction_type",
+            "transaction_date", "status", "payment_provider", "customer_id", "amount", "currency", "user_amount",
+            "user_currency", "fx_amount",
         ], t.Keys());
         Assert.Equal(id, t.Text("transaction_id"));
         Assert.Matches("^[a-z0-9]{15}$", t.Text("gateway_transaction_id"));
@@ -237,11 +254,14 @@ public sealed class CashierAccessTests(CashierGatewayApp app) : IClassFixture<Ca
         }
         var stored = text.ToString();
         Assert.Contains("cashier", stored);
-        foreach (var secret in new[] { card, "5555555555554444", "\"987\"", "\"876\"" }) Assert.DoesNotContain(secret, stored);
+        foreach (var secret in new[] { card, "5555555555554444", "\"987\"", "\"876\"" })
+            Assert.DoesNotContain(secret, stored);
         Assert.DoesNotContain(values, v => v is "987" or "876");
-        Assert.DoesNotContain(names, n => n.Contains("cvc", StringComparison.OrdinalIgnoreCase) || n.Contains("cvv", StringComparison.OrdinalIgnoreCase));
+        Assert.DoesNotContain(names, n => n.Contains("cvc", StringComparison.OrdinalIgnoreCase)
+            || n.Contains("cvv", StringComparison.OrdinalIgnoreCase));
         var logged = string.Join('\n', app.Logs.Lines.Select(l => l.AllText));
-        foreach (var secret in new[] { card, "5555555555554444", "\"987\"", "cvv=876" }) Assert.DoesNotContain(secret, logged);
+        foreach (var secret in new[] { card, "5555555555554444", "\"987\"", "cvv=876" })
+            Assert.DoesNotContain(secret, logged);
     }
 
     [Fact]
@@ -261,12 +281,12 @@ public sealed class CashierAccessTests(CashierGatewayApp app) : IClassFixture<Ca
         var after = await merchant.OpenAsync();
         Assert.Contains("<h1>Instant EFT</h1>", await (await app.Payer().GetAsync($"/cashier/{after}")).HtmlAsync(200));
         Assert.Contains("provider=210", await (await app.Payer().GetAsync($"/cashier/{before}")).HtmlAsync(200));
-        Assert.Contains("not enabled", await (await merchant.Api.PostJsonAsync("/api/cashier/deposit/s2s", CashierKit.S2SBody()))
-            .ErrorAsync(400));
-        Assert.Contains("No withdrawal provider", await (await merchant.Api.PostJsonAsync("/api/cashier/payout", CashierKit.Body()))
-            .ErrorAsync(409));
-        var card = await app.SubmitAtAsync(after, null, ("provider", "210"), ("pan", CashierKit.Approved), ("expiry", "1230"),
-            ("cvv", "123"));
+        Assert.Contains("not enabled", await (await merchant.Api.PostJsonAsync("/api/cashier/deposit/s2s",
+            CashierKit.S2SBody())).ErrorAsync(400));
+        Assert.Contains("No withdrawal provider", await (await merchant.Api.PostJsonAsync("/api/cashier/payout",
+            CashierKit.Body())).ErrorAsync(409));
+        var card = await app.SubmitAtAsync(after, null, ("provider", "210"), ("pan", CashierKit.Approved),
+            ("expiry", "1230"), ("cvv", "123"));
         Assert.Equal(400, (int)card.StatusCode);
 
         Assert.Contains("enabled[1]", await (await merchant.Api.SendJsonAsync(HttpMethod.Put, "/api/cashier/providers",

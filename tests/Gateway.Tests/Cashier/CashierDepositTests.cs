@@ -39,7 +39,8 @@ public sealed class CashierDepositTests(CashierGatewayApp app) : IClassFixture<C
     {
         using var merchant = await app.CashierMerchantAsync();
         var token = await merchant.OpenAsync();
-        var posted = await app.SubmitAtAsync(token, 210, ("pan", CashierKit.Approved), ("expiry", "1230"), ("cvv", "123"));
+        var posted = await app.SubmitAtAsync(token, 210, ("pan", CashierKit.Approved), ("expiry", "1230"),
+            ("cvv", "123"));
         Assert.Equal(HttpStatusCode.SeeOther, posted.StatusCode);
         Assert.Equal($"/cashier/{token}/3ds", posted.Headers.Location!.ToString());
         var pending = await merchant.TransactionOfPageAsync(app, token);
@@ -66,14 +67,16 @@ public sealed class CashierDepositTests(CashierGatewayApp app) : IClassFixture<C
         var token = await merchant.OpenAsync();
         await app.SubmitAtAsync(token, 210, ("pan", CashierKit.Approved), ("expiry", "1230"), ("cvv", "123"));
         using var payer = app.Payer();
-        await payer.SubmitAsync(await (await payer.GetAsync($"/cashier/{token}/3ds")).HtmlAsync(200), ("outcome", "fail"));
+        await payer.SubmitAsync(await (await payer.GetAsync($"/cashier/{token}/3ds")).HtmlAsync(200),
+            ("outcome", "fail"));
         var failed = await merchant.TransactionOfPageAsync(app, token);
         var status = await merchant.StatusAsync(failed.GetProperty("transaction_id").GetString()!);
         Assert.Equal("rejected", status.GetProperty("transaction_status").GetString());
         Assert.Equal("3-D Secure authentication failed", status.GetProperty("rejected_reason").GetString());
 
         var second = await merchant.OpenAsync();
-        var declined = await app.SubmitAtAsync(second, 210, ("pan", CashierKit.Declined), ("expiry", "1230"), ("cvv", "123"));
+        var declined = await app.SubmitAtAsync(second, 210, ("pan", CashierKit.Declined), ("expiry", "1230"),
+            ("cvv", "123"));
         Assert.Equal($"/cashier/{second}", declined.Headers.Location!.ToString());
         var html = await (await payer.GetAsync($"/cashier/{second}")).HtmlAsync(200);
         Assert.Contains("Deposit rejected", html);
@@ -111,7 +114,8 @@ public sealed class CashierDepositTests(CashierGatewayApp app) : IClassFixture<C
 
         // A direct deposit cannot be switched to another provider by editing the form.
         using var payer = app.Payer();
-        var switched = await payer.SubmitAsync(html, ("provider", "210"), ("pan", CashierKit.Approved), ("expiry", "1230"), ("cvv", "123"));
+        var switched = await payer.SubmitAsync(html, ("provider", "210"), ("pan", CashierKit.Approved),
+            ("expiry", "1230"), ("cvv", "123"));
         Assert.Equal(400, (int)switched.StatusCode);
 
         foreach (var bad in new JsonNode?[] { 999, 310, "abc", null })
@@ -126,7 +130,8 @@ public sealed class CashierDepositTests(CashierGatewayApp app) : IClassFixture<C
     public async Task ServerToServerAnswersPendingWithTheThreeDSecureUrlThenSettles()
     {
         using var merchant = await app.CashierMerchantAsync();
-        var answer = await (await merchant.Api.PostJsonAsync("/api/cashier/deposit/s2s", CashierKit.S2SBody())).JsonAsync(200);
+        var answer = await (await merchant.Api.PostJsonAsync("/api/cashier/deposit/s2s",
+            CashierKit.S2SBody())).JsonAsync(200);
         Assert.Equal(["url", "transaction_status", "transaction_id"], answer.Keys());
         Assert.Equal("pending", answer.GetProperty("transaction_status").GetString());
         var id = answer.GetProperty("transaction_id").GetString()!;
@@ -137,8 +142,8 @@ public sealed class CashierDepositTests(CashierGatewayApp app) : IClassFixture<C
         await payer.SubmitAsync(await (await payer.GetAsync(url.PathAndQuery)).HtmlAsync(200), ("outcome", "pass"));
         Assert.Equal("successful", (await merchant.StatusAsync(id)).GetProperty("transaction_status").GetString());
 
-        var declined = await (await merchant.Api.PostJsonAsync("/api/cashier/deposit/s2s", CashierKit.S2SBody(CashierKit.Declined)))
-            .JsonAsync(200);
+        var declined = await (await merchant.Api.PostJsonAsync("/api/cashier/deposit/s2s",
+            CashierKit.S2SBody(CashierKit.Declined))).JsonAsync(200);
         Assert.Equal("rejected", declined.GetProperty("transaction_status").GetString());
         Assert.Equal("", declined.GetProperty("url").GetString());
         Assert.Equal("Insufficient funds", declined.GetProperty("error").GetString());
@@ -150,8 +155,8 @@ public sealed class CashierDepositTests(CashierGatewayApp app) : IClassFixture<C
         using var merchant = await app.CashierMerchantAsync();
         var cases = new (string Field, JsonNode? Value)[]
         {
-            ("card_number", "4242424242424241"), ("card_number", null), ("cvc", "12"), ("exp_month", "13"), ("exp_year", "2020"),
-            ("exp_year", "25"),
+            ("card_number", "4242424242424241"), ("card_number", null), ("cvc", "12"), ("exp_month", "13"),
+            ("exp_year", "2020"), ("exp_year", "25"),
         };
         foreach (var (field, value) in cases)
         {
@@ -161,7 +166,8 @@ public sealed class CashierDepositTests(CashierGatewayApp app) : IClassFixture<C
                 if (value is null) card.Remove(field);
                 else card[field] = value.DeepClone();
             });
-            Assert.Contains($"request[card_details][{field}]", await (await merchant.Api.PostJsonAsync("/api/cashier/deposit/s2s", body)).ErrorAsync(400));
+            Assert.Contains($"request[card_details][{field}]",
+                await (await merchant.Api.PostJsonAsync("/api/cashier/deposit/s2s", body)).ErrorAsync(400));
         }
         Assert.Contains("request[routing_id]", await (await merchant.Api.PostJsonAsync("/api/cashier/deposit/s2s",
             CashierKit.S2SBody(change: r => r["routing_id"] = 211))).ErrorAsync(400));
@@ -175,21 +181,25 @@ public sealed class CashierDepositTests(CashierGatewayApp app) : IClassFixture<C
         var tracking = Guid.NewGuid().ToString();
         var first = await merchant.OpenAsync(body: CashierKit.Body(tracking));
         Assert.Equal(first, await merchant.OpenAsync(body: CashierKit.Body(tracking)));
-        var error = await (await merchant.Api.PostJsonAsync("/api/cashier/deposit", CashierKit.Body(tracking, amount: "11.00"))).ErrorAsync(422);
+        var error = await (await merchant.Api.PostJsonAsync("/api/cashier/deposit",
+            CashierKit.Body(tracking, amount: "11.00"))).ErrorAsync(422);
         Assert.Contains("tracking_id", error);
         // A tracking id is the organisation's: another merchant may use the same one.
         using var other = await app.CashierMerchantAsync();
         Assert.NotEqual(first, await other.OpenAsync(body: CashierKit.Body(tracking)));
 
         var s2sTracking = Guid.NewGuid().ToString();
-        var s2s = await (await merchant.Api.PostJsonAsync("/api/cashier/deposit/s2s", CashierKit.S2SBody(trackingId: s2sTracking))).JsonAsync(200);
-        var again = await (await merchant.Api.PostJsonAsync("/api/cashier/deposit/s2s", CashierKit.S2SBody(trackingId: s2sTracking))).JsonAsync(200);
+        var s2s = await (await merchant.Api.PostJsonAsync("/api/cashier/deposit/s2s",
+            CashierKit.S2SBody(trackingId: s2sTracking))).JsonAsync(200);
+        var again = await (await merchant.Api.PostJsonAsync("/api/cashier/deposit/s2s",
+            CashierKit.S2SBody(trackingId: s2sTracking))).JsonAsync(200);
         Assert.Equal(s2s.GetProperty("transaction_id").GetString(), again.GetProperty("transaction_id").GetString());
         Assert.Equal(s2s.GetProperty("url").GetString(), again.GetProperty("url").GetString());
         Assert.Equal(422, (int)(await merchant.Api.PostJsonAsync("/api/cashier/deposit/s2s",
             CashierKit.S2SBody(CashierKit.Declined, s2sTracking))).StatusCode);
         // The status can be read by the tracking id too.
-        Assert.Equal("pending", (await merchant.StatusAsync(s2sTracking)).GetProperty("transaction_status").GetString());
+        Assert.Equal("pending",
+            (await merchant.StatusAsync(s2sTracking)).GetProperty("transaction_status").GetString());
     }
 
     [Fact]
@@ -200,7 +210,8 @@ public sealed class CashierDepositTests(CashierGatewayApp app) : IClassFixture<C
         {
             var tracking = Guid.NewGuid().ToString();
             var answers = await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
-                await (await merchant.Api.PostJsonAsync("/api/cashier/deposit/s2s", CashierKit.S2SBody(trackingId: tracking))).JsonAsync(200)));
+                await (await merchant.Api.PostJsonAsync("/api/cashier/deposit/s2s",
+                    CashierKit.S2SBody(trackingId: tracking))).JsonAsync(200)));
             Assert.Single(answers.Select(a => a.GetProperty("transaction_id").GetString()).Distinct());
         }
         Assert.Equal(3, (await merchant.ListAsync()).GetArrayLength());
@@ -210,19 +221,22 @@ public sealed class CashierDepositTests(CashierGatewayApp app) : IClassFixture<C
     public async Task TheDepositLimitAndAmountRestrictionAreEnforced()
     {
         using var merchant = await app.CashierMerchantAsync();
-        var over = await (await merchant.Api.PostJsonAsync("/api/cashier/deposit", CashierKit.Body(amount: "1000.01"))).ErrorAsync(400);
+        var over = await (await merchant.Api.PostJsonAsync("/api/cashier/deposit",
+            CashierKit.Body(amount: "1000.01"))).ErrorAsync(400);
         Assert.Contains("max_deposit_limit", over);
 
         // Restricted (the default): the page shows no amount field and refuses one.
         var restricted = await merchant.OpenAsync();
         var html = await (await app.Payer().GetAsync($"/cashier/{restricted}?provider=211")).HtmlAsync(200);
         Assert.DoesNotContain("name=\"amount\"", html);
-        var refused = await app.SubmitAtAsync(restricted, 211, ("bank", "FNB"), ("account", "62000000001"), ("amount", "20.00"));
+        var refused = await app.SubmitAtAsync(restricted, 211, ("bank", "FNB"), ("account", "62000000001"),
+            ("amount", "20.00"));
         Assert.Contains("cannot be changed", await refused.HtmlAsync(400));
 
         // Not restricted: the user chooses, up to the limit.
         var open = await merchant.OpenAsync(body: CashierKit.Body(change: r => r["amount_restricted"] = false));
-        var tooMuch = await app.SubmitAtAsync(open, 211, ("bank", "FNB"), ("account", "62000000001"), ("amount", "1000.50"));
+        var tooMuch = await app.SubmitAtAsync(open, 211, ("bank", "FNB"), ("account", "62000000001"),
+            ("amount", "1000.50"));
         Assert.Contains("at most 1000.00", await tooMuch.HtmlAsync(400));
         await app.SubmitAtAsync(open, 211, ("bank", "FNB"), ("account", "62000000001"), ("amount", "250.00"));
         var paid = await merchant.TransactionOfPageAsync(app, open);
@@ -244,7 +258,8 @@ public sealed class CashierDepositTests(CashierGatewayApp app) : IClassFixture<C
         Assert.Equal("ZAR", t.GetProperty("currency").GetString());
         Assert.Equal(1.97m, t.GetProperty("fx_amount").GetDecimal());
 
-        var unknown = await (await merchant.Api.PostJsonAsync("/api/cashier/deposit", CashierKit.Body(currency: "KES"))).ErrorAsync(400);
+        var unknown = await (await merchant.Api.PostJsonAsync("/api/cashier/deposit",
+            CashierKit.Body(currency: "KES"))).ErrorAsync(400);
         Assert.Contains("no exchange rate from KES to ZAR", unknown);
     }
 }

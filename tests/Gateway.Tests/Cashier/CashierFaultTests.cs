@@ -23,13 +23,14 @@ public sealed class CashierFaultTests(FaultyStorageApp app) : IClassFixture<Faul
         using var merchant = await app.CashierMerchantAsync();
         var tracking = Guid.NewGuid().ToString();
         app.Faults.LoseNext("POST", "$batch");
-        var answer = await (await merchant.Api.PostJsonAsync("/api/cashier/deposit/s2s", CashierKit.S2SBody(CashierKit.Declined, tracking)))
-            .JsonAsync(200);
+        var answer = await (await merchant.Api.PostJsonAsync("/api/cashier/deposit/s2s",
+            CashierKit.S2SBody(CashierKit.Declined, tracking))).JsonAsync(200);
         Assert.Equal(0, app.Faults.Remaining);
         Assert.Equal("rejected", answer.Text("transaction_status"));
         var listed = Assert.Single((await merchant.ListAsync()).EnumerateArray());
         Assert.Equal(answer.Text("transaction_id"), listed.Text("transaction_id"));
-        Assert.Single(await app.EventsAsync(merchant.Id, await InternalIdAsync(merchant.Id, answer.Text("transaction_id"))));
+        Assert.Single(await app.EventsAsync(merchant.Id,
+            await InternalIdAsync(merchant.Id, answer.Text("transaction_id"))));
     }
 
     [Fact]
@@ -38,18 +39,20 @@ public sealed class CashierFaultTests(FaultyStorageApp app) : IClassFixture<Faul
         using var merchant = await app.CashierMerchantAsync();
         var tracking = Guid.NewGuid().ToString();
         app.Faults.Always(StorageFault.ServerBusy, r => StorageFaultPolicy.Matches(r, "POST", "$batch"));
-        var failed = await merchant.Api.PostJsonAsync("/api/cashier/deposit/s2s", CashierKit.S2SBody(trackingId: tracking));
+        var failed = await merchant.Api.PostJsonAsync("/api/cashier/deposit/s2s",
+            CashierKit.S2SBody(trackingId: tracking));
         app.Faults.Clear();
         Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
         await failed.ErrorAsync(503);
         Assert.Empty((await merchant.ListAsync()).EnumerateArray());
 
-        var retried = await (await merchant.Api.PostJsonAsync("/api/cashier/deposit/s2s", CashierKit.S2SBody(trackingId: tracking)))
-            .JsonAsync(200);
+        var retried = await (await merchant.Api.PostJsonAsync("/api/cashier/deposit/s2s",
+            CashierKit.S2SBody(trackingId: tracking))).JsonAsync(200);
         var listed = Assert.Single((await merchant.ListAsync()).EnumerateArray());
         Assert.Equal(retried.Text("transaction_id"), listed.Text("transaction_id"));
         // The simulator's reference derives from the charge's idempotency key: the same key, whichever attempt charged.
-        Assert.Equal(SimulatedReference($"cashier-{merchant.Id}-{Gateway.Cashier.CashierTransaction.TrackingRow(tracking)}"),
+        Assert.Equal(
+            SimulatedReference($"cashier-{merchant.Id}-{Gateway.Cashier.CashierTransaction.TrackingRow(tracking)}"),
             listed.Text("provider_transaction_id"));
     }
 

@@ -27,7 +27,9 @@ public sealed class CashierGatewayApp : GatewayApp
     }
 }
 
-/// <summary>The gateway on a clock the tests move (so abandoned pages expire without waiting), with tables of its own.</summary>
+/// <summary>
+/// The gateway on a clock the tests move (so abandoned pages expire without waiting), with tables of its own.
+/// </summary>
 public sealed class CashierClockApp : GatewayApp
 {
     public static readonly DateTimeOffset Start = new(2027, 3, 10, 9, 0, 0, TimeSpan.Zero);
@@ -67,11 +69,13 @@ public static class CashierKit
     public static async Task RunCashierAsync(this GatewayApp app)
     {
         using var scope = app.Services.CreateScope();
-        await ActivatorUtilities.CreateInstance<CashierRunner>(scope.ServiceProvider).Run(new TimerInfo(), CancellationToken.None);
+        await ActivatorUtilities.CreateInstance<CashierRunner>(scope.ServiceProvider)
+            .Run(new TimerInfo(), CancellationToken.None);
     }
 
     /// <summary>A merchant and a client that calls with one of its API keys (test, unless asked).</summary>
-    public static async Task<CashierMerchant> CashierMerchantAsync(this GatewayApp app, string mode = "test", string keyMode = "test")
+    public static async Task<CashierMerchant> CashierMerchantAsync(this GatewayApp app, string mode = "test",
+        string keyMode = "test")
     {
         var merchant = await app.MerchantAsync(mode);
         var key = (await (await merchant.Client.PostFormAsync($"/api/v1/organisation/{merchant.Id}/api-key",
@@ -80,9 +84,11 @@ public static class CashierKit
         return new CashierMerchant(merchant, api);
     }
 
-    /// <summary>The document's example request (with a fresh tracking id unless given), changed by <paramref name="change"/>.</summary>
-    public static JsonObject Body(string? trackingId = null, Action<JsonObject>? change = null, string currency = "ZAR",
-        string amount = "10.05")
+    /// <summary>
+    /// The document's example request (with a fresh tracking id unless given), changed by <paramref name="change"/>.
+    /// </summary>
+    public static JsonObject Body(string? trackingId = null, Action<JsonObject>? change = null,
+        string currency = "ZAR", string amount = "10.05")
     {
         var request = JsonNode.Parse($$"""
             {
@@ -114,14 +120,16 @@ public static class CashierKit
         return new JsonObject { ["request"] = request };
     }
 
-    public static JsonObject S2SBody(string card = Approved, string? trackingId = null, Action<JsonObject>? change = null) =>
+    public static JsonObject S2SBody(string card = Approved, string? trackingId = null,
+        Action<JsonObject>? change = null) =>
         Body(trackingId, r =>
         {
             r.Remove("theme");
             r["routing_id"] = 210;
             r["card_details"] = new JsonObject
             {
-                ["holder_name"] = "John Doe", ["card_number"] = card, ["cvc"] = "444", ["exp_month"] = "05", ["exp_year"] = ExpYear,
+                ["holder_name"] = "John Doe", ["card_number"] = card, ["cvc"] = "444", ["exp_month"] = "05",
+                ["exp_year"] = ExpYear,
             };
             change?.Invoke(r);
         });
@@ -130,28 +138,37 @@ public static class CashierKit
         client.SendJsonAsync(HttpMethod.Post, path, body);
 
     /// <summary>Opens a hosted cashier page (deposit or payout) and returns its token.</summary>
-    public static async Task<string> OpenAsync(this CashierMerchant merchant, string path = "/api/cashier/deposit", JsonObject? body = null) =>
-        (await (await merchant.Api.PostJsonAsync(path, body ?? Body())).JsonAsync(200)).GetProperty("token").GetString()!;
+    public static async Task<string> OpenAsync(this CashierMerchant merchant, string path = "/api/cashier/deposit",
+        JsonObject? body = null) =>
+        (await (await merchant.Api.PostJsonAsync(path, body ?? Body())).JsonAsync(200))
+            .GetProperty("token").GetString()!;
 
     public static async Task<JsonElement> StatusAsync(this CashierMerchant merchant, string id) =>
         await (await merchant.Api.GetAsync($"/api/cashier/transactions/{id}")).JsonAsync(200);
 
-    /// <summary>The list from the day before <paramref name="at"/> (default now) to the day after, so midnight cannot split a test.</summary>
+    /// <summary>
+    /// The list from the day before <paramref name="at"/> (default now) to the day after, so
+    /// midnight cannot split a test.
+    /// </summary>
     public static async Task<JsonElement> ListAsync(this CashierMerchant merchant, DateTimeOffset? at = null)
     {
-        var day = TimeZoneInfo.ConvertTime(at ?? DateTimeOffset.UtcNow, TimeZoneInfo.FindSystemTimeZoneById("Africa/Johannesburg"));
+        var day = TimeZoneInfo.ConvertTime(at ?? DateTimeOffset.UtcNow,
+            TimeZoneInfo.FindSystemTimeZoneById("Africa/Johannesburg"));
         var query = $"?from={Date(day.AddDays(-1))}&to={Date(day.AddDays(1))}";
         return await (await merchant.Api.GetAsync("/api/cashier/transactions" + query)).JsonAsync(200);
     }
 
-    public static string Date(DateTimeOffset day) => day.ToString("dd-MM-yyyy", System.Globalization.CultureInfo.InvariantCulture);
+    public static string Date(DateTimeOffset day) =>
+        day.ToString("dd-MM-yyyy", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The one transaction the page of <paramref name="token"/> shows, as the list shows it.</summary>
-    public static async Task<JsonElement> TransactionOfPageAsync(this CashierMerchant merchant, GatewayApp app, string token)
+    public static async Task<JsonElement> TransactionOfPageAsync(this CashierMerchant merchant, GatewayApp app,
+        string token)
     {
         using var browser = app.CreateClient();
         var html = await (await browser.GetAsync($"/cashier/{token}")).Content.ReadAsStringAsync();
-        var id = System.Text.RegularExpressions.Regex.Match(html, "<dd class=\"reference\">([a-z0-9]{15})</dd>").Groups[1].Value;
+        var id = System.Text.RegularExpressions.Regex.Match(html, "<dd class=\"reference\">([a-z0-9]{15})</dd>")
+            .Groups[1].Value;
         Assert.False(string.IsNullOrEmpty(id), "The cashier page shows no transaction id:\n" + html);
         return (await merchant.ListAsync(app.Clock?.GetUtcNow())).EnumerateArray()
             .Single(t => t.GetProperty("transaction_id").GetString() == id);
@@ -167,12 +184,15 @@ public static class CashierKit
         return await payer.SubmitAsync(html, fields);
     }
 
-    /// <summary>The user asks for a payout on the page to <paramref name="account"/>; returns the transaction id.</summary>
-    public static async Task<string> RequestPayoutAsync(this CashierMerchant merchant, GatewayApp app, string account = "62000000001",
-        JsonObject? body = null)
+    /// <summary>
+    /// The user asks for a payout on the page to <paramref name="account"/>; returns the transaction id.
+    /// </summary>
+    public static async Task<string> RequestPayoutAsync(this CashierMerchant merchant, GatewayApp app,
+        string account = "62000000001", JsonObject? body = null)
     {
         var token = await merchant.OpenAsync("/api/cashier/payout", body ?? Body());
-        var response = await app.SubmitAtAsync(token, null, ("holder", "John Doe"), ("bank", "FNB"), ("account", account));
+        var response = await app.SubmitAtAsync(token, null, ("holder", "John Doe"), ("bank", "FNB"),
+            ("account", account));
         Assert.Equal(System.Net.HttpStatusCode.SeeOther, response.StatusCode);
         return (await merchant.TransactionOfPageAsync(app, token)).GetProperty("transaction_id").GetString()!;
     }

@@ -21,7 +21,8 @@ public sealed class CashierPayoutTests(CashierGatewayApp app) : IClassFixture<Ca
         Assert.Contains("name=\"holder\"", html);
         Assert.DoesNotContain("name=\"pan\"", html);
 
-        var posted = await app.SubmitAtAsync(token, null, ("holder", "John Doe"), ("bank", "FNB"), ("account", "62000000001"));
+        var posted = await app.SubmitAtAsync(token, null, ("holder", "John Doe"), ("bank", "FNB"),
+            ("account", "62000000001"));
         Assert.Equal($"/cashier/{token}", posted.Headers.Location!.ToString());
         var page = await (await app.Payer().GetAsync($"/cashier/{token}")).HtmlAsync(200);
         Assert.Contains("waiting for approval", page);
@@ -45,7 +46,8 @@ public sealed class CashierPayoutTests(CashierGatewayApp app) : IClassFixture<Ca
         using var merchant = await app.CashierMerchantAsync();
         var id = await merchant.RequestPayoutAsync(app);
         var approved = await (await merchant.DecideAsync("approve", id)).JsonAsync(200);
-        Assert.Equal("Transaction Withdrawal has been approved successfully", approved.GetProperty("message").GetString());
+        Assert.Equal("Transaction Withdrawal has been approved successfully",
+            approved.GetProperty("message").GetString());
         Assert.Equal("pending", approved.GetProperty("transaction_status").GetString());
         Assert.Equal(["message", "transaction_status"], approved.Keys());
 
@@ -125,21 +127,23 @@ public sealed class CashierPayoutTests(CashierGatewayApp app) : IClassFixture<Ca
     public async Task ADepositIsNoPayout()
     {
         using var merchant = await app.CashierMerchantAsync();
-        var s2s = await (await merchant.Api.PostJsonAsync("/api/cashier/deposit/s2s", CashierKit.S2SBody())).JsonAsync(200);
+        var s2s = await (await merchant.Api.PostJsonAsync("/api/cashier/deposit/s2s",
+            CashierKit.S2SBody())).JsonAsync(200);
         var id = s2s.GetProperty("transaction_id").GetString()!;
         await (await merchant.DecideAsync("approve", id)).ErrorAsync(404);
         await (await merchant.DecideAsync("reject", id)).ErrorAsync(404);
         await (await merchant.Api.GetAsync($"/api/v1/payout/100/{id}")).ErrorAsync(404);
         Assert.Equal("pending", (await merchant.StatusAsync(id)).GetProperty("transaction_status").GetString());
-        Assert.Contains("transaction_id", await (await merchant.Api.PostJsonAsync("/api/cashier/payout/approve", new JsonObject())).ErrorAsync(400));
+        Assert.Contains("transaction_id", await (await merchant.Api.PostJsonAsync("/api/cashier/payout/approve",
+            new JsonObject())).ErrorAsync(400));
     }
 
     [Fact]
     public async Task LivePayoutsAreRefusedUntilAConnectorExists()
     {
         using var merchant = await app.CashierMerchantAsync(mode: "live", keyMode: "live");
-        var error = await (await merchant.Api.PostJsonAsync("/api/cashier/payout", CashierKit.Body(change: r => r["mode"] = "live")))
-            .ErrorAsync(409);
+        var error = await (await merchant.Api.PostJsonAsync("/api/cashier/payout",
+            CashierKit.Body(change: r => r["mode"] = "live"))).ErrorAsync(409);
         Assert.Contains("payout provider connector", error);
         Assert.Equal(HttpStatusCode.OK, (await merchant.Api.GetAsync("/api/cashier/transactions")).StatusCode);
         Assert.Empty((await merchant.ListAsync()).EnumerateArray());

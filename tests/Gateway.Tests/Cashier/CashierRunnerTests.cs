@@ -4,7 +4,9 @@ using Gateway.Tests.Payments;
 
 namespace Gateway.Tests.Cashier;
 
-/// <summary>The cashier's timer closes what users abandoned, on a moved clock: every transaction ends, and says how.</summary>
+/// <summary>
+/// The cashier's timer closes what users abandoned, on a moved clock: every transaction ends, and says how.
+/// </summary>
 public sealed class CashierRunnerTests(CashierClockApp app) : IClassFixture<CashierClockApp>
 {
     [Fact]
@@ -27,7 +29,8 @@ public sealed class CashierRunnerTests(CashierClockApp app) : IClassFixture<Cash
     public async Task AnUnansweredChallengeFailsWhenItsSessionExpires()
     {
         using var merchant = await app.CashierMerchantAsync();
-        var s2s = await (await merchant.Api.PostJsonAsync("/api/cashier/deposit/s2s", CashierKit.S2SBody())).JsonAsync(200);
+        var s2s = await (await merchant.Api.PostJsonAsync("/api/cashier/deposit/s2s",
+            CashierKit.S2SBody())).JsonAsync(200);
         var id = s2s.GetProperty("transaction_id").GetString()!;
         await app.RunCashierAsync();
         Assert.Equal("pending", (await merchant.StatusAsync(id)).GetProperty("transaction_status").GetString());
@@ -38,7 +41,8 @@ public sealed class CashierRunnerTests(CashierClockApp app) : IClassFixture<Cash
         Assert.Equal("rejected", status.GetProperty("transaction_status").GetString());
         Assert.Equal("3-D Secure authentication failed", status.GetProperty("rejected_reason").GetString());
         var page = new Uri(s2s.GetProperty("url").GetString()!).AbsolutePath;
-        Assert.Contains("Deposit rejected", await (await app.Payer().GetAsync(page.Replace("/3ds", ""))).HtmlAsync(200));
+        Assert.Contains("Deposit rejected",
+            await (await app.Payer().GetAsync(page.Replace("/3ds", ""))).HtmlAsync(200));
     }
 
     [Fact]
@@ -48,8 +52,8 @@ public sealed class CashierRunnerTests(CashierClockApp app) : IClassFixture<Cash
         var paid = await merchant.OpenAsync();
         await app.SubmitAtAsync(paid, 211, ("bank", "FNB"), ("account", "62000000001"));
         var payout = await merchant.RequestPayoutAsync(app);
-        var declined = await (await merchant.Api.PostJsonAsync("/api/cashier/deposit/s2s", CashierKit.S2SBody(CashierKit.Declined)))
-            .JsonAsync(200);
+        var declined = await (await merchant.Api.PostJsonAsync("/api/cashier/deposit/s2s",
+            CashierKit.S2SBody(CashierKit.Declined))).JsonAsync(200);
         Assert.Equal("rejected", declined.Text("transaction_status"));
         // Noted: the two pages (due when they would expire); not the deposit that ended as it was opened.
         Assert.Equal(2, await NotesAsync(merchant.Id));
@@ -68,10 +72,12 @@ public sealed class CashierRunnerTests(CashierClockApp app) : IClassFixture<Cash
 
     private async Task<int> NotesAsync(long organisationId)
     {
-        var lookups = new Azure.Data.Tables.TableClient(app.Azurite.ConnectionString, app.Settings["Storage:TablePrefix"] + "Lookups");
+        var lookups = new Azure.Data.Tables.TableClient(app.Azurite.ConnectionString,
+            app.Settings["Storage:TablePrefix"] + "Lookups");
         var count = 0;
         await foreach (var _ in lookups.QueryAsync<Azure.Data.Tables.TableEntity>(
-            Azure.Data.Tables.TableClient.CreateQueryFilter($"RowKey ge {$"{organisationId:D10}-"} and RowKey lt {$"{organisationId:D10}."}")))
+            Azure.Data.Tables.TableClient.CreateQueryFilter(
+                $"RowKey ge {$"{organisationId:D10}-"} and RowKey lt {$"{organisationId:D10}."}")))
         {
             count++;
         }

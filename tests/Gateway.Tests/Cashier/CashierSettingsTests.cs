@@ -52,19 +52,22 @@ public sealed class CashierSettingsTests(WebhookGatewayApp app) : IClassFixture<
         Assert.Equal(second, await PasswordAsync(merchant));
 
         // Another update leaves it alone.
-        await (await merchant.Client.PutFormAsync($"/api/v1/organisation/{merchant.Id}", ("Organisation[name]", "Renamed"))).JsonAsync(200);
+        await (await merchant.Client.PutFormAsync($"/api/v1/organisation/{merchant.Id}",
+            ("Organisation[name]", "Renamed"))).JsonAsync(200);
         Assert.Equal(second, await PasswordAsync(merchant));
 
-        var key = (await (await merchant.Client.PostFormAsync($"/api/v1/organisation/{merchant.Id}/api-key")).JsonAsync(201)).Text("key");
+        var key = (await (await merchant.Client.PostFormAsync($"/api/v1/organisation/{merchant.Id}/api-key"))
+            .JsonAsync(201)).Text("key");
         using var withKey = app.ClientWithApiKey(key);
         var byKey = await (await withKey.GetAsync($"/api/v1/organisation/{merchant.Id}")).JsonAsync(200);
         Assert.False(byKey.TryGetProperty("signature_password", out _));
-        await (await withKey.PutFormAsync($"/api/v1/organisation/{merchant.Id}", ("Organisation[signature_password_rotate]", "1")))
-            .ErrorAsync(403);
+        await (await withKey.PutFormAsync($"/api/v1/organisation/{merchant.Id}",
+            ("Organisation[signature_password_rotate]", "1"))).ErrorAsync(403);
         Assert.Equal(second, await PasswordAsync(merchant));
 
-        Assert.Contains("Organisation[signature_password_rotate]", await (await merchant.Client.PutFormAsync(
-            $"/api/v1/organisation/{merchant.Id}", ("Organisation[signature_password_rotate]", "yes"))).ErrorAsync(400));
+        Assert.Contains("Organisation[signature_password_rotate]",
+            await (await merchant.Client.PutFormAsync($"/api/v1/organisation/{merchant.Id}",
+                ("Organisation[signature_password_rotate]", "yes"))).ErrorAsync(400));
         Assert.Equal(second, await PasswordAsync(merchant));
     }
 
@@ -93,8 +96,8 @@ public sealed class CashierSettingsTests(WebhookGatewayApp app) : IClassFixture<
         using var other = await app.MerchantAsync();
         var password = await PasswordAsync(owner);
         await (await other.Client.GetAsync($"/api/v1/organisation/{owner.Id}")).ErrorAsync(404);
-        await (await other.Client.PutFormAsync($"/api/v1/organisation/{owner.Id}", ("Organisation[signature_password_rotate]", "1")))
-            .ErrorAsync(404);
+        await (await other.Client.PutFormAsync($"/api/v1/organisation/{owner.Id}",
+            ("Organisation[signature_password_rotate]", "1"))).ErrorAsync(404);
         await (await other.Client.PutFormAsync($"/api/v1/organisation/{owner.Id}",
             ("Organisation[cashier_webhook_url]", "http://127.0.0.1:9/stolen"))).ErrorAsync(404);
         var viewed = await (await owner.Client.GetAsync($"/api/v1/organisation/{owner.Id}")).JsonAsync(200);
@@ -103,5 +106,6 @@ public sealed class CashierSettingsTests(WebhookGatewayApp app) : IClassFixture<
     }
 
     private static async Task<string> PasswordAsync(Merchant merchant) =>
-        (await (await merchant.Client.GetAsync($"/api/v1/organisation/{merchant.Id}")).JsonAsync(200)).Text("signature_password");
+        (await (await merchant.Client.GetAsync($"/api/v1/organisation/{merchant.Id}")).JsonAsync(200))
+            .Text("signature_password");
 }

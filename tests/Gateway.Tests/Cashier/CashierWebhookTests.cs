@@ -24,7 +24,8 @@ public sealed class CashierWebhookTests(CashierGatewayApp app) : IClassFixture<C
         var password = await PasswordAsync(merchant);
         var tracking = Guid.NewGuid().ToString();
 
-        var id = await merchant.RequestPayoutAsync(app, body: CashierKit.Body(tracking, currency: "EUR", amount: "200.00"));
+        var id = await merchant.RequestPayoutAsync(app,
+            body: CashierKit.Body(tracking, currency: "EUR", amount: "200.00"));
         await WebhookKit.UntilAsync(() => receiver.At("/cashier").Count == 1, "the payout request's webhook");
         await (await merchant.DecideAsync("approve", id)).JsonAsync(200);
         await app.RunCashierAsync();
@@ -53,13 +54,13 @@ public sealed class CashierWebhookTests(CashierGatewayApp app) : IClassFixture<C
         using var merchant = await app.CashierMerchantAsync();
         await merchant.Merchant.SetWebhooksAsync(("cashier_webhook_url", receiver.Url("/cashier")));
 
-        var declined = await (await merchant.Api.PostJsonAsync("/api/cashier/deposit/s2s", CashierKit.S2SBody(CashierKit.Declined)))
-            .JsonAsync(200);
+        var declined = await (await merchant.Api.PostJsonAsync("/api/cashier/deposit/s2s",
+            CashierKit.S2SBody(CashierKit.Declined))).JsonAsync(200);
         var failed = JsonDocument.Parse("[]").RootElement;
         await WebhookKit.UntilAsync(async () =>
         {
-            failed = await (await merchant.Merchant.Client.GetAsync($"/api/v1/organisation/{merchant.Id}/webhook-event/failed"))
-                .JsonAsync(200);
+            failed = await (await merchant.Merchant.Client.GetAsync(
+                $"/api/v1/organisation/{merchant.Id}/webhook-event/failed")).JsonAsync(200);
             return failed.GetArrayLength() == 1;
         }, "the deposit's webhook to fail after its three attempts");
         var failedEvent = failed[0];
@@ -67,8 +68,8 @@ public sealed class CashierWebhookTests(CashierGatewayApp app) : IClassFixture<C
         Assert.Equal("rejected", failedEvent.Text("status"));
         Assert.Equal(3, failedEvent.GetProperty("attempts").GetArrayLength());
 
-        await (await merchant.Merchant.Client.PostAsync($"/api/v1/webhook-event/{failedEvent.Text("event_id")}/redeliver", null))
-            .JsonAsync(202);
+        await (await merchant.Merchant.Client.PostAsync(
+            $"/api/v1/webhook-event/{failedEvent.Text("event_id")}/redeliver", null)).JsonAsync(202);
         await WebhookKit.UntilAsync(() => receiver.At("/cashier").Count == 4, "the redelivery");
         var hooks = receiver.At("/cashier");
         Assert.Single(hooks.Select(h => h.Body).Distinct());
@@ -86,7 +87,8 @@ public sealed class CashierWebhookTests(CashierGatewayApp app) : IClassFixture<C
         using var merchant = await app.CashierMerchantAsync();
         await merchant.Merchant.SetWebhooksAsync(("webhook_success_url", receiver.Url("/success")),
             ("webhook_error_url", receiver.Url("/error")));
-        await (await merchant.Api.PostJsonAsync("/api/cashier/deposit/s2s", CashierKit.S2SBody(CashierKit.Declined))).JsonAsync(200);
+        await (await merchant.Api.PostJsonAsync("/api/cashier/deposit/s2s",
+            CashierKit.S2SBody(CashierKit.Declined))).JsonAsync(200);
         // A payment afterwards is delivered, so the cashier event before it had its chance to go astray.
         await merchant.Merchant.Client.PayAsync();
         await WebhookKit.UntilAsync(() => receiver.At("/success").Count == 1, "the payment's webhook");
