@@ -71,11 +71,20 @@ var tableNames = [
   'WebhookAttempts'
   'Notifications'
   'ExpressFiles'
+  'CollectionsBank'
 ]
 var eventQueue = 'payment-events'
 var notificationsQueue = 'notifications'
+var bankResultsQueue = 'collections-bank-results'
 // The Functions host moves a message here after maxDequeueCount failures (host.json).
-var queueNames = [eventQueue, '${eventQueue}-poison', notificationsQueue, '${notificationsQueue}-poison']
+var queueNames = [
+  eventQueue
+  '${eventQueue}-poison'
+  notificationsQueue
+  '${notificationsQueue}-poison'
+  bankResultsQueue
+  '${bankResultsQueue}-poison'
+]
 
 // Built-in role definitions (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles).
 var roles = {
@@ -313,6 +322,7 @@ resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
     Payments__EventQueue: eventQueue
     Payments__SecretKey: '@Microsoft.KeyVault(${secret}payments-secret-key)'
     Notifications__Queue: notificationsQueue
+    Collections__BankResultsQueue: bankResultsQueue
     Notifications__Sms__Provider: smsProvider
     Notifications__Sms__Url: smsUrl
     Notifications__Sms__Token: smsProvider == 'http' ? '@Microsoft.KeyVault(${secret}sms-token)' : ''

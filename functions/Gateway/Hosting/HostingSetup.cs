@@ -6,6 +6,7 @@ using Gateway.Api;
 using Gateway.Cards;
 using Gateway.Cashier;
 using Gateway.Codes;
+using Gateway.Collections;
 using Gateway.Express;
 using Gateway.Identity;
 using Gateway.Notifications;
@@ -47,6 +48,7 @@ public static class HostingSetup
         services.AddGatewayExpress();
         services.AddGatewayCodes();
         services.AddGatewayCashier();
+        services.AddGatewayCollections();
         services.AddGatewayNotifications();
         services.AddSingleton(FunctionCatalog.Gateway);
         services.AddSingleton<HttpFunctionPipeline>();

@@ -55,6 +55,10 @@ public sealed class OpenApiDescription(IOptions<PaymentOptions> payments)
         ["Cashier"] = "The cashier (document 003): deposits and payouts of a merchant's users through the hosted " +
             "cashier (/cashier/{token}), straight to a provider or server to server, payouts approved or rejected by " +
             "the merchant, and signed JSON webhooks (x-signature). Bodies are {\"request\": {...}}; x-api-key.",
+        ["Collections"] = "Collections (document 002): debit orders from customers' bank accounts under mandates (EFT " +
+            "debit order or DebiCheck), submitted to the bank by the CollectionsSubmission timer on their action dates " +
+            "(Sundays and public holidays move to the next business day), and the bank's answers as transactions and " +
+            "batched webhooks ({\"transactions\": [...]}). Ids are prefixed strings (cus_, ban_, man_, pay_, tra_).",
         ["Notifications"] = "The SMS and e-mail messages sent for express links and receipts (local runs keep them " +
             "for viewing).",
         ["Hosted pages"] = "The pages payers see: card, EFT and 3-D Secure payment pages, receipts and the checkout " +

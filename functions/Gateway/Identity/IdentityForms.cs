@@ -28,6 +28,7 @@ public sealed record OrganisationFormFields(string? Name, string? Currency, stri
     [property: JsonPropertyName("receipt_email_template")] string? ReceiptEmailTemplate = null,
     [property: JsonPropertyName("basket_limits")] int? BasketLimits = null,
     [property: JsonPropertyName("cashier_webhook_url")] string? CashierWebhookUrl = null,
+    [property: JsonPropertyName("collections_webhook_url")] string? CollectionsWebhookUrl = null,
     [property: JsonPropertyName("signature_password_rotate")] string? SignaturePasswordRotate = null);
 
 /// <summary><c>serviceId[]=1&amp;serviceId[]=2</c>.</summary>

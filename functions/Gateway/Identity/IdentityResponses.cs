@@ -54,6 +54,7 @@ public sealed record OrganisationResponse(
     string ReceiptEmailTemplate,
     int BasketLimits,
     string? CashierWebhookUrl,
+    string? CollectionsWebhookUrl,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? SignaturePassword)
 {
     /// <summary>
@@ -76,7 +77,7 @@ public sealed record OrganisationResponse(
             previous, previous is null ? null : ApiTime.Show(hooks.PreviousSecretUntil!.Value, o.TimeZone),
             o.Mode != OrganisationModes.Live ? null : live.Unavailable is { } why ? $"unavailable: {why}" : "available",
             o.ThreeDSecure, o.Receipts.SmsText, o.Receipts.EmailSubjectText, o.Receipts.EmailBodyText, o.BasketLimits ? 1 : 0,
-            hooks.CashierUrl, showSalt ? hooks.SignaturePassword : null);
+            hooks.CashierUrl, hooks.CollectionsUrl, showSalt ? hooks.SignaturePassword : null);
     }
 }
 

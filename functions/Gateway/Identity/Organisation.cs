@@ -120,6 +120,9 @@ public sealed record WebhookSettings(string? SuccessUrl, string? ErrorUrl, strin
     /// </summary>
     public string? CashierUrl { get; init; }
 
+    /// <summary>Where the collections' batched JSON webhooks go (document 002).</summary>
+    public string? CollectionsUrl { get; init; }
+
     /// <summary>
     /// The cashier's signature password: document 003's <c>x-signature</c> is SHA-1 of the JSON body followed by it.
     /// Shown to the organisation's users only; a rotation replaces it at once (the scheme has no room for two).
@@ -138,6 +141,7 @@ public sealed record WebhookSettings(string? SuccessUrl, string? ErrorUrl, strin
         "error" => ErrorUrl,
         "refund" => RefundUrl,
         "cashier" => CashierUrl,
+        "collections" => CollectionsUrl,
         _ => null,
     };
 
@@ -154,6 +158,7 @@ public sealed record WebhookSettings(string? SuccessUrl, string? ErrorUrl, strin
         entity["WebhookPreviousSecret"] = PreviousSecret;
         entity["WebhookPreviousSecretUntil"] = PreviousSecretUntil;
         entity["WebhookCashierUrl"] = CashierUrl;
+        entity["WebhookCollectionsUrl"] = CollectionsUrl;
         entity["CashierSignaturePassword"] = SignaturePassword;
     }
 
@@ -162,6 +167,7 @@ public sealed record WebhookSettings(string? SuccessUrl, string? ErrorUrl, strin
         e.GetString("WebhookSecret"), e.GetString("WebhookPreviousSecret"), e.GetDateTimeOffset("WebhookPreviousSecretUntil"))
     {
         CashierUrl = e.GetString("WebhookCashierUrl"),
+        CollectionsUrl = e.GetString("WebhookCollectionsUrl"),
         SignaturePassword = e.GetString("CashierSignaturePassword"),
     };
 }

@@ -11,7 +11,7 @@ public sealed record OrganisationFields(FormSection Form, string? Name, string? 
     /// <summary>The webhook URL fields, by event kind; an empty value clears the URL.</summary>
     public static readonly (string Field, string Kind)[] WebhookUrlFields =
         [("webhook_success_url", "success"), ("webhook_error_url", "error"), ("webhook_refund_url", "refund"),
-            ("cashier_webhook_url", "cashier")];
+            ("cashier_webhook_url", "cashier"), ("collections_webhook_url", "collections")];
 
     public const string RotateSecretField = "webhook_secret_rotate";
     public const string RotatePasswordField = "signature_password_rotate";
@@ -181,6 +181,7 @@ public sealed class OrganisationService(IdentityStore store, IdAllocator ids, Us
         settings = settings with
         {
             SuccessUrl = urls["success"], ErrorUrl = urls["error"], RefundUrl = urls["refund"], CashierUrl = urls["cashier"],
+            CollectionsUrl = urls["collections"],
         };
         if (settings.Secret is null)
         {

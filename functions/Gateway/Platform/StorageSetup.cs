@@ -54,7 +54,11 @@ public sealed class GatewayTables(TableServiceClient service, IOptions<StorageOp
     /// <summary>Express e-mail attachments, in 64 KB rows, until their e-mail is sent.</summary>
     public TableClient ExpressFiles { get; } = service.GetTableClient(options.Value.TablePrefix + "ExpressFiles");
 
-    public IEnumerable<TableClient> All => [Identity, Logins, Tokens, ApiKeys, Counters, Payments, Lookups, WebhookAttempts, Notifications, ExpressFiles];
+    /// <summary>The test-mode collections bank's accepted batches until their answers are fetched (a simulator's own).</summary>
+    public TableClient CollectionsBank { get; } = service.GetTableClient(options.Value.TablePrefix + "CollectionsBank");
+
+    public IEnumerable<TableClient> All =>
+        [Identity, Logins, Tokens, ApiKeys, Counters, Payments, Lookups, WebhookAttempts, Notifications, ExpressFiles, CollectionsBank];
 }
 
 public static class StorageSetup

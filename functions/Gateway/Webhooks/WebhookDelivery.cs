@@ -84,6 +84,9 @@ public sealed class WebhookDelivery(
     /// <summary>The outbox kind of the cashier's events (see <c>Cashier/CashierTransaction.cs</c>).</summary>
     public const string CashierKind = "cashier";
 
+    /// <summary>The outbox kind of the collections' batched webhooks (see <c>Collections/CollectionsEvents.cs</c>).</summary>
+    public const string CollectionsKind = "collections";
+
     /// <summary>The documents' success/error webhook fields, in their order.</summary>
     public static readonly string[] PaymentFields =
     [
@@ -122,9 +125,11 @@ public sealed class WebhookDelivery(
     private async Task<WebhookAttempt> AttemptAsync(WebhookMessage message, Organisation organisation, OutboxEvent row, string url, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        // Cashier events (document 003) are the stored compact JSON, signed with x-signature over exactly that body.
+        // Cashier events (document 003) are the stored compact JSON, signed with x-signature over exactly that body;
+        // collections' batches (document 002) are JSON too, signed like every other event.
         var cashier = row.Kind == CashierKind;
-        var body = cashier ? row.Payload : FormBody(JsonNode.Parse(row.Payload)!.AsObject(), row.Kind);
+        var json = cashier || row.Kind == CollectionsKind;
+        var body = json ? row.Payload : FormBody(JsonNode.Parse(row.Payload)!.AsObject(), row.Kind);
         var timestamp = now.ToUnixTimeSeconds();
         int? status = null;
         string? error = null;
@@ -138,7 +143,7 @@ public sealed class WebhookDelivery(
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, url)
             {
-                Content = new StringContent(body, Encoding.UTF8, cashier ? "application/json" : "application/x-www-form-urlencoded"),
+                Content = new StringContent(body, Encoding.UTF8, json ? "application/json" : "application/x-www-form-urlencoded"),
             };
             request.Content.Headers.ContentType!.CharSet = null;
             if (cashier) request.Headers.Add("x-signature", CashierSignature.Of(body, organisation.Webhooks.SignaturePassword ?? ""));

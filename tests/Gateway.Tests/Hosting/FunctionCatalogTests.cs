@@ -83,8 +83,8 @@ public sealed partial class FunctionCatalogTests(GatewayApp local) : IClassFixtu
         var payDirect = Trigger(metadata.Single(m => m.GetProperty("name").GetString() == "PayDirect"));
         Assert.Equal("api/v1/pay/direct", payDirect.GetProperty("route").GetString());
         Assert.Equal(["post"], payDirect.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
-        Assert.Equal(["NotificationSender", "WebhookDelivery"], Catalog.Queues.Select(q => q.Name).Order());
-        Assert.Equal(["CashierRunner", "PaymentScheduleRunner", "PaymentSweep", "TokenSweep", "WebhookSweep"], Catalog.Timers.Select(q => q.Name).Order());
+        Assert.Equal(["CollectionsBankResults", "NotificationSender", "WebhookDelivery"], Catalog.Queues.Select(q => q.Name).Order());
+        Assert.Equal(["CashierRunner", "CollectionsSubmission", "PaymentScheduleRunner", "PaymentSweep", "TokenSweep", "WebhookSweep"], Catalog.Timers.Select(q => q.Name).Order());
     }
 
     [Fact]

@@ -37,9 +37,9 @@ public sealed class PublishTests
         Assert.Contains(triggers, t => t.Trigger.GetProperty("type").GetString() == "httpTrigger"
             && t.Trigger.GetProperty("route").GetString() == "api/v1/pay/direct"
             && t.Trigger.GetProperty("methods").EnumerateArray().Single().GetString() == "post");
-        Assert.Equal(["NotificationSender", "WebhookDelivery"], triggers
+        Assert.Equal(["CollectionsBankResults", "NotificationSender", "WebhookDelivery"], triggers
             .Where(t => t.Trigger.GetProperty("type").GetString() == "queueTrigger").Select(t => t.Name).Order());
-        Assert.Equal(["CashierRunner", "PaymentScheduleRunner", "PaymentSweep", "TokenSweep", "WebhookSweep"], triggers
+        Assert.Equal(["CashierRunner", "CollectionsSubmission", "PaymentScheduleRunner", "PaymentSweep", "TokenSweep", "WebhookSweep"], triggers
             .Where(t => t.Trigger.GetProperty("type").GetString() == "timerTrigger").Select(t => t.Name).Order());
     }
 
