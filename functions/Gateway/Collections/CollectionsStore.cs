@@ -54,9 +54,12 @@ public sealed class CollectionsStore(GatewayTables tables, PaymentStore payments
     /// <summary>A mandate's row; <c>Parent</c> (its bank account) finds the mandates an account cancel must wait for.</summary>
     public static TableEntity Row(long organisationId, Mandate m) => With(Row(organisationId, m.Id, m, m.Status), "Parent", m.BankAccountId);
 
-    /// <summary>A payment's row; <c>NextDate</c> (before the business-day rule) is what the runner's due query reads.</summary>
+    /// <summary>
+    /// A payment's row: <c>NextDate</c> (before the business-day rule) is what the runner's due query reads,
+    /// <c>Parent</c> (its mandate) what a list by mandate filters on.
+    /// </summary>
     public static TableEntity Row(long organisationId, CollectionPayment p) =>
-        With(Row(organisationId, p.Id, p, p.Status), "NextDate", Day(p.NextDate));
+        With(With(Row(organisationId, p.Id, p, p.Status), "NextDate", Day(p.NextDate)), "Parent", p.MandateId);
 
     public static TableEntity Row(long organisationId, DebitTransaction t)
     {
