@@ -13,7 +13,9 @@ namespace Gateway.Bench;
 /// storage outage part (statuses and latencies while an Azurite of its own is stopped and frozen). BENCH_ONLY=fuzz
 /// runs only the fuzzing of the endpoints issue 13 changed (BENCH_FUZZ_REQUESTS, default 500, per endpoint).
 /// BENCH_ONLY=codes runs only the payable codes part (round trips, and creation and in-app payment under load, shaped
-/// by BENCH_SECONDS and BENCH_CONCURRENCY as the payments part).
+/// by BENCH_SECONDS and BENCH_CONCURRENCY as the payments part). BENCH_ONLY=cashier runs only the cashier part (round
+/// trips of deposits opened and of a tracking_id replayed, and hosted and server-to-server deposits under load, shaped
+/// the same way).
 /// </summary>
 public static class Bench
 {
@@ -31,10 +33,10 @@ public static class Bench
         var scheduleParallelism = int.Parse(Environment.GetEnvironmentVariable("BENCH_SCHEDULE_PARALLELISM") ?? "8", System.Globalization.CultureInfo.InvariantCulture);
         var fuzzRequests = int.Parse(Environment.GetEnvironmentVariable("BENCH_FUZZ_REQUESTS") ?? "500", System.Globalization.CultureInfo.InvariantCulture);
         if (only is not (null or "" or "coldstart" or "payments" or "webhooks" or "schedules" or "outage" or "fuzz"
-                     or "codes"))
+                     or "codes" or "cashier"))
         {
             throw new ArgumentException($"BENCH_ONLY={only}: the parts that run alone are 'coldstart', 'payments', " +
-                "'codes', 'webhooks', 'schedules', 'outage' and 'fuzz'.");
+                "'codes', 'cashier', 'webhooks', 'schedules', 'outage' and 'fuzz'.");
         }
 
         // Queues apart from tables: Azurite's queue garbage collection stalls its process for seconds at a time.
@@ -59,6 +61,14 @@ public static class Bench
             var codes = await CodeRoundTrips.MeasureAsync(azurite,
                 freshTenants: 2 * CodesLoad.Operations * concurrencies.Length);
             await CodesLoad.MeasureAsync(azurite, codes, configuration, TimeSpan.FromSeconds(seconds), concurrencies);
+        }
+        if (only is null or "" or "cashier")
+        {
+            // Two fresh organisations per operation and concurrency: one for the gateway's run, one for the floor's.
+            var cashier = await CashierRoundTrips.MeasureAsync(azurite,
+                freshTenants: 2 * CashierLoad.Operations * concurrencies.Length);
+            await CashierLoad.MeasureAsync(azurite, cashier, configuration, TimeSpan.FromSeconds(seconds),
+                concurrencies);
         }
         if (only is null or "" or "webhooks")
         {

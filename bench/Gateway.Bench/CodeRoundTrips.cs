@@ -17,8 +17,6 @@ namespace Gateway.Bench;
 /// </summary>
 public static class CodeRoundTrips
 {
-    private static readonly IFormatProvider Invariant = System.Globalization.CultureInfo.InvariantCulture;
-
     /// <summary>A merchant and a reusable code of theirs.</summary>
     public sealed record Tenant(PaymentRoundTrips.Tenant Merchant, string Code);
 
@@ -61,7 +59,8 @@ public static class CodeRoundTrips
         Console.WriteLine("create with x-api-key, pay as the anonymous payer; below each, its calls per request by " +
             "table and method:");
         Console.WriteLine($"  {"request",-44} {"N",4} {"round trips",12}");
-        Task Report(string name, int count, Func<Task> request) => ReportAsync(name, count, counter, azurite, request);
+        Task Report(string name, int count, Func<Task> request) =>
+            RoundTrips.ReportByTableAsync(name, count, counter, azurite, request);
         await Report("POST code/create, use-once", 20, () => CreateAsync(merchant, useOnce: true));
         await Report("POST code/create, reusable", 20, () => CreateAsync(merchant, useOnce: false));
         // 40 payments span two id blocks (Ids:BlockSize 20), so the averages include the counter's share.
@@ -95,20 +94,6 @@ public static class CodeRoundTrips
             await Read(PaymentRows.PaymentKeyRow(once.GetString("PaymentKey")!)),
             await Read(PaymentRows.PaymentKeyRow(transaction.GetString("PaymentKey")!)), transaction,
             await Read(PaymentRows.EventRow(paidId, transaction.GetInt32("Version") ?? 1)));
-    }
-
-    /// <summary><see cref="RoundTrips.Report"/>, then the same calls by table (or queue) and method.</summary>
-    private static async Task ReportAsync(string name, int count, RoundTrips.Counter counter, Azurite azurite,
-        Func<Task> request)
-    {
-        var before = counter.Own.Snapshot();
-        await RoundTrips.Report(name, count, counter, request);
-        var calls = counter.Own.Since(before)
-            .GroupBy(k => k.Key.Port == azurite.QueuePort ? $"queue {k.Key.Method}"
-                : k.Key.Resource == "$batch" ? "batch" : $"{k.Key.Resource} {k.Key.Method}")
-            .OrderBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => $"{g.Key} {(g.Sum(k => k.Value) / (double)count).ToString("0.##", Invariant)}");
-        RoundTrips.PrintWrapped(string.Join(", ", calls), "    ", separator: ", ");
     }
 
     private static async Task<Tenant> CreateTenantAsync(RoundTrips.CountingApp app)

@@ -7,10 +7,10 @@ using Gateway.Testing;
 namespace Gateway.Bench;
 
 /// <summary>
-/// The load parts' measurement (<see cref="PaymentsLoad"/>, <see cref="CodesLoad"/>): the real gateway process driven
-/// by wrk, against the storage floor, the same storage work per operation done with the storage clients directly, at
-/// the same concurrency against the same Azurite in the same run. Both are closed loops (each connection or worker
-/// waits for its answer), so their throughputs and latencies compare.
+/// The load parts' measurement (<see cref="PaymentsLoad"/>, <see cref="CodesLoad"/>, <see cref="CashierLoad"/>): the
+/// real gateway process driven by wrk, against the storage floor, the same storage work per operation done with the
+/// storage clients directly, at the same concurrency against the same Azurite in the same run. Both are closed loops
+/// (each connection or worker waits for its answer), so their throughputs and latencies compare.
 /// </summary>
 internal sealed class LoadRun : IAsyncDisposable
 {
@@ -35,8 +35,14 @@ internal sealed class LoadRun : IAsyncDisposable
     }
 
     /// <summary>
+    /// In an operation's body, replaced in every request wrk sends by a text no other request of the run has: for
+    /// requests that must each be new (the cashier's tracking_id).
+    /// </summary>
+    internal const string Unique = "{unique}";
+
+    /// <summary>
     /// One operation both ways: the gateway request (method, path, body of its content type, the x-api-key it sends
-    /// if any) and its storage work.
+    /// if any; see <see cref="Unique"/>) and its storage work.
     /// </summary>
     internal sealed record Operation(string Name, string Method, string Path, string? Body, string? ApiKey,
         Func<Func<Task>> Floor, string ContentType = "application/x-www-form-urlencoded");
@@ -178,6 +184,29 @@ internal sealed class LoadRun : IAsyncDisposable
     }
 
     /// <summary>
+    /// The script's body: fixed, or, where it holds <see cref="Unique"/>, made by request() for each request, the
+    /// marker replaced by this run's id, the wrk thread's number (setup() numbers the threads) and the request's.
+    /// </summary>
+    private static string Body(string? body)
+    {
+        if (body is null) return "";
+        if (!body.Contains(Unique, StringComparison.Ordinal)) return $"wrk.body = [==[{body}]==]";
+        var pieces = string.Join(", ", body.Split(Unique).Select(piece => $"[==[{piece}]==]"));
+        return $$"""
+            local pieces, run, threads = { {{pieces}} }, "{{Guid.NewGuid():N}}", 0
+            thread_id, sent = 0, 0
+            setup = function(thread)
+              threads = threads + 1
+              thread:set("thread_id", threads)
+            end
+            request = function()
+              sent = sent + 1
+              return wrk.format(nil, nil, nil, table.concat(pieces, run .. "-" .. thread_id .. "-" .. sent))
+            end
+            """;
+    }
+
+    /// <summary>
     /// Runs wrk with a generated script whose done() prints the figures on one line, in microseconds. The body is a
     /// Lua long string, so a JSON body needs no escaping.
     /// </summary>
@@ -188,7 +217,7 @@ internal sealed class LoadRun : IAsyncDisposable
             wrk.method = "{{operation.Method}}"
             {{(operation.ApiKey is null ? "" : $"wrk.headers[\"x-api-key\"] = \"{operation.ApiKey}\"")}}
             {{(operation.Body is null ? "" : $"wrk.headers[\"Content-Type\"] = \"{operation.ContentType}\"")}}
-            {{(operation.Body is null ? "" : $"wrk.body = [==[{operation.Body}]==]")}}
+            {{Body(operation.Body)}}
             done = function(summary, latency, requests)
               local e = summary.errors
               io.write(string.format("bench-result %.0f %.0f %.0f %.0f %.0f\n", summary.requests, summary.duration,

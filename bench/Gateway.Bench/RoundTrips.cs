@@ -69,6 +69,21 @@ public static class RoundTrips
         Console.WriteLine($"  {name,-44} {count,4} {(counter.Value - before) / (double)count,12:0.00}");
     }
 
+    /// <summary><see cref="Report"/>, then the same calls by table (or queue) and method, per request.</summary>
+    internal static async Task ReportByTableAsync(string name, int count, Counter counter, Azurite azurite,
+        Func<Task> request)
+    {
+        var before = counter.Own.Snapshot();
+        await Report(name, count, counter, request);
+        var calls = counter.Own.Since(before)
+            .GroupBy(k => k.Key.Port == azurite.QueuePort ? $"queue {k.Key.Method}"
+                : k.Key.Resource == "$batch" ? "batch" : $"{k.Key.Resource} {k.Key.Method}")
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g =>
+                $"{g.Key} {(g.Sum(k => k.Value) / (double)count).ToString("0.##", CultureInfo.InvariantCulture)}");
+        PrintWrapped(string.Join(", ", calls), "    ", separator: ", ");
+    }
+
     /// <summary>Background calls since <paramref name="before"/>: context for request figures, not in them.</summary>
     internal static void PrintBackground(Counter counter, Dictionary<Kind, int> before, Azurite azurite)
     {
