@@ -35,19 +35,47 @@ public sealed partial class PaymentStore
     private const string EventsEnd = "evt.";
 
     /// <summary>The outbox row of an event, written in the same entity-group transaction as the change it reports.</summary>
-    public static TableTransactionAction EventInsert(PaymentEvent e, DateTimeOffset now, string? notifyUrl) =>
-        TableActions.Insert(new TableEntity(PaymentRows.Partition(e.OrganisationId), PaymentRows.EventRow(e.TransactionId, e.Sequence))
+    public static TableTransactionAction EventInsert(PaymentEvent e, DateTimeOffset now, string? notifyUrl)
+    {
+        var row = new TableEntity(PaymentRows.Partition(e.OrganisationId), PaymentRows.EventRow(e.TransactionId, e.Sequence))
         {
             ["EventId"] = e.EventId,
             ["Kind"] = e.Kind,
             ["Status"] = e.Status,
-            ["Payload"] = e.Payload.ToJsonString(),
             ["NotifyUrl"] = notifyUrl,
             ["Created"] = now,
             // Delivery (a queue-triggered function, with the webhooks) marks events delivered or failed; the outbox
             // sweep re-enqueues pending ones whose enqueue was lost between the commit and the queue.
             ["Delivery"] = WebhookDeliveryStates.Pending,
-        });
+        };
+        WritePayload(row, e.Payload.ToJsonString());
+        return TableActions.Insert(row);
+    }
+
+    /// <summary>
+    /// A string property holds at most 32 K characters (64 KiB of UTF-16), and a batched webhook (collections') can be
+    /// longer: the payload goes in as many <c>Payload</c>, <c>Payload2</c>, ... properties as it needs, each cut where
+    /// no surrogate pair is split.
+    /// </summary>
+    private static void WritePayload(TableEntity row, string payload)
+    {
+        for (var (start, part) = (0, 1); start < payload.Length || part == 1; part++)
+        {
+            var length = Math.Min(PayloadChunk, payload.Length - start);
+            if (length == PayloadChunk && char.IsHighSurrogate(payload[start + length - 1])) length--;
+            row[part == 1 ? "Payload" : $"Payload{part}"] = payload.Substring(start, length);
+            start += length;
+        }
+    }
+
+    private static string ReadPayload(TableEntity row)
+    {
+        var payload = new System.Text.StringBuilder(row.GetString("Payload"));
+        for (var part = 2; row.GetString($"Payload{part}") is { } more; part++) payload.Append(more);
+        return payload.ToString();
+    }
+
+    private const int PayloadChunk = 30_000;
 
     public async Task<OutboxEvent?> GetEventAsync(long organisationId, long transactionId, int sequence, CancellationToken cancellationToken)
     {
@@ -115,6 +143,6 @@ public sealed partial class PaymentStore
         PaymentRows.OrganisationOf(row.PartitionKey),
         long.Parse(row.RowKey.AsSpan(PaymentRows.EventPrefix.Length, 12), System.Globalization.CultureInfo.InvariantCulture),
         int.Parse(row.RowKey.AsSpan(PaymentRows.EventPrefix.Length + 13), System.Globalization.CultureInfo.InvariantCulture),
-        row.GetString("EventId"), row.GetString("Kind"), row.GetString("Status"), row.GetString("Payload"), row.GetString("NotifyUrl"),
+        row.GetString("EventId"), row.GetString("Kind"), row.GetString("Status"), ReadPayload(row), row.GetString("NotifyUrl"),
         row.GetDateTimeOffset("Created") ?? DateTimeOffset.MinValue, row.GetString("Delivery") ?? WebhookDeliveryStates.Pending, row.ETag);
 }
