@@ -77,14 +77,7 @@ var eventQueue = 'payment-events'
 var notificationsQueue = 'notifications'
 var bankResultsQueue = 'collections-bank-results'
 // The Functions host moves a message here after maxDequeueCount failures (host.json).
-var queueNames = [
-  eventQueue
-  '${eventQueue}-poison'
-  notificationsQueue
-  '${notificationsQueue}-poison'
-  bankResultsQueue
-  '${bankResultsQueue}-poison'
-]
+var queueNames = [eventQueue, '${eventQueue}-poison', notificationsQueue, '${notificationsQueue}-poison', bankResultsQueue, '${bankResultsQueue}-poison']
 
 // Built-in role definitions (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles).
 var roles = {

@@ -39,6 +39,7 @@ public sealed partial class InfraTests
         ["Payments__PublicBaseUrl"] = "https://func-gwtest.azurewebsites.net",
         ["Payments__EventQueue"] = "payment-events",
         ["Notifications__Queue"] = "notifications",
+        ["Collections__BankResultsQueue"] = "collections-bank-results",
         ["Notifications__Sms__Provider"] = "local",
         ["Notifications__Sms__Url"] = "",
         ["Notifications__Sms__Token"] = "",
@@ -176,11 +177,14 @@ public sealed partial class InfraTests
         var eventQueue = provider.GetRequiredService<IOptions<Gateway.Payments.PaymentOptions>>().Value.EventQueue;
         var notifications = provider.GetRequiredService<IOptions<Gateway.Notifications.NotificationOptions>>()
             .Value.Queue;
+        var bankResults = provider.GetRequiredService<IOptions<Gateway.Collections.CollectionsOptions>>()
+            .Value.BankResultsQueue;
         Assert.Equal(eventQueue, Bicep.Variable(template, "eventQueue"));
         Assert.Equal(notifications, Bicep.Variable(template, "notificationsQueue"));
+        Assert.Equal(bankResults, Bicep.Variable(template, "bankResultsQueue"));
         var queues = template.Contains("var queueNames = [eventQueue, '${eventQueue}-poison', notificationsQueue, " +
-            "'${notificationsQueue}-poison']", StringComparison.Ordinal);
-        Assert.True(queues, "main.bicep creates both queues and their poison queues.");
+            "'${notificationsQueue}-poison', bankResultsQueue, '${bankResultsQueue}-poison']", StringComparison.Ordinal);
+        Assert.True(queues, "main.bicep creates every queue and its poison queue.");
         Assert.Equal("'false'", Bicep.AppSettings(template, Read("test.bicepparam"))["Storage__CreateTablesOnStartup"]);
     }
 
