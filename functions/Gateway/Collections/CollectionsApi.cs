@@ -3,9 +3,11 @@ using System.Text.Json.Serialization;
 using Azure.Data.Tables;
 using Gateway.Api;
 using Gateway.Identity;
+using Gateway.Payments;
 using Gateway.Platform;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 
 namespace Gateway.Collections;
@@ -77,21 +79,18 @@ public sealed record PaymentUpdateForm(
 /// <c>limit</c> (default 500) per page, with the next page's token in <c>X-Next-Page-Token</c> and <c>Link</c>.
 /// </summary>
 [Tags("Collections")]
-public sealed class CollectionsApi(CollectionsService service, CollectionsStore store)
+public sealed class CollectionsApi(CollectionsService service, CollectionsStore store, Idempotency idempotency)
 {
     private const string Base = "api/collections";
 
     [Function(nameof(CollectionsCustomerCreate)), Authorize(Policy = Policies.PaymentAdministrator)]
     [EndpointSummary("Create a customer (the debtor).")]
-    [AcceptsForm(typeof(CustomerForm)), ApiErrors(400, 401, 403, 413, 415)]
-    public async Task<Created<CustomerResponse>> CollectionsCustomerCreate(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Base + "/customers")] HttpRequest request,
-        CancellationToken cancellationToken)
-    {
-        var (organisation, form) = await ReadAsync(request);
-        var c = await service.CreateCustomerAsync(organisation, form, CancellationToken.None);
-        return TypedResults.Created($"/{Base}/customers/{c.Id}", new CustomerResponse(true, CollectionsViews.View(c, Zone(organisation))));
-    }
+    [AcceptsForm(typeof(CustomerForm)), AcceptsIdempotencyKey, ProducesResponseType<CustomerResponse>(201)]
+    [ApiErrors(400, 401, 403, 409, 413, 415, 422)]
+    public Task<IResult> CollectionsCustomerCreate(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Base + "/customers")] HttpRequest request) =>
+        CreateAsync(request, (organisation, form, scope) => service.CreateCustomerAsync(organisation, form, scope,
+            c => StoredResponse.Created(new CustomerResponse(true, CollectionsViews.View(c, Zone(organisation)))), CancellationToken.None));
 
     [Function(nameof(CollectionsCustomerList)), Authorize(Policy = Policies.PaymentAdministrator)]
     [EndpointSummary("The organisation's customers, oldest first.")]
@@ -131,15 +130,13 @@ public sealed class CollectionsApi(CollectionsService service, CollectionsStore 
 
     [Function(nameof(CollectionsBankAccountCreate)), Authorize(Policy = Policies.PaymentAdministrator)]
     [EndpointSummary("Add a customer's bank account; its number is shown masked from then on.")]
-    [AcceptsForm(typeof(BankAccountForm)), ApiErrors(400, 401, 403, 413, 415)]
-    public async Task<Created<BankAccountResponse>> CollectionsBankAccountCreate(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Base + "/bank-accounts")] HttpRequest request,
-        CancellationToken cancellationToken)
-    {
-        var (organisation, form) = await ReadAsync(request);
-        var b = await service.CreateBankAccountAsync(organisation, form, CancellationToken.None);
-        return TypedResults.Created($"/{Base}/bank-accounts/{b.Id}", new BankAccountResponse(true, CollectionsViews.View(b, Zone(organisation))));
-    }
+    [AcceptsForm(typeof(BankAccountForm)), AcceptsIdempotencyKey, ProducesResponseType<BankAccountResponse>(201)]
+    [ApiErrors(400, 401, 403, 409, 413, 415, 422)]
+    public Task<IResult> CollectionsBankAccountCreate(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Base + "/bank-accounts")] HttpRequest request) =>
+        CreateAsync(request, (organisation, form, scope) => service.CreateBankAccountAsync(organisation, form, scope,
+            b => StoredResponse.Created(new BankAccountResponse(true, CollectionsViews.View(b, Zone(organisation)))),
+            CancellationToken.None));
 
     [Function(nameof(CollectionsBankAccountList)), Authorize(Policy = Policies.PaymentAdministrator)]
     [EndpointSummary("The organisation's bank accounts (optionally one customer's: customers_id), oldest first.")]
@@ -195,15 +192,12 @@ public sealed class CollectionsApi(CollectionsService service, CollectionsStore 
 
     [Function(nameof(CollectionsMandateCreate)), Authorize(Policy = Policies.PaymentAdministrator)]
     [EndpointSummary("Create a mandate: active at once for an EFT debit order, pending the debtor's approval for DebiCheck.")]
-    [AcceptsForm(typeof(MandateForm)), ApiErrors(400, 401, 403, 409, 413, 415)]
-    public async Task<Created<MandateResponse>> CollectionsMandateCreate(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Base + "/mandates")] HttpRequest request,
-        CancellationToken cancellationToken)
-    {
-        var (organisation, form) = await ReadAsync(request);
-        var m = await service.CreateMandateAsync(organisation, form, CancellationToken.None);
-        return TypedResults.Created($"/{Base}/mandates/{m.Id}", new MandateResponse(true, CollectionsViews.View(m, Zone(organisation))));
-    }
+    [AcceptsForm(typeof(MandateForm)), AcceptsIdempotencyKey, ProducesResponseType<MandateResponse>(201)]
+    [ApiErrors(400, 401, 403, 409, 413, 415, 422)]
+    public Task<IResult> CollectionsMandateCreate(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Base + "/mandates")] HttpRequest request) =>
+        CreateAsync(request, (organisation, form, scope) => service.CreateMandateAsync(organisation, form, scope,
+            m => StoredResponse.Created(new MandateResponse(true, CollectionsViews.View(m, Zone(organisation)))), CancellationToken.None));
 
     [Function(nameof(CollectionsMandateList)), Authorize(Policy = Policies.PaymentAdministrator)]
     [EndpointSummary("The organisation's mandates (optionally one customer's: customers_id), oldest first.")]
@@ -245,15 +239,12 @@ public sealed class CollectionsApi(CollectionsService service, CollectionsStore 
 
     [Function(nameof(CollectionsPaymentCreate)), Authorize(Policy = Policies.PaymentAdministrator)]
     [EndpointSummary("Create a payment: an amount debited once, weekly or monthly from the action date.")]
-    [AcceptsForm(typeof(PaymentForm)), ApiErrors(400, 401, 403, 409, 413, 415)]
-    public async Task<Created<PaymentResponse>> CollectionsPaymentCreate(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Base + "/payments")] HttpRequest request,
-        CancellationToken cancellationToken)
-    {
-        var (organisation, form) = await ReadAsync(request);
-        var p = await service.CreatePaymentAsync(organisation, form, CancellationToken.None);
-        return TypedResults.Created($"/{Base}/payments/{p.Id}", new PaymentResponse(true, View(p, organisation)));
-    }
+    [AcceptsForm(typeof(PaymentForm)), AcceptsIdempotencyKey, ProducesResponseType<PaymentResponse>(201)]
+    [ApiErrors(400, 401, 403, 409, 413, 415, 422)]
+    public Task<IResult> CollectionsPaymentCreate(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Base + "/payments")] HttpRequest request) =>
+        CreateAsync(request, (organisation, form, scope) => service.CreatePaymentAsync(organisation, form, scope,
+            p => StoredResponse.Created(new PaymentResponse(true, View(p, organisation))), CancellationToken.None));
 
     [Function(nameof(CollectionsPaymentList)), Authorize(Policy = Policies.PaymentAdministrator)]
     [EndpointSummary("The organisation's payments (optionally one mandate's: mandates_id), oldest first.")]
@@ -348,6 +339,19 @@ public sealed class CollectionsApi(CollectionsService service, CollectionsStore 
         CollectionsViews.View(p, Zone(organisation), service.Calendar);
 
     private static TimeZoneInfo Zone(Organisation organisation) => ApiTime.Zone(organisation.TimeZone);
+
+    /// <summary>
+    /// A create, honouring <c>Idempotency-Key</c> as the payment requests do: a retry with the same body answers the
+    /// first answer, another body is 422. Creates run to their end once started, even if the client goes.
+    /// </summary>
+    private async Task<IResult> CreateAsync(HttpRequest request,
+        Func<Organisation, FormSection, IdempotencyScope, Task<StoredResponse>> create)
+    {
+        var form = await RequestForm.ReadAsync(request);
+        var organisation = request.Caller().RequireOrganisation();
+        return await idempotency.RunAsync(request.HttpContext, organisation.Id, form,
+            scope => create(organisation, form.Root, scope), CancellationToken.None);
+    }
 
     private static async Task<(Organisation, FormSection)> ReadAsync(HttpRequest request)
     {

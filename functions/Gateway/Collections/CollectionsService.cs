@@ -28,13 +28,14 @@ public sealed class CollectionsService(CollectionsStore store, CardCipher cipher
     /// <summary>How far ahead a first action date may be.</summary>
     public static readonly TimeSpan MaxLead = TimeSpan.FromDays(366);
 
-    public async Task<Customer> CreateCustomerAsync(Organisation organisation, FormSection form, CancellationToken cancellationToken)
+    public async Task<StoredResponse> CreateCustomerAsync(Organisation organisation, FormSection form, IdempotencyScope scope,
+        Func<Customer, StoredResponse> answer, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var c = new Customer(CollectionsIds.New(CollectionsIds.Customer, now), organisation.Now(time), null,
             Required(form, "first_name", 100), Required(form, "last_name", 100), Email(form), Mobile(form));
-        await InsertAsync(organisation.Id, CollectionsStore.Row(organisation.Id, c.Id, c, CollectionStates.Active), cancellationToken);
-        return c;
+        return await InsertAsync(CollectionsStore.Row(organisation.Id, c.Id, c, CollectionStates.Active), scope, answer(c),
+            cancellationToken);
     }
 
     /// <summary>Changes the fields sent; an empty email or mobile clears it.</summary>
@@ -49,8 +50,8 @@ public sealed class CollectionsService(CollectionsStore store, CardCipher cipher
             Mobile = form.Has("mobile") ? Mobile(form) : c.Mobile,
         }, c => CollectionsStore.Row(organisation.Id, c.Id, c, CollectionStates.Active), cancellationToken);
 
-    public async Task<BankAccount> CreateBankAccountAsync(Organisation organisation, FormSection form,
-        CancellationToken cancellationToken)
+    public async Task<StoredResponse> CreateBankAccountAsync(Organisation organisation, FormSection form, IdempotencyScope scope,
+        Func<BankAccount, StoredResponse> answer, CancellationToken cancellationToken)
     {
         var customer = await RequireAsync<Customer>(organisation, form, "customers_id", CollectionsIds.Customer, cancellationToken);
         var bank = Required(form, "bank", 32).ToLowerInvariant();
@@ -80,8 +81,8 @@ public sealed class CollectionsService(CollectionsStore store, CardCipher cipher
         var account = new BankAccount(id, organisation.Now(time), null, customer.Value.Id, bank, branch, type,
             Required(form, "account_holder", 100), new string('*', number.Length - 4) + number[^4..], keyId, sealedNumber,
             CollectionStates.Active);
-        await InsertAsync(organisation.Id, CollectionsStore.Row(organisation.Id, id, account, CollectionStates.Active), cancellationToken);
-        return account;
+        return await InsertAsync(CollectionsStore.Row(organisation.Id, id, account, CollectionStates.Active), scope, answer(account),
+            cancellationToken);
     }
 
     /// <summary>The account's number, for the bank only.</summary>
@@ -104,7 +105,8 @@ public sealed class CollectionsService(CollectionsStore store, CardCipher cipher
             b => CollectionsStore.Row(organisation.Id, b.Id, b, b.Status), cancellationToken);
     }
 
-    public async Task<Mandate> CreateMandateAsync(Organisation organisation, FormSection form, CancellationToken cancellationToken)
+    public async Task<StoredResponse> CreateMandateAsync(Organisation organisation, FormSection form, IdempotencyScope scope,
+        Func<Mandate, StoredResponse> answer, CancellationToken cancellationToken)
     {
         RequireTestMode(organisation);
         var customer = await RequireAsync<Customer>(organisation, form, "customers_id", CollectionsIds.Customer, cancellationToken);
@@ -128,10 +130,9 @@ public sealed class CollectionsService(CollectionsStore store, CardCipher cipher
             // The merchant holds the debtor's signed EFT mandate; DebiCheck waits for the debtor's own approval.
             method == CollectionsCatalogue.DebiCheck ? CollectionStates.Pending : CollectionStates.Active,
             Reference(organisation.Name), null);
-        await InsertAsync(organisation.Id, CollectionsStore.Row(organisation.Id, mandate), cancellationToken);
         // The runner asks debtors to approve DebiCheck mandates; it visits organisations that registered.
         await store.RegisterAsync(organisation.Id, cancellationToken);
-        return mandate;
+        return await InsertAsync(CollectionsStore.Row(organisation.Id, mandate), scope, answer(mandate), cancellationToken);
     }
 
     /// <summary>Cancels a mandate; its payments stop at their next due date.</summary>
@@ -141,8 +142,8 @@ public sealed class CollectionsService(CollectionsStore store, CardCipher cipher
                 : m with { Updated = organisation.Now(time), Status = CollectionStates.Cancelled },
             m => CollectionsStore.Row(organisation.Id, m), cancellationToken);
 
-    public async Task<CollectionPayment> CreatePaymentAsync(Organisation organisation, FormSection form,
-        CancellationToken cancellationToken)
+    public async Task<StoredResponse> CreatePaymentAsync(Organisation organisation, FormSection form, IdempotencyScope scope,
+        Func<CollectionPayment, StoredResponse> answer, CancellationToken cancellationToken)
     {
         RequireTestMode(organisation);
         var mandate = await RequireAsync<Mandate>(organisation, form, "mandates_id", CollectionsIds.Mandate, cancellationToken);
@@ -169,12 +170,14 @@ public sealed class CollectionsService(CollectionsStore store, CardCipher cipher
             frequency, actionDate, reference, form.Text("description", 255), CollectionStates.Active, 0);
         await store.RegisterAsync(organisation.Id, cancellationToken);
         // The reference is the payment's, so a record lookup by it is unambiguous: claimed with the insert.
+        var response = answer(payment);
         if (await store.SubmitAsync([TableActions.Insert(CollectionsStore.Row(organisation.Id, payment)),
-                CollectionsStore.ClaimReference(organisation.Id, reference, payment.Id)], cancellationToken) is null)
+                CollectionsStore.ClaimReference(organisation.Id, reference, payment.Id), scope.Complete(response)],
+                cancellationToken) is null)
         {
             throw ApiException.Conflict($"transaction_reference {reference} is already used by another payment.");
         }
-        return payment;
+        return response;
     }
 
     /// <summary>Changes the amount or description of the occurrences not yet booked.</summary>
@@ -245,10 +248,19 @@ public sealed class CollectionsService(CollectionsStore store, CardCipher cipher
         }
     }
 
-    private async Task InsertAsync(long organisationId, TableEntity row, CancellationToken cancellationToken)
+    /// <summary>
+    /// A new row with the answer kept for an Idempotency-Key's retries, together. Its id is fresh and random, so a
+    /// refusal can only be the hold taken over (the request took too long) or this very write landing with its
+    /// answer lost (the SDK retried): the retry then answers from the record, or runs again.
+    /// </summary>
+    private async Task<StoredResponse> InsertAsync(TableEntity row, IdempotencyScope scope, StoredResponse response,
+        CancellationToken cancellationToken)
     {
-        // A fresh random id: a refusal can only be this same insert landing with its answer lost (the SDK retried).
-        await store.SubmitAsync([TableActions.Insert(row)], cancellationToken);
+        if (await store.SubmitAsync([TableActions.Insert(row), scope.Complete(response)], cancellationToken) is null)
+        {
+            throw ApiException.Conflict("This request's Idempotency-Key was taken over by a retry; see the retry's answer.");
+        }
+        return response;
     }
 
     private static void RequireTestMode(Organisation organisation)

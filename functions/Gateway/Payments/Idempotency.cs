@@ -12,6 +12,8 @@ public sealed record StoredResponse(int Status, string Json)
 {
     public static StoredResponse Ok<T>(T body) => new(StatusCodes.Status200OK, JsonSerializer.Serialize(body, ApiJson.Options));
 
+    public static StoredResponse Created<T>(T body) => new(StatusCodes.Status201Created, JsonSerializer.Serialize(body, ApiJson.Options));
+
     public IResult ToResult(bool replayed)
     {
         return new Written(this, replayed);

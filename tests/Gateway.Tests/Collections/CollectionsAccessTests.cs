@@ -220,6 +220,30 @@ public sealed class CollectionsAccessTests(CollectionsApp app) : IClassFixture<C
     }
 
     [Fact]
+    public async Task RetriesWithOneIdempotencyKeyRacingCreateOneCustomerAndAnswerTheSame()
+    {
+        using var merchant = await app.CollectionsMerchantAsync();
+        var key = Guid.NewGuid().ToString();
+        HttpRequestMessage Create(string name) => new(HttpMethod.Post, "/api/collections/customers")
+        {
+            Headers = { { "Idempotency-Key", key } },
+            Content = new FormUrlEncodedContent([new("first_name", name), new("last_name", "Retry")]),
+        };
+        var responses = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => merchant.Api.SendAsync(Create("Ann"))));
+        var created = responses.Where(r => r.StatusCode == HttpStatusCode.Created).ToList();
+        Assert.NotEmpty(created);
+        Assert.All(responses, r => Assert.Contains(r.StatusCode, new[] { HttpStatusCode.Created, HttpStatusCode.Conflict }));
+        var ids = await Task.WhenAll(created.Select(async r => (await r.JsonAsync(201)).GetProperty("customer").Text("id")));
+        Assert.Single(ids.Distinct());
+        var replay = await merchant.Api.SendAsync(Create("Ann"));
+        Assert.Equal(ids[0], (await replay.JsonAsync(201)).GetProperty("customer").Text("id"));
+        Assert.Equal("true", replay.Headers.GetValues("Idempotent-Replayed").Single());
+        await (await merchant.Api.SendAsync(Create("Bob"))).ErrorAsync(422);
+        var customers = (await (await merchant.Api.GetAsync("/api/collections/customers")).JsonAsync(200)).GetProperty("customers");
+        Assert.Equal([ids[0]], customers.EnumerateArray().Select(c => c.Text("id")));
+    }
+
+    [Fact]
     public async Task ListsPageByTheLastIdShown()
     {
         using var merchant = await app.CollectionsMerchantAsync();
