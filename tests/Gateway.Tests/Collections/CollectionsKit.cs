@@ -12,7 +12,7 @@ namespace Gateway.Tests.Collections;
 /// submission runner visits every organisation of its tables, the bank results listener takes every message of its
 /// queue), loopback allowed and a fast retry schedule.
 /// </summary>
-public sealed class CollectionsApp : GatewayApp
+public class CollectionsApp : GatewayApp
 {
     public CollectionsApp()
     {
@@ -24,6 +24,12 @@ public sealed class CollectionsApp : GatewayApp
         Settings["Webhooks:AllowLoopback"] = "true";
         Settings["Webhooks:RetrySchedule"] = "1s,1s";
     }
+}
+
+/// <summary>The same, with batches (and so webhooks) of at most two transactions.</summary>
+public sealed class SmallBatchCollectionsApp : CollectionsApp
+{
+    public SmallBatchCollectionsApp() => Settings["Collections:BatchSize"] = "2";
 }
 
 /// <summary>A merchant as the collections API sees it: an organisation (test mode) and its API key.</summary>
