@@ -9,6 +9,7 @@ using Gateway.Codes;
 using Gateway.Collections;
 using Gateway.Express;
 using Gateway.Identity;
+using Gateway.MerchantConsole;
 using Gateway.Notifications;
 using Gateway.Payments;
 using Gateway.Platform;
@@ -49,6 +50,7 @@ public static class HostingSetup
         services.AddGatewayCodes();
         services.AddGatewayCashier();
         services.AddGatewayCollections();
+        services.AddGatewayConsole();
         services.AddGatewayNotifications();
         services.AddSingleton(FunctionCatalog.Gateway);
         services.AddSingleton<HttpFunctionPipeline>();

@@ -59,6 +59,8 @@ public sealed class OpenApiDescription(IOptions<PaymentOptions> payments)
             "debit order or DebiCheck), submitted to the bank by the CollectionsSubmission timer on their action dates " +
             "(Sundays and public holidays move to the next business day), and the bank's answers as transactions and " +
             "batched webhooks ({\"transactions\": [...]}). Ids are prefixed strings (cus_, ban_, man_, pay_, tra_).",
+        ["Console"] = "The merchant console's pages (/console): server-rendered HTML for an organisation's users, signed in " +
+            "with a session cookie; forms carry a CSRF token. Failures are pages, never the API's JSON error.",
         ["Notifications"] = "The SMS and e-mail messages sent for express links and receipts (local runs keep them " +
             "for viewing).",
         ["Hosted pages"] = "The pages payers see: card, EFT and 3-D Secure payment pages, receipts and the checkout " +

@@ -19,8 +19,7 @@ public sealed class GatewayAuthentication(
     ILoggerFactory logger,
     UrlEncoder encoder,
     IdentityStore store,
-    PasswordHasher passwords,
-    LoginThrottle throttle,
+    PasswordSignIn signIn,
     TokenService tokens,
     ApiKeyService apiKeys) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
@@ -106,34 +105,13 @@ public sealed class GatewayAuthentication(
         }
         var colon = decoded.IndexOf(':', StringComparison.Ordinal);
         if (colon <= 0) return Fail("The Basic credentials are not valid base64 of username:password.");
-        var (username, password) = (decoded[..colon], decoded[(colon + 1)..]);
-        // What cannot be a username (too long, odd characters) is looked up and throttled by its fingerprint: a valid
-        // storage key, of bounded size.
-        var name = Usernames.IsValid(username) ? username : Secrets.Fingerprint(username);
-        var (slot, wait) = await throttle.BeginAsync(name, Context.RequestAborted);
-        if (slot is null)
+        var result = await signIn.CheckAsync(decoded[..colon], decoded[(colon + 1)..], Context.RequestAborted);
+        if (result.RetryAfter is { } wait)
         {
             Context.Items[RetryAfterKey] = wait;
             return null;
         }
-        bool? succeeded = null;
-        try
-        {
-            // Unknown and malformed usernames cost the same storage reads as known ones (a login, then one parallel
-            // step), like they cost the same password work, so timing does not tell which usernames exist.
-            var login = await store.GetLoginAsync(name, Context.RequestAborted);
-            var (user, organisation) = login is null
-                ? (await store.GetUserAsync(null, 0, Context.RequestAborted), null)
-                : await LoadAsync(login.OrganisationId, login.UserId);
-            // A login row whose user no longer carries the username (an unfinished rename) does not sign anyone in.
-            if (user is not null && Login.Key(user.Username) != Login.Key(name)) user = null;
-            succeeded = passwords.Verify(password, user?.PasswordHash) && user is not null;
-            return succeeded == true ? Authenticated(user!, organisation) : Fail("Invalid username or password.");
-        }
-        finally
-        {
-            slot.End(succeeded);
-        }
+        return result.Succeeded ? Authenticated(result.User!, result.Organisation) : Fail(result.Failure!);
     }
 
     private async Task<Caller?> FromTokenAsync(string token)
@@ -160,14 +138,8 @@ public sealed class GatewayAuthentication(
         return new Caller(null, organisation, Roles.ApiKey) { KeyMode = key.Value.Mode };
     }
 
-    /// <summary>The user and their organisation, read in parallel: two point reads, one round trip of latency.</summary>
-    private async Task<(User?, Organisation?)> LoadAsync(long? organisationId, long userId)
-    {
-        var user = store.GetUserAsync(organisationId, userId, Context.RequestAborted);
-        var organisation = organisationId is { } id ? store.GetOrganisationAsync(id, Context.RequestAborted) : Task.FromResult<Organisation?>(null);
-        await Task.WhenAll(user, organisation);
-        return (await user, await organisation);
-    }
+    private Task<(User?, Organisation?)> LoadAsync(long? organisationId, long userId) =>
+        signIn.LoadAsync(organisationId, userId, Context.RequestAborted);
 
     private static Caller? Authenticated(User user, Organisation? organisation) =>
         user.OrganisationId is not null && organisation is null

@@ -49,8 +49,16 @@ public static class IdentitySetup
 
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<LoginThrottle>();
+        services.AddSingleton<PasswordSignIn>();
         services.AddSingleton<IdentityStore>();
         services.AddSingleton<TokenService>();
+        services.AddOptions<SessionOptions>()
+            .BindConfiguration(SessionOptions.Section)
+            .Validate(o => o.IdleTimeout >= TimeSpan.FromMinutes(1) && o.AbsoluteTimeout >= o.IdleTimeout
+                && o.AbsoluteTimeout <= TimeSpan.FromDays(7), "Console:IdleTimeout must be at least a minute and " +
+                "Console:AbsoluteTimeout at least that, and at most 7 days.")
+            .ValidateOnStart();
+        services.AddSingleton<SessionService>();
         services.AddSingleton<ApiKeyService>();
         services.AddSingleton<UserService>();
         services.AddSingleton<LicenceService>();

@@ -80,10 +80,17 @@ public sealed class Idempotency(PaymentStore store, IdAllocator ids, PaymentSecr
         ? text
         : $"{text[..CardDetails.VisibleStart(text.Length)]}*{text.Length}*{text[^4..]}";
 
-    public async Task<IResult> RunAsync(HttpContext http, long organisationId, RequestForm form,
+    public Task<IResult> RunAsync(HttpContext http, long organisationId, RequestForm form,
+        Func<IdempotencyScope, Task<StoredResponse>> operation, CancellationToken cancellationToken) =>
+        RunAsync(http, ReadKey(http), organisationId, form, operation, cancellationToken);
+
+    /// <summary>
+    /// With the key given rather than read from the header: a console form carries one, made when the form was shown,
+    /// so a double click or a re-post of the same form acts once.
+    /// </summary>
+    public async Task<IResult> RunAsync(HttpContext http, string? key, long organisationId, RequestForm form,
         Func<IdempotencyScope, Task<StoredResponse>> operation, CancellationToken cancellationToken)
     {
-        var key = ReadKey(http);
         if (key is null) return (await operation(IdempotencyScope.None)).ToResult(replayed: false);
 
         // The CVV is left out and a card number cut to its first six and last four: neither may be kept in any form,

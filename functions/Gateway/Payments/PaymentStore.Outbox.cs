@@ -96,6 +96,15 @@ public sealed partial class PaymentStore
         return null;
     }
 
+    /// <summary>A transaction's events, oldest first: its status history as the merchant was told it.</summary>
+    public async Task<List<OutboxEvent>> EventsAsync(long organisationId, long transactionId, CancellationToken cancellationToken)
+    {
+        var list = new List<OutboxEvent>();
+        var filter = TableFilters.RowPrefix(PaymentRows.Partition(organisationId), $"{PaymentRows.EventPrefix}{transactionId:D12}-");
+        await foreach (var row in tables.Payments.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken)) list.Add(EventFrom(row));
+        return list;
+    }
+
     /// <summary>The newest event of a transaction (the highest sequence), or null when it has none.</summary>
     public async Task<OutboxEvent?> LatestEventAsync(long organisationId, long transactionId, CancellationToken cancellationToken)
     {

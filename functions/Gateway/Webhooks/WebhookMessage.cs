@@ -30,6 +30,10 @@ public sealed record WebhookMessage(
     /// <summary>The outbox's own message for an event (its first delivery, or the start of a resend).</summary>
     public static WebhookMessage For(Payments.OutboxEvent e) => new(e.EventId, e.OrganisationId, e.TransactionId, e.Sequence);
 
+    /// <summary>The name of a resend's or re-delivery's own chain of attempts: unique, and sorting by when it began.</summary>
+    public static string ManualChain(DateTimeOffset now) =>
+        "r" + now.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture) + Identity.Secrets.Hex(2);
+
     /// <summary>The message, or null when it is not one (it then goes to poison after the host's retries).</summary>
     public static WebhookMessage? Parse(string body)
     {

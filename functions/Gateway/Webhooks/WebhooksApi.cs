@@ -1,4 +1,3 @@
-using System.Globalization;
 using Gateway.Api;
 using Gateway.Identity;
 using Gateway.Payments;
@@ -95,8 +94,7 @@ public sealed class WebhooksApi(PaymentStore payments, WebhookLog log, WebhookUr
     /// A chain name for a resend: "r" and the time in ms, so resends' attempts sort after the first chain's and by
     /// when they were asked for; two asked in one ms stay apart by a random suffix.
     /// </summary>
-    private string NewChain() =>
-        "r" + time.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) + Identity.Secrets.Hex(2);
+    private string NewChain() => WebhookMessage.ManualChain(time.GetUtcNow());
 
     private static ApiException EventNotFound() => ApiException.NotFound("Webhook event not found.");
 }

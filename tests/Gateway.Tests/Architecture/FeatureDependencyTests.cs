@@ -14,7 +14,7 @@ public sealed class FeatureDependencyTests(ITestOutputHelper output)
     private static readonly string[] Layers =
     [
         "Platform", "Api", "Identity", "Payments", "Webhooks", "Cards", "Schedules", "HostedPages", "Express", "Codes", "Cashier",
-        "Collections", "Notifications", "Hosting", "",
+        "Collections", "MerchantConsole", "Notifications", "Hosting", "",
     ];
 
     private static readonly Assembly App = typeof(Gateway.Hosting.FunctionCatalog).Assembly;
