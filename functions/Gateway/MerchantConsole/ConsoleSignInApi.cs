@@ -66,7 +66,7 @@ public sealed class ConsoleSignInApi(ConsoleAuth auth, PasswordSignIn signIn, Co
         run.FormAsync(request, "home", async (user, _) =>
         {
             await auth.SignOutAsync(request.HttpContext.Response, user, CancellationToken.None);
-            return new PageRedirect("/console/sign-in?signed-out=1");
+            return new PageRedirect("/console/sign-in");
         });
 
     private static ConsolePage Form(string? problem, int status = StatusCodes.Status200OK) => new("Sign in", Html.Of($"""

@@ -12,6 +12,19 @@ public sealed class ConsoleClockApp : GatewayApp
     public ConsoleClockApp() => Clock = new ManualClock(DateTimeOffset.UtcNow);
 }
 
+/// <summary>The gateway delivering webhooks, from tables and an event queue of its own.</summary>
+public sealed class ConsoleWebhookApp : GatewayApp
+{
+    public ConsoleWebhookApp()
+    {
+        DeliversWebhooks = true;
+        var run = Guid.NewGuid().ToString("N")[..10];
+        Settings["Storage:TablePrefix"] = "console" + run;
+        Settings["Payments:EventQueue"] = "console-" + run;
+        Settings["Webhooks:AllowLoopback"] = "true";
+    }
+}
+
 /// <summary>A browser's side of the console over plain HTTP: its cookie jar, the gateway's origin on every post.</summary>
 public sealed class ConsoleBrowser : IDisposable
 {

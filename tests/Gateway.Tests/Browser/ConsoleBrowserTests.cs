@@ -1,0 +1,125 @@
+using Deque.AxeCore.Playwright;
+using Gateway.Tests.Infrastructure;
+using Gateway.Tests.Payments;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Gateway.Tests.Browser;
+
+/// <summary>
+/// The merchant console in headless Chromium: an administrator and an agent at work, a forged cross-site form, and
+/// axe-core's accessibility rules on every page they see (no serious or critical violation).
+/// </summary>
+public sealed class ConsoleBrowserTests(BrowserGateway app) : IClassFixture<BrowserGateway>
+{
+    [Fact]
+    public async Task An_administrator_signs_in_finds_a_payment_refunds_part_of_it_and_signs_out()
+    {
+        using var merchant = await app.MerchantAsync();
+        var id = (await merchant.Client.PayAsync(amount: "25.00", reference: "order-4711")).Transaction().Id();
+        var page = await app.NewPageAsync();
+
+        await page.GotoAsync("/console");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Sign in" })).ToBeVisibleAsync();
+        await AccessibleAsync(page);
+        await page.GetByLabel("Username").FillAsync(merchant.Organisation.Admin.Username);
+        await page.GetByLabel("Password").FillAsync("wrong");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("Invalid username or password.");
+        await page.GetByLabel("Username").FillAsync(merchant.Organisation.Admin.Username);
+        await page.GetByLabel("Password").FillAsync(merchant.Organisation.Admin.Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Home", Exact = true })).ToBeVisibleAsync();
+        await Expect(page.Locator("table tbody tr").First).ToContainTextAsync("R25.00");
+        await AccessibleAsync(page);
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Transactions" }).ClickAsync();
+        await page.GetByLabel("Id, reference or payment key").FillAsync("order-4711");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
+        await AccessibleAsync(page);
+        await page.GetByRole(AriaRole.Link, new() { Name = id.ToString(System.Globalization.CultureInfo.InvariantCulture) }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = $"Transaction {id}" })).ToBeVisibleAsync();
+        await AccessibleAsync(page);
+
+        await page.GetByLabel("Amount to refund").FillAsync("10.00");
+        await page.GetByLabel("I confirm this refund to the payer").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Refund" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("The refund is booked.");
+        await Expect(page.Locator("dl.summary")).ToContainTextAsync("R10.00");
+        Assert.Equal("10.00", (await merchant.Client.ViewAsync(id)).Text("refunded_amount"));
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Sign in" })).ToBeVisibleAsync();
+        await page.GotoAsync($"/console/transactions/{id}");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Sign in" })).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task An_agent_sees_their_own_payments_and_is_refused_the_administrators()
+    {
+        using var merchant = await app.MerchantAsync();
+        var admins = (await merchant.Client.PayAsync(reference: "admin-sale")).Transaction().Id();
+        var (agent, agentId) = await app.CreateUserAsync(merchant.Organisation);
+        await app.ActivateAsync(merchant.Organisation, agentId, Gateway.Identity.Services.Direct);
+        using var agentApi = app.ClientFor(agent);
+        var own = (await agentApi.PayAsync(reference: "agent-sale")).Transaction().Id();
+        var page = await app.NewPageAsync();
+        await SignInAsync(page, agent);
+
+        await page.GotoAsync("/console/transactions");
+        await Expect(page.Locator("tbody")).ToContainTextAsync("agent-sale");
+        await Expect(page.Locator("tbody")).Not.ToContainTextAsync("admin-sale");
+        await page.GotoAsync($"/console/transactions/{own}");
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Refund" })).ToHaveCountAsync(0);
+        await AccessibleAsync(page);
+        var refused = await page.GotoAsync($"/console/transactions/{admins}");
+        Assert.Equal(404, refused!.Status);
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Not found" })).ToBeVisibleAsync();
+        await AccessibleAsync(page);
+    }
+
+    [Fact]
+    public async Task A_form_on_another_site_cannot_refund_through_a_signed_in_console()
+    {
+        using var merchant = await app.MerchantAsync();
+        var id = (await merchant.Client.PayAsync(reference: "forgery-target")).Transaction().Id();
+        var page = await app.NewPageAsync();
+        await SignInAsync(page, merchant.Organisation.Admin);
+        await page.RouteAsync("http://evil.test/**", route => route.FulfillAsync(new()
+        {
+            ContentType = "text/html",
+            Body = $"""
+                <!doctype html><title>Win a prize</title>
+                <form id="f" method="post" action="{app.BaseUrl}/console/transactions/{id}/refund">
+                <input name="confirm" value="yes"><input name="amount" value="10.00">
+                <input name="form_key" value="AAAAAAAAAAAAAAAAAAAAAA"><input name="csrf" value="guess">
+                </form><script>document.getElementById("f").submit()</script>
+                """,
+        }));
+        var posted = page.WaitForResponseAsync(r => r.Url.Contains("/refund", StringComparison.Ordinal));
+        await page.GotoAsync("http://evil.test/prize");
+        var response = await posted;
+        // The cookie is SameSite=Strict, so the post arrives signed out; and were it not, its origin and token fail.
+        Assert.Contains(response.Status, new[] { 303, 403 });
+        Assert.Equal("0.00", (await merchant.Client.ViewAsync(id)).Text("refunded_amount"));
+    }
+
+    private static async Task SignInAsync(IPage page, Credentials user)
+    {
+        await page.GotoAsync("/console/sign-in");
+        await page.GetByLabel("Username").FillAsync(user.Username);
+        await page.GetByLabel("Password").FillAsync(user.Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Home", Exact = true })).ToBeVisibleAsync();
+    }
+
+    private static async Task AccessibleAsync(IPage page)
+    {
+        var results = await page.RunAxe();
+        Assert.NotEmpty(results.Passes); // the rules did run on the page
+        var serious = results.Violations.Where(v => v.Impact is "serious" or "critical")
+            .Select(v => $"{v.Id}: {v.Help} ({string.Join(", ", v.Nodes.Select(n => n.Html))})").ToList();
+        Assert.True(serious.Count == 0, $"{page.Url}: " + string.Join("\n", serious));
+    }
+}
