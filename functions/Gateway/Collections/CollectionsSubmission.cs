@@ -234,14 +234,12 @@ public sealed class CollectionsSubmission(
     private async Task SendAsync(Context c, SubmissionBatch batch, IReadOnlyList<DebitTransaction> transactions,
         CancellationToken cancellationToken)
     {
-        var debits = new List<BankDebit>();
-        foreach (var t in transactions)
-        {
-            var account = await AccountAsync(c, t.BankAccountId, cancellationToken)
-                ?? throw new InvalidDataException($"Transaction {t.Id} names bank account {t.BankAccountId}, which is gone.");
-            debits.Add(new BankDebit(t.Id, t.PaymentReference!, account.Value.BranchCode, service.AccountNumber(c.Id, account.Value),
-                account.Value.AccountType, t.AmountMinor));
-        }
+        // The batch's accounts are read together (each once per run), not one after another.
+        var accounts = await Task.WhenAll(transactions.Select(t => AccountAsync(c, t.BankAccountId, cancellationToken)));
+        var debits = transactions.Zip(accounts, (t, account) => account is null
+            ? throw new InvalidDataException($"Transaction {t.Id} names bank account {t.BankAccountId}, which is gone.")
+            : new BankDebit(t.Id, t.PaymentReference!, account.Value.BranchCode, service.AccountNumber(c.Id, account.Value),
+                account.Value.AccountType, t.AmountMinor)).ToList();
         await bank.SubmitAsync(new BankSubmission(c.Id, batch.Reference, DateOnly.Parse(batch.ActionDate, System.Globalization.CultureInfo.InvariantCulture),
             batch.PaymentMethodId, debits), cancellationToken);
         await store.MarkSentAsync(c.Id, batch.Reference, cancellationToken);

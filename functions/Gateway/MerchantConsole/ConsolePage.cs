@@ -60,7 +60,7 @@ public sealed class ConsolePage(string title, Markup body) : IResult
         return Html.Of($"""
             <header>
             <span class="brand">{user.Organisation.Name}</span>
-            <nav aria-label="Console">{Link("/console/home", "Home", "home")} {Link("/console/transactions", "Transactions", "transactions")}{Html.When(user.IsAdministrator, Html.Of($" {Link("/console/webhooks", "Webhooks", "webhooks")} {Link("/console/credentials", "Credentials", "credentials")} {Link("/console/settings", "Settings", "settings")}"))}</nav>
+            <nav aria-label="Console">{Link("/console/home", "Home", "home")} {Link("/console/transactions", "Transactions", "transactions")}{Html.When(user.IsAdministrator, Html.Of($" {Link("/console/webhooks", "Webhooks", "webhooks")} {Link("/console/payouts", "Payouts", "payouts")} {Link("/console/credentials", "Credentials", "credentials")} {Link("/console/settings", "Settings", "settings")}"))}</nav>
             <span>{user.User.Username} ({user.User.Role})</span>
             <form method="post" action="/console/sign-out">{user.CsrfField}<button type="submit">Sign out</button></form>
             </header>

@@ -38,6 +38,28 @@ public sealed partial class ConsoleTransactionsApi(PaymentStore payments, Refund
             return new ConsolePage("Transactions", ListBody(user, search, rows, next)) { User = user, Section = Section };
         });
 
+    [Function(nameof(ConsoleTransactionExport)), AllowAnonymous]
+    [EndpointSummary("The transactions the search finds (status, amount, from, to), as CSV in the API export's columns.")]
+    [ProducesResponseType(typeof(string), 200, "text/csv"), ProducesResponseType(303), PageErrors(400)]
+    public Task<IResult> ConsoleTransactionExport(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "console/export")] HttpRequest request) =>
+        run.PageAsync(request, Section, user =>
+        {
+            var search = Search.Read(request, ApiTime.Zone(user.Organisation.TimeZone));
+            request.HttpContext.Response.Headers.CacheControl = "no-store";
+            // Streamed a storage page at a time, like the API's export: any size holds one page in memory.
+            return Task.FromResult(Results.Stream(async body =>
+            {
+                await using var csv = new StreamWriter(body, new System.Text.UTF8Encoding(false));
+                await csv.WriteAsync(Csv.Row(TransactionCsv.Header));
+                await foreach (var t in payments.ListAsync(user.Organisation.Id, search.Start(search.From),
+                    search.Start(search.To?.AddDays(1)), user.OwnTransactionsOnly, 0, CancellationToken.None))
+                {
+                    if (search.Matches(t)) await csv.WriteAsync(Csv.Row(TransactionCsv.Cells(t, search.Zone)));
+                }
+            }, "text/csv; charset=utf-8", $"transactions-{user.Organisation.Id}.csv"));
+        });
+
     [Function(nameof(ConsoleTransaction)), AllowAnonymous]
     [EndpointSummary("One transaction: details, status history, refunds, webhook attempts, and the refund form.")]
     [ProducesResponseType(typeof(string), 200, "text/html"), ProducesResponseType(303), PageErrors(404)]
@@ -217,6 +239,7 @@ public sealed partial class ConsoleTransactionsApi(PaymentStore payments, Refund
                 </table></div>
                 """);
         var more = next is { } n ? Html.Of($"<p><a href=\"{search.Link(n)}\">Next page</a></p>") : Markup.Empty;
+        var export = Html.Of($"<p><a href=\"{search.Link(0).Replace("/console/transactions", "/console/export", StringComparison.Ordinal)}\">Download these as CSV</a></p>");
         return Html.Of($"""
             <h1>Transactions</h1>
             <form class="search" method="get" action="/console/transactions" role="search">
@@ -229,6 +252,7 @@ public sealed partial class ConsoleTransactionsApi(PaymentStore payments, Refund
             </form>
             {body}
             {more}
+            {export}
             """);
     }
 

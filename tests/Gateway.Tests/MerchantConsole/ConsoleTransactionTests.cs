@@ -39,6 +39,11 @@ public sealed class ConsoleTransactionTests(GatewayApp app) : IClassFixture<Gate
         var list = await agentConsole.PageAsync("/console/transactions");
         Assert.Contains("console-agent", list);
         Assert.DoesNotContain("console-own", list);
+        var csv = await agentConsole.GetAsync("/console/export");
+        Assert.Equal("text/csv; charset=utf-8", csv.Content.Headers.ContentType?.ToString());
+        var lines = (await csv.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.Contains("console-agent", lines[1]);
         var csrf = ConsoleBrowser.Field(own, "csrf");
         var refused = await agentConsole.PostAsync($"/console/transactions/{agents}/refund", null, ("csrf", csrf),
             ("confirm", "yes"), ("form_key", "AAAAAAAAAAAAAAAAAAAAAA"));
