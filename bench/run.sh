@@ -3,7 +3,8 @@
 # measured in the same run, payments (pay/direct, transaction view), payable codes (creation, in-app payment) and
 # cashier deposits (hosted, server to server) under load against the storage floor, and webhook delivery (drain of a
 # backlog) against the queue floor with event-to-first-attempt latency, payment schedules (a backlog of due
-# occurrences charged by the runner) against the storage floor, and storage outages (status and latency).
+# occurrences charged by the runner) and collections (a day's debit orders booked and submitted, their bank answers
+# applied) against the storage floor, and storage outages (status and latency).
 # Usage: bench/run.sh [runs]
 #   BENCH_ONLY=coldstart   only the round trips per request and the cold start
 #   BENCH_ONLY=payments    only the payments part (round trips and load)
@@ -13,6 +14,9 @@
 #   BENCH_WEBHOOK_EVENTS=2000  the backlog drained;  BENCH_WEBHOOK_RATE=20  events/s of the latency runs (for BENCH_SECONDS)
 #   BENCH_ONLY=schedules   only the schedules part (due occurrences charged per second against the storage floor)
 #   BENCH_SCHEDULE_OCCURRENCES=10000  due occurrences per figure;  BENCH_SCHEDULE_PARALLELISM=8  the runner's Schedules:Parallelism
+#   BENCH_ONLY=collections only the collections part (debits booked+submitted and bank answers applied per second
+#                          against the storage floor; round trips per booked debit and per batch)
+#   BENCH_COLLECTION_PAYMENTS=2000  due debit orders (one organisation) per figure
 #   BENCH_ONLY=outage      only the storage outage part (503s and their latency while Azurite is stopped and frozen)
 #   BENCH_ONLY=fuzz        only the fuzzing of issue 13's endpoints (status counts);  BENCH_FUZZ_REQUESTS=500 per endpoint
 #   BENCH_SECONDS=15       seconds per load figure;  BENCH_CONCURRENCY=8,32  connections per load figure

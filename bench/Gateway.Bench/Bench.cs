@@ -15,7 +15,9 @@ namespace Gateway.Bench;
 /// BENCH_ONLY=codes runs only the payable codes part (round trips, and creation and in-app payment under load, shaped
 /// by BENCH_SECONDS and BENCH_CONCURRENCY as the payments part). BENCH_ONLY=cashier runs only the cashier part (round
 /// trips of deposits opened and of a tracking_id replayed, and hosted and server-to-server deposits under load, shaped
-/// the same way).
+/// the same way). BENCH_ONLY=collections runs only the collections part: BENCH_COLLECTION_PAYMENTS (default 2000) due
+/// debit orders of one organisation booked and submitted by one submission run, then their bank answers applied,
+/// each against the storage floor, with the round trips per booked debit and per batch.
 /// </summary>
 public static class Bench
 {
@@ -32,11 +34,13 @@ public static class Bench
         var scheduleOccurrences = int.Parse(Environment.GetEnvironmentVariable("BENCH_SCHEDULE_OCCURRENCES") ?? "10000", System.Globalization.CultureInfo.InvariantCulture);
         var scheduleParallelism = int.Parse(Environment.GetEnvironmentVariable("BENCH_SCHEDULE_PARALLELISM") ?? "8", System.Globalization.CultureInfo.InvariantCulture);
         var fuzzRequests = int.Parse(Environment.GetEnvironmentVariable("BENCH_FUZZ_REQUESTS") ?? "500", System.Globalization.CultureInfo.InvariantCulture);
+        var collectionPayments = int.Parse(Environment.GetEnvironmentVariable("BENCH_COLLECTION_PAYMENTS") ?? "2000",
+            System.Globalization.CultureInfo.InvariantCulture);
         if (only is not (null or "" or "coldstart" or "payments" or "webhooks" or "schedules" or "outage" or "fuzz"
-                     or "codes" or "cashier"))
+                     or "codes" or "cashier" or "collections"))
         {
             throw new ArgumentException($"BENCH_ONLY={only}: the parts that run alone are 'coldstart', 'payments', " +
-                "'codes', 'cashier', 'webhooks', 'schedules', 'outage' and 'fuzz'.");
+                "'codes', 'cashier', 'webhooks', 'schedules', 'collections', 'outage' and 'fuzz'.");
         }
 
         // Queues apart from tables: Azurite's queue garbage collection stalls its process for seconds at a time.
@@ -77,6 +81,10 @@ public static class Bench
         if (only is null or "" or "schedules")
         {
             await SchedulesLoad.MeasureAsync(azurite, scheduleOccurrences, scheduleParallelism);
+        }
+        if (only is null or "" or "collections")
+        {
+            await CollectionsLoad.MeasureAsync(azurite, collectionPayments);
         }
         if (only is null or "" or "outage")
         {
