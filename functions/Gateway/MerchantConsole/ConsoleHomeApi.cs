@@ -69,7 +69,7 @@ public sealed class ConsoleHomeApi(PaymentStore payments, ConsoleRun run, TimePr
             <div class="cards">{Card("Today", today)}{Card("Last 30 days", month)}</div>
             <h2 id="chart-title">Volume per day, last 30 days</h2>
             {Chart(days, currency)}
-            <div class="table"><table aria-labelledby="chart-title">
+            <div class="table" tabindex="0"><table aria-labelledby="chart-title">
             <thead><tr><th scope="col">Day</th><th scope="col" class="num">Volume</th><th scope="col" class="num">Transactions</th><th scope="col" class="num">Successful</th></tr></thead>
             <tbody>{rows}</tbody>
             </table></div>

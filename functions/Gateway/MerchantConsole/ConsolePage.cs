@@ -21,6 +21,12 @@ public sealed class ConsolePage(string title, Markup body) : IResult
 
     public string Title => title;
 
+    /// <summary>The navigation: every user's sections, then the administrators'.</summary>
+    private static readonly (string Section, string Text)[] Everyone = [("home", "Home"), ("transactions", "Transactions")];
+
+    private static readonly (string Section, string Text)[] Administrators =
+        [("webhooks", "Webhooks"), ("payouts", "Payouts"), ("users", "Users"), ("credentials", "Credentials"), ("settings", "Settings")];
+
     public Task ExecuteAsync(HttpContext httpContext)
     {
         var nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
@@ -54,13 +60,13 @@ public sealed class ConsolePage(string title, Markup body) : IResult
     private Markup Header()
     {
         if (User is not { } user) return Html.Of($"<header><span class=\"brand\">Merchant console</span></header>");
-        Markup Link(string href, string text, string section) => Section == section
-            ? Html.Of($"<a href=\"{href}\" aria-current=\"page\">{text}</a>")
-            : Html.Of($"<a href=\"{href}\">{text}</a>");
+        var links = Html.Join((user.IsAdministrator ? Everyone.Concat(Administrators) : Everyone).Select(l => Section == l.Section
+            ? Html.Of($"<a href=\"/console/{l.Section}\" aria-current=\"page\">{l.Text}</a> ")
+            : Html.Of($"<a href=\"/console/{l.Section}\">{l.Text}</a> ")));
         return Html.Of($"""
             <header>
             <span class="brand">{user.Organisation.Name}</span>
-            <nav aria-label="Console">{Link("/console/home", "Home", "home")} {Link("/console/transactions", "Transactions", "transactions")}{Html.When(user.IsAdministrator, Html.Of($" {Link("/console/webhooks", "Webhooks", "webhooks")} {Link("/console/payouts", "Payouts", "payouts")} {Link("/console/credentials", "Credentials", "credentials")} {Link("/console/settings", "Settings", "settings")}"))}</nav>
+            <nav aria-label="Console">{links}</nav>
             <span>{user.User.Username} ({user.User.Role})</span>
             <form method="post" action="/console/sign-out">{user.CsrfField}<button type="submit">Sign out</button></form>
             </header>

@@ -182,7 +182,7 @@ public sealed class ConsoleSettingsApi(OrganisationService organisations, Organi
             </form>
             <h2>Failed events</h2>
             {(failed.Count == 0 ? Html.Of($"<p class=\"note\">None: every event was delivered or is still being tried.</p>") : Html.Of($"""
-                <div class="table"><table><thead><tr><th scope="col">Created</th><th scope="col">Transaction</th><th scope="col">Kind</th><th scope="col">Status</th><th scope="col">Action</th></tr></thead>
+                <div class="table" tabindex="0"><table><thead><tr><th scope="col">Created</th><th scope="col">Transaction</th><th scope="col">Kind</th><th scope="col">Status</th><th scope="col">Action</th></tr></thead>
                 <tbody>{rows}</tbody></table></div>
                 """))}
             """)) { User = user, Section = "webhooks" };
@@ -203,7 +203,7 @@ public sealed class ConsoleSettingsApi(OrganisationService organisations, Organi
             {Notice(done)}{shown}
             <h2>API keys</h2>
             {(list.Count == 0 ? Html.Of($"<p class=\"note\">No keys yet.</p>") : Html.Of($"""
-                <div class="table"><table><thead><tr><th scope="col">Name</th><th scope="col">Mode</th><th scope="col">Starts with</th><th scope="col">Created</th><th scope="col">Action</th></tr></thead>
+                <div class="table" tabindex="0"><table><thead><tr><th scope="col">Name</th><th scope="col">Mode</th><th scope="col">Starts with</th><th scope="col">Created</th><th scope="col">Action</th></tr></thead>
                 <tbody>{rows}</tbody></table></div>
                 """))}
             <form method="post" action="/console/credentials/api-keys">

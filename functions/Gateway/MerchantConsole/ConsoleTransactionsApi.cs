@@ -230,7 +230,7 @@ public sealed partial class ConsoleTransactionsApi(PaymentStore payments, Refund
         var body = rows.Count == 0
             ? Html.Of($"<p>No transactions match.</p>")
             : Html.Of($"""
-                <div class="table"><table>
+                <div class="table" tabindex="0"><table>
                 <caption class="note">Oldest first{(user.IsAdministrator ? Markup.Empty : Html.Of($"; only your own transactions"))}</caption>
                 <thead><tr><th scope="col">Id</th><th scope="col">Created</th><th scope="col">Reference</th><th scope="col">Status</th><th scope="col" class="num">Amount</th></tr></thead>
                 <tbody>{Html.Join(rows.Select(t => Html.Of($"""
@@ -268,7 +268,7 @@ public sealed partial class ConsoleTransactionsApi(PaymentStore payments, Refund
         var webhooks = !user.IsAdministrator ? Markup.Empty : Html.Of($"""
             <h2>Webhook attempts</h2>
             {(attempts.Count == 0 ? Html.Of($"<p class=\"note\">None yet.</p>") : Html.Of($"""
-                <div class="table"><table><thead><tr><th scope="col">Time</th><th scope="col">URL</th><th scope="col">Answer</th><th scope="col" class="num">Latency</th><th scope="col">Excerpt</th></tr></thead>
+                <div class="table" tabindex="0"><table><thead><tr><th scope="col">Time</th><th scope="col">URL</th><th scope="col">Answer</th><th scope="col" class="num">Latency</th><th scope="col">Excerpt</th></tr></thead>
                 <tbody>{attemptRows}</tbody></table></div>
                 """))}
             {Html.When(history.Count > 0, Html.Of($"""
@@ -302,7 +302,7 @@ public sealed partial class ConsoleTransactionsApi(PaymentStore payments, Refund
             <dt>Reason</dt><dd>{t.Reason ?? "–"}</dd>
             </dl>
             <h2>Status history</h2>
-            <div class="table"><table><thead><tr><th scope="col">Time</th><th scope="col">Status</th><th scope="col">Webhook</th><th scope="col">Delivery</th></tr></thead>
+            <div class="table" tabindex="0"><table><thead><tr><th scope="col">Time</th><th scope="col">Status</th><th scope="col">Webhook</th><th scope="col">Delivery</th></tr></thead>
             <tbody>{historyRows}</tbody></table></div>
             {webhooks}
             {refund}

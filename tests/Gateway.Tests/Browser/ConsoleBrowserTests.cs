@@ -105,6 +105,48 @@ public sealed class ConsoleBrowserTests(BrowserGateway app) : IClassFixture<Brow
         Assert.Equal("0.00", (await merchant.Client.ViewAsync(id)).Text("refunded_amount"));
     }
 
+    /// <summary>The console's main pages at a desktop's and a phone's width, into docs/console (the README shows them).</summary>
+    [Fact]
+    public async Task Screenshots_of_the_main_pages_at_desktop_and_phone_widths()
+    {
+        using var merchant = await app.MerchantAsync();
+        long id = 0;
+        foreach (var (amount, reference) in new[] { ("125.00", "INV-1001"), ("49.90", "INV-1002"), ("310.00", "INV-1003") })
+        {
+            id = (await merchant.Client.PayAsync(amount: amount, reference: reference)).Transaction().Id();
+        }
+        await merchant.Client.PayAsync(pan: "4000000000009995", reference: "INV-1004");
+        var folder = Path.Combine(Gateway.Testing.Azurite.RepositoryRoot(), "docs", "console");
+        Directory.CreateDirectory(folder);
+        var page = await app.NewPageAsync();
+        await page.GotoAsync("/console/sign-in");
+        await ShotAsync(page, folder, "sign-in");
+        await SignInAsync(page, merchant.Organisation.Admin);
+        foreach (var (name, url) in new[]
+        {
+            ("home", "/console/home"), ("transactions", "/console/transactions"), ("transaction", $"/console/transactions/{id}"),
+            ("webhooks", "/console/webhooks"), ("credentials", "/console/credentials"), ("users", "/console/users"),
+            ("settings", "/console/settings"),
+        })
+        {
+            await page.GotoAsync(url);
+            await AccessibleAsync(page);
+            await ShotAsync(page, folder, name);
+        }
+    }
+
+    private static async Task ShotAsync(IPage page, string folder, string name)
+    {
+        foreach (var (width, height, label) in new[] { (1280, 800, "desktop"), (390, 844, "phone") })
+        {
+            await page.SetViewportSizeAsync(width, height);
+            var path = Path.Combine(folder, $"{name}-{label}.png");
+            await page.ScreenshotAsync(new() { Path = path, FullPage = true });
+            var png = await File.ReadAllBytesAsync(path);
+            Assert.True(png.Length > 1000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', $"{path} is not a screenshot.");
+        }
+    }
+
     private static async Task SignInAsync(IPage page, Credentials user)
     {
         await page.GotoAsync("/console/sign-in");

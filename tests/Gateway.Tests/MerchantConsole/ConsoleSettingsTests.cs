@@ -12,6 +12,8 @@ public sealed class ConsoleSettingsTests(ConsoleWebhookApp app) : IClassFixture<
     [InlineData("/console/webhooks")]
     [InlineData("/console/credentials")]
     [InlineData("/console/settings")]
+    [InlineData("/console/users")]
+    [InlineData("/console/payouts")]
     public async Task AnAgentIsRefusedTheAdministratorsPagesAndForms(string path)
     {
         var organisation = await app.CreateOrganisationAsync();
@@ -21,7 +23,12 @@ public sealed class ConsoleSettingsTests(ConsoleWebhookApp app) : IClassFixture<
         var home = await browser.PageAsync("/console/home");
         Assert.DoesNotContain(path, home);
         Assert.Contains("This page is for administrators of the organisation.", await browser.PageAsync(path, HttpStatusCode.Forbidden));
-        var form = path == "/console/credentials" ? "/console/credentials/api-keys" : path;
+        var form = path switch
+        {
+            "/console/credentials" => "/console/credentials/api-keys",
+            "/console/payouts" => "/console/payouts/abc",
+            _ => path,
+        };
         var posted = await browser.PostAsync(form, null, ("csrf", ConsoleBrowser.Field(home, "csrf")),
             ("Organisation[timezone]", "Europe/London"), ("Organisation[webhook_success_url]", "https://example.com/x"));
         Assert.Equal(HttpStatusCode.Forbidden, posted.StatusCode);

@@ -1,0 +1,103 @@
+using System.Globalization;
+using Gateway.Api;
+using Gateway.HostedPages;
+using Gateway.Identity;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+namespace Gateway.MerchantConsole;
+
+/// <summary>
+/// The organisation's users and licences (administrators): the list with each user's services, a new user, and a
+/// service switched on or off for a user, through the same services and rules as the API (a licence must be free).
+/// </summary>
+[Tags("Console")]
+public sealed class ConsoleUsersApi(IdentityStore store, UserService users, LicenceService licences, ConsoleRun run)
+{
+    [Function(nameof(ConsoleUsers)), AllowAnonymous]
+    [EndpointSummary("The organisation's users and licences (administrators).")]
+    [ProducesResponseType(typeof(string), 200, "text/html"), ProducesResponseType(303), PageErrors(403)]
+    public Task<IResult> ConsoleUsers(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "console/users")] HttpRequest request) =>
+        run.PageAsync(request, "users", async user =>
+        {
+            Administrator(user);
+            var list = await store.ListUsersAsync(user.Organisation.Id, request.HttpContext.RequestAborted);
+            var done = Paging.Query(request, "done") switch
+            {
+                "created" => "The user is created.",
+                "changed" => "Saved.",
+                _ => null,
+            };
+            return new ConsolePage("Users", Body(user, list, done)) { User = user, Section = "users" };
+        });
+
+    [Function(nameof(ConsoleUserCreate)), AllowAnonymous]
+    [EndpointSummary("Create a user (User[username], User[password], User[role]; administrators).")]
+    [ProducesResponseType(303), PageErrors(400, 403, 409)]
+    public Task<IResult> ConsoleUserCreate(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "console/users")] HttpRequest request) =>
+        run.FormAsync(request, "users", async (user, form) =>
+        {
+            Administrator(user);
+            await users.CreateAsync(user.Organisation, UserFields.Read(form.Section("User")), CancellationToken.None);
+            return new PageRedirect("/console/users?done=created");
+        });
+
+    [Function(nameof(ConsoleUserServices)), AllowAnonymous]
+    [EndpointSummary("Switch a service on or off for a user (service, on=1|0; administrators).")]
+    [ProducesResponseType(303), PageErrors(400, 403, 404, 409)]
+    public Task<IResult> ConsoleUserServices(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "console/users/{id}/services")] HttpRequest request, string id) =>
+        run.FormAsync(request, "users", async (user, form) =>
+        {
+            Administrator(user);
+            var userId = Ids.ParseOrNotFound(id, "User");
+            var service = int.TryParse(form.Text("service", 4), NumberStyles.None, CultureInfo.InvariantCulture, out var s)
+                && Services.Find(s) is not null ? s : throw ApiException.BadRequest("service: is not a service.");
+            await licences.SetActivationAsync(user.Organisation.Id, userId, [service], form.Text("on", 1) == "1", CancellationToken.None);
+            return new PageRedirect("/console/users?done=changed");
+        });
+
+    private static void Administrator(ConsoleUser user)
+    {
+        if (!user.IsAdministrator) throw ApiException.Forbidden("This page is for administrators of the organisation.");
+    }
+
+    private static Markup Body(ConsoleUser user, IReadOnlyList<User> list, string? done)
+    {
+        var o = user.Organisation;
+        Markup Toggle(User u, Service s)
+        {
+            var on = u.Services.Contains(s.Id);
+            return Html.Of($"""
+                <form method="post" action="/console/users/{u.Id}/services">{user.CsrfField}{Html.Hidden("service", s.Id.ToString(CultureInfo.InvariantCulture))}{Html.Hidden("on", on ? "0" : "1")}<button type="submit" aria-label="{(on ? "On: switch off" : "Off: switch on")} {s.Name} for {u.Username}">{(on ? "On" : "Off")}</button></form>
+                """);
+        }
+        var head = Html.Join(Services.All.Select(s => Html.Of($"<th scope=\"col\">{s.Name}</th>")));
+        var rows = Html.Join(list.Select(u => Html.Of($"""
+            <tr><td>{u.Username}</td><td>{u.Role}</td>{Html.Join(Services.All.Select(s => Html.Of($"<td>{Toggle(u, s)}</td>")))}</tr>
+            """)));
+        var licenceRows = Html.Join(Services.All.Select(s => Html.Of($"""
+            <tr><td>{s.Name}</td><td class="num">{o.Licences.GetValueOrDefault(s.Id)}</td><td class="num">{o.LicencesInUse.GetValueOrDefault(s.Id)}</td></tr>
+            """)));
+        return Html.Of($"""
+            <h1>Users</h1>
+            {(done is null ? Markup.Empty : Html.Of($"<p class=\"done\" role=\"status\">{done}</p>"))}
+            <div class="table" tabindex="0"><table><thead><tr><th scope="col">Username</th><th scope="col">Role</th>{head}</tr></thead>
+            <tbody>{rows}</tbody></table></div>
+            <h2>Licences</h2>
+            <div class="table" tabindex="0"><table><thead><tr><th scope="col">Service</th><th scope="col" class="num">Licences</th><th scope="col" class="num">In use</th></tr></thead>
+            <tbody>{licenceRows}</tbody></table></div>
+            <h2>New user</h2>
+            <form method="post" action="/console/users">
+            {user.CsrfField}
+            <label for="new-username">Username</label><input type="text" id="new-username" name="User[username]" required>
+            <label for="new-password">Password</label><input type="password" id="new-password" name="User[password]" autocomplete="new-password" required>
+            <label for="new-role">Role</label><select id="new-role" name="User[role]"><option value="agent">agent</option><option value="administrator">administrator</option></select>
+            <div class="actions"><button type="submit" class="primary">Create the user</button></div>
+            </form>
+            """);
+    }
+}
