@@ -25,7 +25,10 @@ public sealed class ConsolePage(string title, Markup body) : IResult
     private static readonly (string Section, string Text)[] Everyone = [("home", "Home"), ("transactions", "Transactions")];
 
     private static readonly (string Section, string Text)[] Administrators =
-        [("webhooks", "Webhooks"), ("payouts", "Payouts"), ("users", "Users"), ("credentials", "Credentials"), ("settings", "Settings")];
+    [
+        ("webhooks", "Webhooks"), ("payouts", "Payouts"), ("collections", "Collections"), ("users", "Users"),
+        ("credentials", "Credentials"), ("settings", "Settings"),
+    ];
 
     public Task ExecuteAsync(HttpContext httpContext)
     {
