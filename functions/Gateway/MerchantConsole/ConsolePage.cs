@@ -26,8 +26,8 @@ public sealed class ConsolePage(string title, Markup body) : IResult
 
     private static readonly (string Section, string Text)[] Administrators =
     [
-        ("webhooks", "Webhooks"), ("payouts", "Payouts"), ("collections", "Collections"), ("users", "Users"),
-        ("credentials", "Credentials"), ("settings", "Settings"),
+        ("webhooks", "Webhooks"), ("schedules", "Schedules"), ("payouts", "Payouts"), ("collections", "Collections"),
+        ("users", "Users"), ("credentials", "Credentials"), ("settings", "Settings"),
     ];
 
     public Task ExecuteAsync(HttpContext httpContext)

@@ -15,6 +15,7 @@ public sealed class ConsoleSettingsTests(ConsoleWebhookApp app) : IClassFixture<
     [InlineData("/console/users")]
     [InlineData("/console/payouts")]
     [InlineData("/console/collections")]
+    [InlineData("/console/schedules")]
     public async Task AnAgentIsRefusedTheAdministratorsPagesAndForms(string path)
     {
         var organisation = await app.CreateOrganisationAsync();
@@ -28,6 +29,7 @@ public sealed class ConsoleSettingsTests(ConsoleWebhookApp app) : IClassFixture<
         {
             "/console/credentials" => "/console/credentials/api-keys",
             "/console/payouts" => "/console/payouts/abc",
+            "/console/schedules" => "/console/schedules/1/cancel",
             // Collections has no form: any administrators' form stands in.
             "/console/collections" => "/console/settings",
             _ => path,
