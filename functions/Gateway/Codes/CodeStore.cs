@@ -18,6 +18,19 @@ public sealed class CodeStore(GatewayTables tables)
         return e is null ? null : PayableCode.FromEntity(organisationId, code, e);
     }
 
+    /// <summary>The organisation's codes (deleted ones too), at most <paramref name="limit"/>, in digit order.</summary>
+    public async Task<List<PayableCode>> ListAsync(long organisationId, int limit, CancellationToken cancellationToken)
+    {
+        var list = new List<PayableCode>();
+        var filter = TableFilters.RowPrefix(PaymentRows.Partition(organisationId), CodeRows.Row(""));
+        await foreach (var e in tables.Payments.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        {
+            if (list.Count == limit) break;
+            list.Add(PayableCode.FromEntity(organisationId, e.RowKey[CodeRows.Row("").Length..], e));
+        }
+        return list;
+    }
+
     /// <summary>
     /// Claims ten fresh random digits for the organisation, platform-wide: a payer types a code without knowing the
     /// merchant. A taken number is skipped; a claim whose answer was lost is recognised as ours by its nonce.

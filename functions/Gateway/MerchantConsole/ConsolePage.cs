@@ -22,7 +22,8 @@ public sealed class ConsolePage(string title, Markup body) : IResult
     public string Title => title;
 
     /// <summary>The navigation: every user's sections, then the administrators'.</summary>
-    private static readonly (string Section, string Text)[] Everyone = [("home", "Home"), ("transactions", "Transactions")];
+    private static readonly (string Section, string Text)[] Everyone =
+        [("home", "Home"), ("transactions", "Transactions"), ("codes", "Codes")];
 
     private static readonly (string Section, string Text)[] Administrators =
     [

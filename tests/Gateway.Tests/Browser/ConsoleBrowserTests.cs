@@ -1,4 +1,5 @@
 using Deque.AxeCore.Playwright;
+using Gateway.Tests.Codes;
 using Gateway.Tests.Infrastructure;
 using Gateway.Tests.Payments;
 using Microsoft.Playwright;
@@ -116,6 +117,7 @@ public sealed class ConsoleBrowserTests(BrowserGateway app) : IClassFixture<Brow
             id = (await merchant.Client.PayAsync(amount: amount, reference: reference)).Transaction().Id();
         }
         await merchant.Client.PayAsync(pan: "4000000000009995", reference: "INV-1004");
+        await merchant.Client.CreateCodeAsync(new { amount = 45, merchantReference = "table-7", shortDescription = "Dinner" });
         var folder = Path.Combine(Gateway.Testing.Azurite.RepositoryRoot(), "docs", "console");
         Directory.CreateDirectory(folder);
         var page = await app.NewPageAsync();
@@ -125,7 +127,8 @@ public sealed class ConsoleBrowserTests(BrowserGateway app) : IClassFixture<Brow
         foreach (var (name, url) in new[]
         {
             ("home", "/console/home"), ("transactions", "/console/transactions"), ("transaction", $"/console/transactions/{id}"),
-            ("webhooks", "/console/webhooks"), ("credentials", "/console/credentials"), ("users", "/console/users"),
+            ("codes", "/console/codes"), ("webhooks", "/console/webhooks"), ("credentials", "/console/credentials"),
+            ("users", "/console/users"),
             ("settings", "/console/settings"),
         })
         {
