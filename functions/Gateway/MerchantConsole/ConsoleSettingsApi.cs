@@ -247,6 +247,14 @@ public sealed class ConsoleSettingsApi(OrganisationService organisations, Organi
             <input type="text" id="timezone" name="Organisation[timezone]" value="{o.TimeZone}">
             <label for="three_d_secure">3-D Secure</label>
             <select id="three_d_secure" name="Organisation[three_d_secure]">{modes}</select>
+            <h2>Receipts</h2>
+            <p class="note">Placeholders such as {"{amount}"} and {"{reference}"} are filled in per payment; see the README.</p>
+            <label for="receipt_sms_template">SMS receipt</label>
+            <textarea id="receipt_sms_template" name="Organisation[receipt_sms_template]" rows="3">{o.Receipts.SmsText}</textarea>
+            <label for="receipt_email_subject">E-mail receipt subject</label>
+            <input type="text" id="receipt_email_subject" name="Organisation[receipt_email_subject]" value="{o.Receipts.EmailSubjectText}">
+            <label for="receipt_email_template">E-mail receipt</label>
+            <textarea id="receipt_email_template" name="Organisation[receipt_email_template]" rows="8">{o.Receipts.EmailBodyText}</textarea>
             <div class="actions"><button type="submit" class="primary">Save</button></div>
             </form>
             {testClock}

@@ -25,7 +25,7 @@ public static class ConsoleStyle
         dl.summary dd{margin:0;font-weight:600;overflow-wrap:anywhere}
         label{display:block;margin:.6rem 0 .25rem;font-weight:600}
         label.check{display:flex;gap:.5rem;align-items:center;font-weight:400}
-        input[type=text],input[type=password],input[type=date],select{width:100%;padding:.55rem;border:1px solid #8a96a3;border-radius:.4rem;font:inherit}
+        input[type=text],input[type=password],input[type=date],select,textarea{width:100%;padding:.55rem;border:1px solid #8a96a3;border-radius:.4rem;font:inherit}
         form.search{display:grid;grid-template-columns:repeat(auto-fit,minmax(10rem,1fr));gap:0 .75rem;align-items:end}
         .actions{display:flex;gap:.75rem;margin-top:1rem;flex-wrap:wrap}
         button{padding:.6rem 1.1rem;border:0;border-radius:.4rem;font:inherit;font-weight:600;cursor:pointer}

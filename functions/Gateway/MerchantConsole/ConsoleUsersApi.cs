@@ -45,6 +45,40 @@ public sealed class ConsoleUsersApi(IdentityStore store, UserService users, Lice
             return new PageRedirect("/console/users?done=created");
         });
 
+    [Function(nameof(ConsoleUserView)), AllowAnonymous]
+    [EndpointSummary("A user's details, to edit (administrators).")]
+    [ProducesResponseType(typeof(string), 200, "text/html"), ProducesResponseType(303), PageErrors(403, 404)]
+    public Task<IResult> ConsoleUserView(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "console/users/{id}")] HttpRequest request, string id) =>
+        run.PageAsync(request, "users", async user =>
+        {
+            Administrator(user);
+            var edited = await store.GetUserAsync(user.Organisation.Id, Ids.ParseOrNotFound(id, "User"), request.HttpContext.RequestAborted)
+                ?? throw UserService.UserNotFound();
+            return new ConsolePage($"User {edited.Username}", EditBody(user, edited)) { User = user, Section = "users" };
+        });
+
+    [Function(nameof(ConsoleUserUpdate)), AllowAnonymous]
+    [EndpointSummary("Change a user (User[name], User[lastname], User[email], User[role], User[password]; administrators).")]
+    [ProducesResponseType(303), PageErrors(400, 403, 404, 409)]
+    public Task<IResult> ConsoleUserUpdate(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "console/users/{id}")] HttpRequest request, string id) =>
+        run.FormAsync(request, "users", async (user, form) =>
+        {
+            Administrator(user);
+            // The API's fields and rules, but an empty password box means "keep the password", not "clear it".
+            var posted = form.Section("User");
+            var fields = new System.Text.Json.Nodes.JsonObject();
+            foreach (var name in new[] { "name", "lastname", "email", "role" })
+            {
+                if (posted.Has(name)) fields[name] = posted.Text(name, 254);
+            }
+            if (posted.Secret("password", UserFields.MaxPasswordLength) is { } password) fields["password"] = password;
+            var sent = UserFields.Read(RequestForm.FromJson(new System.Text.Json.Nodes.JsonObject { ["User"] = fields }).Section("User"));
+            await users.UpdateAsync(user.Organisation.Id, Ids.ParseOrNotFound(id, "User"), sent, CancellationToken.None);
+            return new PageRedirect("/console/users?done=changed");
+        });
+
     [Function(nameof(ConsoleUserServices)), AllowAnonymous]
     [EndpointSummary("Switch a service on or off for a user (service, on=1|0; administrators).")]
     [ProducesResponseType(303), PageErrors(400, 403, 404, 409)]
@@ -65,6 +99,26 @@ public sealed class ConsoleUsersApi(IdentityStore store, UserService users, Lice
         if (!user.IsAdministrator) throw ApiException.Forbidden("This page is for administrators of the organisation.");
     }
 
+    private static Markup EditBody(ConsoleUser user, User u)
+    {
+        Markup Role(string role) => role == u.Role
+            ? Html.Of($"<option value=\"{role}\" selected>{role}</option>")
+            : Html.Of($"<option value=\"{role}\">{role}</option>");
+        return Html.Of($"""
+            <h1>User {u.Username}</h1>
+            <form method="post" action="/console/users/{u.Id}">
+            {user.CsrfField}
+            <label for="user-name">First name</label><input type="text" id="user-name" name="User[name]" value="{u.Name}">
+            <label for="user-lastname">Last name</label><input type="text" id="user-lastname" name="User[lastname]" value="{u.Lastname}">
+            <label for="user-email">E-mail</label><input type="text" id="user-email" name="User[email]" value="{u.Email}">
+            <label for="user-role">Role</label><select id="user-role" name="User[role]">{Role("agent")}{Role("administrator")}</select>
+            <label for="user-password">New password (leave empty to keep it)</label>
+            <input type="password" id="user-password" name="User[password]" autocomplete="new-password">
+            <div class="actions"><button type="submit" class="primary">Save</button></div>
+            </form>
+            """);
+    }
+
     private static Markup Body(ConsoleUser user, IReadOnlyList<User> list, string? done)
     {
         var o = user.Organisation;
@@ -77,7 +131,7 @@ public sealed class ConsoleUsersApi(IdentityStore store, UserService users, Lice
         }
         var head = Html.Join(Services.All.Select(s => Html.Of($"<th scope=\"col\">{s.Name}</th>")));
         var rows = Html.Join(list.Select(u => Html.Of($"""
-            <tr><td>{u.Username}</td><td>{u.Role}</td>{Html.Join(Services.All.Select(s => Html.Of($"<td>{Toggle(u, s)}</td>")))}</tr>
+            <tr><td><a href="/console/users/{u.Id}">{u.Username}</a></td><td>{u.Role}</td>{Html.Join(Services.All.Select(s => Html.Of($"<td>{Toggle(u, s)}</td>")))}</tr>
             """)));
         var licenceRows = Html.Join(Services.All.Select(s => Html.Of($"""
             <tr><td>{s.Name}</td><td class="num">{o.Licences.GetValueOrDefault(s.Id)}</td><td class="num">{o.LicencesInUse.GetValueOrDefault(s.Id)}</td></tr>

@@ -102,7 +102,8 @@ public sealed class ConsoleSettingsTests(ConsoleWebhookApp app) : IClassFixture<
         await browser.SignInAsync(organisation.Admin);
         var csrf = ConsoleBrowser.Field(await browser.PageAsync("/console/settings"), "csrf");
         Assert.Equal(HttpStatusCode.SeeOther, (await browser.PostAsync("/console/settings", null, ("csrf", csrf),
-            ("Organisation[timezone]", "Europe/London"), ("Organisation[three_d_secure]", "always"))).StatusCode);
+            ("Organisation[timezone]", "Europe/London"), ("Organisation[three_d_secure]", "always"),
+            ("Organisation[receipt_email_subject]", "Your {merchantName} receipt"))).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await browser.PostAsync("/console/settings", null, ("csrf", csrf),
             ("Organisation[timezone]", "Mars/Olympus"))).StatusCode);
         Assert.Equal(HttpStatusCode.SeeOther, (await browser.PostAsync("/console/settings", null, ("csrf", csrf),
@@ -113,5 +114,6 @@ public sealed class ConsoleSettingsTests(ConsoleWebhookApp app) : IClassFixture<
         Assert.Equal(("Europe/London", "always", "2027-01-31 09:00:00"),
             (viewed.Text("timezone"), viewed.Text("three_d_secure"), viewed.Text("test_clock")));
         Assert.Contains("2027-01-31 09:00:00 (stopped)", await browser.PageAsync("/console/settings"));
+        Assert.Equal("Your {merchantName} receipt", viewed.Text("receipt_email_subject"));
     }
 }

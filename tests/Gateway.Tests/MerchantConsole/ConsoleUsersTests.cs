@@ -23,7 +23,8 @@ public sealed class ConsoleUsersTests(GatewayApp app) : IClassFixture<GatewayApp
         Assert.Equal(HttpStatusCode.Conflict, taken.StatusCode);
         var page = await browser.PageAsync("/console/users");
         Assert.Contains(username, page);
-        var userId = Regex.Match(page, $"<td>{username}</td>.*?/console/users/(\\d+)/services", RegexOptions.Singleline).Groups[1].Value;
+        var userId = Regex.Match(page, $"/console/users/(\\d+)\">{username}<").Groups[1].Value;
+        Assert.NotEmpty(userId);
 
         var refused = await browser.PostAsync($"/console/users/{userId}/services", null, ("csrf", csrf), ("service", "1"), ("on", "1"));
         Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
@@ -36,6 +37,16 @@ public sealed class ConsoleUsersTests(GatewayApp app) : IClassFixture<GatewayApp
         Assert.Equal(HttpStatusCode.BadRequest, (await browser.PostAsync($"/console/users/{userId}/services", null, ("csrf", csrf),
             ("service", "99"), ("on", "1"))).StatusCode);
 
+        // Edited: names and e-mail changed, the password kept when its box is left empty, then changed.
+        var edit = await browser.PageAsync($"/console/users/{userId}");
+        Assert.Contains("New password (leave empty to keep it)", edit);
+        Assert.Equal(HttpStatusCode.SeeOther, (await browser.PostAsync($"/console/users/{userId}", null, ("csrf", csrf),
+            ("User[name]", "Clerk"), ("User[email]", "clerk@example.com"), ("User[role]", "agent"), ("User[password]", ""))).StatusCode);
+        var edited = await (await admin.GetAsync($"/api/v1/user/{userId}")).JsonAsync(200);
+        Assert.Equal(("Clerk", "clerk@example.com"), (edited.Text("name"), edited.Text("email")));
+        Assert.Equal(HttpStatusCode.BadRequest, (await browser.PostAsync($"/console/users/{userId}", null, ("csrf", csrf),
+            ("User[email]", "not-an-email"))).StatusCode);
+
         using var other = await app.MerchantAsync();
         using var stranger = new ConsoleBrowser(app);
         await stranger.SignInAsync(other.Organisation.Admin);
@@ -43,5 +54,8 @@ public sealed class ConsoleUsersTests(GatewayApp app) : IClassFixture<GatewayApp
         Assert.DoesNotContain(username, await stranger.PageAsync("/console/users"));
         Assert.Equal(HttpStatusCode.NotFound, (await stranger.PostAsync($"/console/users/{userId}/services", null,
             ("csrf", strangerCsrf), ("service", "1"), ("on", "0"))).StatusCode);
+        await stranger.PageAsync($"/console/users/{userId}", HttpStatusCode.NotFound);
+        Assert.Equal(HttpStatusCode.NotFound, (await stranger.PostAsync($"/console/users/{userId}", null, ("csrf", strangerCsrf),
+            ("User[name]", "Mallory"))).StatusCode);
     }
 }
