@@ -16,9 +16,12 @@ public sealed class SessionOptions
     public TimeSpan AbsoluteTimeout { get; set; } = TimeSpan.FromHours(12);
 }
 
-/// <summary>A live console session: who it is, and the secret its forms are signed with.</summary>
+/// <summary>
+/// A live console session: whose it is, and (for an operator, who belongs to no organisation) the organisation they
+/// chose to look at.
+/// </summary>
 public sealed record ConsoleSession(string Id, long? OrganisationId, long UserId, int CredentialVersion, DateTimeOffset Created,
-    DateTimeOffset LastSeen);
+    DateTimeOffset LastSeen, long? ActingFor);
 
 /// <summary>
 /// The console's sign-in sessions, beside the bearer tokens in the Tokens table and kept the same way: the browser
@@ -56,7 +59,7 @@ public sealed class SessionService(GatewayTables tables, IOptions<SessionOptions
         var now = time.GetUtcNow();
         var session = new ConsoleSession(id, entity.GetInt64("OrganisationId"), entity.GetInt64("UserId")!.Value,
             entity.GetInt32("CredentialVersion") ?? 0, entity.GetDateTimeOffset("Created")!.Value,
-            entity.GetDateTimeOffset("LastSeen")!.Value);
+            entity.GetDateTimeOffset("LastSeen")!.Value, entity.GetInt64("ActingFor"));
         if (now - session.LastSeen >= options.Value.IdleTimeout || now - session.Created >= options.Value.AbsoluteTimeout)
         {
             await EndAsync(id, cancellationToken);
@@ -70,6 +73,11 @@ public sealed class SessionService(GatewayTables tables, IOptions<SessionOptions
         }
         return session;
     }
+
+    /// <summary>An operator's session now looks at this organisation.</summary>
+    public Task ActForAsync(string id, long organisationId, CancellationToken cancellationToken) =>
+        tables.Tokens.TryMergeAsync(new TableEntity(Secrets.Fingerprint(id), RowKey) { ["ActingFor"] = organisationId }, ETag.All,
+            cancellationToken);
 
     public Task EndAsync(string id, CancellationToken cancellationToken) =>
         tables.Tokens.TryDeleteAsync(Secrets.Fingerprint(id), RowKey, ETag.All, cancellationToken);

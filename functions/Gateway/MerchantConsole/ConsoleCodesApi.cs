@@ -27,6 +27,7 @@ public sealed class ConsoleCodesApi(CodeService codes, CodeStore store, ConsoleR
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "console/codes")] HttpRequest request) =>
         run.PageAsync(request, "codes", async user =>
         {
+            NotOperator(user);
             var list = await store.ListAsync(user.Organisation.Id, PageSize, request.HttpContext.RequestAborted);
             var done = Paging.Query(request, "done") switch
             {
@@ -49,6 +50,7 @@ public sealed class ConsoleCodesApi(CodeService codes, CodeStore store, ConsoleR
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "console/codes")] HttpRequest request) =>
         run.FormAsync(request, "codes", async (user, form) =>
         {
+            NotOperator(user);
             var o = user.Organisation;
             var code = await codes.CreateAsync(new Caller(user.User, o, user.User.Role), o,
                 CodeFields.ReadCreate(form, o.Now(time), o.BasketLimits), CancellationToken.None);
@@ -63,6 +65,7 @@ public sealed class ConsoleCodesApi(CodeService codes, CodeStore store, ConsoleR
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "console/codes/{code}")] HttpRequest request, string code) =>
         run.FormAsync(request, "codes", async (user, form) =>
         {
+            NotOperator(user);
             var org = user.Organisation.Id;
             string done;
             switch (form.Text("action", 8))
@@ -84,6 +87,12 @@ public sealed class ConsoleCodesApi(CodeService codes, CodeStore store, ConsoleR
             }
             return new PageRedirect($"/console/codes?done={done}");
         });
+
+    /// <summary>As in the API, codes are the organisation's own users' business, not the platform operators'.</summary>
+    private static void NotOperator(ConsoleUser user)
+    {
+        if (user.IsOperator) throw ApiException.Forbidden("Codes are managed by the organisation's own users.");
+    }
 
     private static Markup Body(ConsoleUser user, List<PayableCode> list, string? done)
     {

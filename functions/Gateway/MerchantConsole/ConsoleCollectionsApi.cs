@@ -25,7 +25,7 @@ public sealed class ConsoleCollectionsApi(CollectionsStore store, ConsoleRun run
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "console/collections")] HttpRequest request) =>
         run.PageAsync(request, "collections", async user =>
         {
-            if (!user.IsAdministrator) throw ApiException.Forbidden("This page is for administrators of the organisation.");
+            ConsoleRun.RequireViewer(user);
             var org = user.Organisation.Id;
             var cancel = request.HttpContext.RequestAborted;
             var customers = await TakeAsync(store.ListAsync<Customer>(org, CollectionsIds.Customer, null, null, cancel));

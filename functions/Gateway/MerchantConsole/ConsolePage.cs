@@ -22,8 +22,7 @@ public sealed class ConsolePage(string title, Markup body) : IResult
     public string Title => title;
 
     /// <summary>The navigation: every user's sections, then the administrators'.</summary>
-    private static readonly (string Section, string Text)[] Everyone =
-        [("home", "Home"), ("transactions", "Transactions"), ("codes", "Codes")];
+    private static readonly (string Section, string Text)[] Everyone = [("home", "Home"), ("transactions", "Transactions")];
 
     private static readonly (string Section, string Text)[] Administrators =
     [
@@ -64,7 +63,9 @@ public sealed class ConsolePage(string title, Markup body) : IResult
     private Markup Header()
     {
         if (User is not { } user) return Html.Of($"<header><span class=\"brand\">Merchant console</span></header>");
-        var links = Html.Join((user.IsAdministrator ? Everyone.Concat(Administrators) : Everyone).Select(l => Section == l.Section
+        // Codes belong to the organisation's own users; operators look after the organisation as a whole.
+        var sections = Everyone.Concat(user.IsOperator ? [] : [("codes", "Codes")]).Concat(user.SeesEverything ? Administrators : []);
+        var links = Html.Join(sections.Select(l => Section == l.Section
             ? Html.Of($"<a href=\"/console/{l.Section}\" aria-current=\"page\">{l.Text}</a> ")
             : Html.Of($"<a href=\"/console/{l.Section}\">{l.Text}</a> ")));
         return Html.Of($"""
@@ -72,6 +73,7 @@ public sealed class ConsolePage(string title, Markup body) : IResult
             <span class="brand">{user.Organisation.Name}</span>
             <nav aria-label="Console">{links}</nav>
             <span>{user.User.Username} ({user.User.Role})</span>
+            {Html.When(user.IsOperator, Html.Of($"<a href=\"/console/organisations\">Switch organisation</a>"))}
             <form method="post" action="/console/sign-out">{user.CsrfField}<button type="submit">Sign out</button></form>
             </header>
             """);

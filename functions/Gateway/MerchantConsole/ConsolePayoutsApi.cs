@@ -26,7 +26,7 @@ public sealed class ConsolePayoutsApi(CashierStore store, CashierService cashier
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "console/payouts")] HttpRequest request) =>
         run.PageAsync(request, "payouts", async user =>
         {
-            Administrator(user);
+            ConsoleRun.RequireViewer(user);
             var now = time.GetUtcNow();
             var waiting = new List<CashierTransaction>();
             await foreach (var t in store.ListAsync(user.Organisation.Id, now.AddDays(-Days), now.AddDays(1), request.HttpContext.RequestAborted))
@@ -49,7 +49,7 @@ public sealed class ConsolePayoutsApi(CashierStore store, CashierService cashier
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "console/payouts/{id}")] HttpRequest request, string id) =>
         run.FormAsync(request, "payouts", async (user, form) =>
         {
-            Administrator(user);
+            ConsoleRun.RequireAdministrator(user);
             switch (form.Text("decision", 8))
             {
                 case "approve":
@@ -62,11 +62,6 @@ public sealed class ConsolePayoutsApi(CashierStore store, CashierService cashier
                     throw ApiException.BadRequest("decision: must be approve or reject.");
             }
         });
-
-    private static void Administrator(ConsoleUser user)
-    {
-        if (!user.IsAdministrator) throw ApiException.Forbidden("This page is for administrators of the organisation.");
-    }
 
     private static Markup Body(ConsoleUser user, List<CashierTransaction> waiting, string? done)
     {

@@ -30,7 +30,9 @@ public sealed class ConsoleRun(ConsoleAuth auth, ILogger<ConsoleRun> logger)
         ConsoleUser? user = null;
         try
         {
-            user = await auth.UserAsync(request, request.HttpContext.RequestAborted);
+            var state = await auth.StateAsync(request, request.HttpContext.RequestAborted);
+            if (state.ChoosesOrganisation is not null) return new PageRedirect("/console/organisations");
+            user = state.User;
             if (user is null) return new PageRedirect("/console/sign-in");
             return await run(user);
         }
@@ -44,6 +46,18 @@ public sealed class ConsoleRun(ConsoleAuth auth, ILogger<ConsoleRun> logger)
             return Problem(StatusCodes.Status503ServiceUnavailable, "The service is briefly unavailable; try again in a few seconds.",
                 user, section);
         }
+    }
+
+    /// <summary>Pages of the organisation as a whole: its administrators, and operators looking at it.</summary>
+    public static void RequireViewer(ConsoleUser user)
+    {
+        if (!user.SeesEverything) throw ApiException.Forbidden("This page is for administrators of the organisation.");
+    }
+
+    /// <summary>Changes the API keeps for the organisation's administrators.</summary>
+    public static void RequireAdministrator(ConsoleUser user)
+    {
+        if (!user.IsAdministrator) throw ApiException.Forbidden("Only the organisation's administrators can do this.");
     }
 
     public static ConsolePage Problem(int status, string message, ConsoleUser? user, string? section) =>

@@ -27,7 +27,7 @@ public sealed class ConsoleSchedulesApi(ScheduleStore store, ScheduleService sch
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "console/schedules")] HttpRequest request) =>
         run.PageAsync(request, "schedules", async user =>
         {
-            Administrator(user);
+            ConsoleRun.RequireViewer(user);
             var org = user.Organisation.Id;
             var cancel = request.HttpContext.RequestAborted;
             var list = new List<PaymentSchedule>();
@@ -51,15 +51,10 @@ public sealed class ConsoleSchedulesApi(ScheduleStore store, ScheduleService sch
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "console/schedules/{id}/cancel")] HttpRequest request, string id) =>
         run.FormAsync(request, "schedules", async (user, _) =>
         {
-            Administrator(user);
+            ConsoleRun.RequireAdministrator(user);
             await schedules.DeleteAsync(user.Organisation, Ids.ParseOrNotFound(id, "Payment schedule"), CancellationToken.None);
             return new PageRedirect("/console/schedules?done=cancelled");
         });
-
-    private static void Administrator(ConsoleUser user)
-    {
-        if (!user.IsAdministrator) throw ApiException.Forbidden("This page is for administrators of the organisation.");
-    }
 
     private static string Day(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 

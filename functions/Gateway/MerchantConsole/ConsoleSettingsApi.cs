@@ -26,7 +26,7 @@ public sealed class ConsoleSettingsApi(OrganisationService organisations, Organi
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "console/webhooks")] HttpRequest request) =>
         run.PageAsync(request, "webhooks", async user =>
         {
-            Administrator(user);
+            ConsoleRun.RequireViewer(user);
             var failed = await payments.FailedEventsAsync(user.Organisation.Id, request.HttpContext.RequestAborted);
             return WebhooksPage(user, user.Organisation, failed, Done(request));
         });
@@ -38,7 +38,7 @@ public sealed class ConsoleSettingsApi(OrganisationService organisations, Organi
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "console/webhooks")] HttpRequest request) =>
         run.FormAsync(request, "webhooks", async (user, form) =>
         {
-            Administrator(user);
+            ConsoleRun.RequireViewer(user);
             await organisations.UpdateAsync(user.Organisation.Id, OrganisationFields.Read(form.Section("Organisation")),
                 mayChangeMode: false, CancellationToken.None);
             return new PageRedirect("/console/webhooks?done=saved");
@@ -52,7 +52,7 @@ public sealed class ConsoleSettingsApi(OrganisationService organisations, Organi
         string eventId) =>
         run.FormAsync(request, "webhooks", async (user, _) =>
         {
-            Administrator(user);
+            ConsoleRun.RequireAdministrator(user);
             var e = await payments.FindEventAsync(user.Organisation.Id, eventId, CancellationToken.None)
                 ?? throw ApiException.NotFound("No such webhook event.");
             var message = WebhookMessage.For(e) with { Chain = WebhookMessage.ManualChain(time.GetUtcNow()) };
@@ -67,7 +67,7 @@ public sealed class ConsoleSettingsApi(OrganisationService organisations, Organi
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "console/credentials")] HttpRequest request) =>
         run.PageAsync(request, "credentials", async user =>
         {
-            Administrator(user);
+            ConsoleRun.RequireViewer(user);
             return CredentialsPage(user, await keys.ListAsync(user.Organisation.Id, request.HttpContext.RequestAborted), null,
                 Done(request));
         });
@@ -80,7 +80,7 @@ public sealed class ConsoleSettingsApi(OrganisationService organisations, Organi
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "console/credentials/api-keys")] HttpRequest request) =>
         run.FormAsync(request, "credentials", async (user, form) =>
         {
-            Administrator(user);
+            ConsoleRun.RequireAdministrator(user);
             var mode = form.Text("mode", 8) ?? OrganisationModes.Test;
             if (!OrganisationModes.IsValid(mode)) throw ApiException.BadRequest("mode: must be test or live.");
             var (_, secret) = await keys.CreateAsync(user.Organisation, mode, form.Text("name", 100), CancellationToken.None);
@@ -95,7 +95,7 @@ public sealed class ConsoleSettingsApi(OrganisationService organisations, Organi
         HttpRequest request, string keyId) =>
         run.FormAsync(request, "credentials", async (user, _) =>
         {
-            Administrator(user);
+            ConsoleRun.RequireAdministrator(user);
             if (!await keys.RevokeAsync(user.Organisation.Id, keyId, CancellationToken.None)) throw ApiException.NotFound("No such API key.");
             return new PageRedirect("/console/credentials?done=revoked");
         });
@@ -107,7 +107,7 @@ public sealed class ConsoleSettingsApi(OrganisationService organisations, Organi
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "console/settings")] HttpRequest request) =>
         run.PageAsync(request, "settings", user =>
         {
-            Administrator(user);
+            ConsoleRun.RequireViewer(user);
             return Task.FromResult<IResult>(SettingsPage(user, Done(request)));
         });
 
@@ -118,7 +118,7 @@ public sealed class ConsoleSettingsApi(OrganisationService organisations, Organi
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "console/settings")] HttpRequest request) =>
         run.FormAsync(request, "settings", async (user, form) =>
         {
-            Administrator(user);
+            ConsoleRun.RequireViewer(user);
             var clockForm = form.Section("clock");
             if (form.Text("action", 16) == "clock")
             {
@@ -133,11 +133,6 @@ public sealed class ConsoleSettingsApi(OrganisationService organisations, Organi
             }
             return new PageRedirect("/console/settings?done=saved");
         });
-
-    private static void Administrator(ConsoleUser user)
-    {
-        if (!user.IsAdministrator) throw ApiException.Forbidden("This page is for administrators of the organisation.");
-    }
 
     private static string? Done(HttpRequest request) => Paging.Query(request, "done") switch
     {

@@ -89,7 +89,7 @@ public sealed partial class ConsoleTransactionsApi(PaymentStore payments, Refund
         string id) =>
         run.FormAsync(request, Section, async (user, form) =>
         {
-            RequireAdministrator(user);
+            ConsoleRun.RequireAdministrator(user);
             var t = await VisibleAsync(user, id, CancellationToken.None);
             if (form.Text("confirm", 3) != "yes") throw ApiException.BadRequest("Tick the box to confirm the refund.");
             long? amount = form.Text("amount", 16) is null ? null : Money.Parse(form, "amount");
@@ -110,7 +110,7 @@ public sealed partial class ConsoleTransactionsApi(PaymentStore payments, Refund
         string id) =>
         run.FormAsync(request, Section, async (user, _) =>
         {
-            RequireAdministrator(user);
+            ConsoleRun.RequireAdministrator(user);
             var t = await VisibleAsync(user, id, CancellationToken.None);
             var latest = await payments.LatestEventAsync(user.Organisation.Id, t.Id, CancellationToken.None)
                 ?? throw ApiException.NotFound("The transaction has no webhook event yet.");
@@ -121,11 +121,6 @@ public sealed partial class ConsoleTransactionsApi(PaymentStore payments, Refund
 
     [GeneratedRegex("^[A-Za-z0-9_-]{22}$")]
     private static partial Regex FormKey();
-
-    private static void RequireAdministrator(ConsoleUser user)
-    {
-        if (!user.IsAdministrator) throw ApiException.Forbidden("Only administrators can do this.");
-    }
 
     /// <summary>The transaction, if this user may see it; another organisation's or (for an agent) another user's is 404.</summary>
     private async Task<PaymentTransaction> VisibleAsync(ConsoleUser user, string id, CancellationToken cancellationToken)

@@ -22,7 +22,7 @@ public sealed class ConsoleUsersApi(IdentityStore store, UserService users, Lice
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "console/users")] HttpRequest request) =>
         run.PageAsync(request, "users", async user =>
         {
-            Administrator(user);
+            ConsoleRun.RequireViewer(user);
             var list = await store.ListUsersAsync(user.Organisation.Id, request.HttpContext.RequestAborted);
             var done = Paging.Query(request, "done") switch
             {
@@ -40,7 +40,7 @@ public sealed class ConsoleUsersApi(IdentityStore store, UserService users, Lice
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "console/users")] HttpRequest request) =>
         run.FormAsync(request, "users", async (user, form) =>
         {
-            Administrator(user);
+            ConsoleRun.RequireAdministrator(user);
             await users.CreateAsync(user.Organisation, UserFields.Read(form.Section("User")), CancellationToken.None);
             return new PageRedirect("/console/users?done=created");
         });
@@ -52,7 +52,7 @@ public sealed class ConsoleUsersApi(IdentityStore store, UserService users, Lice
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "console/users/{id}")] HttpRequest request, string id) =>
         run.PageAsync(request, "users", async user =>
         {
-            Administrator(user);
+            ConsoleRun.RequireViewer(user);
             var edited = await store.GetUserAsync(user.Organisation.Id, Ids.ParseOrNotFound(id, "User"), request.HttpContext.RequestAborted)
                 ?? throw UserService.UserNotFound();
             return new ConsolePage($"User {edited.Username}", EditBody(user, edited)) { User = user, Section = "users" };
@@ -65,7 +65,7 @@ public sealed class ConsoleUsersApi(IdentityStore store, UserService users, Lice
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "console/users/{id}")] HttpRequest request, string id) =>
         run.FormAsync(request, "users", async (user, form) =>
         {
-            Administrator(user);
+            ConsoleRun.RequireAdministrator(user);
             // The API's fields and rules, but an empty password box means "keep the password", not "clear it".
             var posted = form.Section("User");
             var fields = new System.Text.Json.Nodes.JsonObject();
@@ -86,18 +86,13 @@ public sealed class ConsoleUsersApi(IdentityStore store, UserService users, Lice
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "console/users/{id}/services")] HttpRequest request, string id) =>
         run.FormAsync(request, "users", async (user, form) =>
         {
-            Administrator(user);
+            ConsoleRun.RequireAdministrator(user);
             var userId = Ids.ParseOrNotFound(id, "User");
             var service = int.TryParse(form.Text("service", 4), NumberStyles.None, CultureInfo.InvariantCulture, out var s)
                 && Services.Find(s) is not null ? s : throw ApiException.BadRequest("service: is not a service.");
             await licences.SetActivationAsync(user.Organisation.Id, userId, [service], form.Text("on", 1) == "1", CancellationToken.None);
             return new PageRedirect("/console/users?done=changed");
         });
-
-    private static void Administrator(ConsoleUser user)
-    {
-        if (!user.IsAdministrator) throw ApiException.Forbidden("This page is for administrators of the organisation.");
-    }
 
     private static Markup EditBody(ConsoleUser user, User u)
     {

@@ -18,7 +18,7 @@ public sealed class PublicGatewayApp : GatewayApp
 public sealed class OpenApiLintTests(PublicGatewayApp app) : IClassFixture<PublicGatewayApp>
 {
     /// <summary>The entries of .redocly.lint-ignore.yaml: each must still be needed, or it goes.</summary>
-    private const int IgnoredFindings = 25;
+    private const int IgnoredFindings = 27;
 
     [Fact]
     public async Task RedoclysRecommendedRulesFindNoErrorsAndNoWarnings()
