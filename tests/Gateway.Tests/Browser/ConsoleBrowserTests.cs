@@ -168,3 +168,32 @@ public sealed class ConsoleBrowserTests(BrowserGateway app) : IClassFixture<Brow
         Assert.True(serious.Count == 0, $"{page.Url}: " + string.Join("\n", serious));
     }
 }
+
+/// <summary>The browser gateway on a clock the test moves, so a console session can time out without waiting.</summary>
+public sealed class ClockBrowserGateway : BrowserGateway
+{
+    public ClockBrowserGateway() => Clock = new Gateway.Testing.ManualClock(DateTimeOffset.UtcNow);
+}
+
+/// <summary>A console session timing out in the browser: the next click lands on the sign-in page.</summary>
+public sealed class ConsoleExpiryBrowserTests(ClockBrowserGateway app) : IClassFixture<ClockBrowserGateway>
+{
+    [Fact]
+    public async Task After_thirty_idle_minutes_the_next_click_asks_to_sign_in_again()
+    {
+        using var merchant = await app.MerchantAsync();
+        var page = await app.NewPageAsync();
+        await page.GotoAsync("/console/sign-in");
+        await page.GetByLabel("Username").FillAsync(merchant.Organisation.Admin.Username);
+        await page.GetByLabel("Password").FillAsync(merchant.Organisation.Admin.Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Home", Exact = true })).ToBeVisibleAsync();
+
+        app.Clock!.Advance(TimeSpan.FromMinutes(29));
+        await page.GetByRole(AriaRole.Link, new() { Name = "Transactions" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Transactions" })).ToBeVisibleAsync();
+        app.Clock.Advance(TimeSpan.FromMinutes(31));
+        await page.GetByRole(AriaRole.Link, new() { Name = "Home" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Sign in" })).ToBeVisibleAsync();
+    }
+}

@@ -10,7 +10,7 @@ namespace Gateway.Tests.Infrastructure;
 /// by Kestrel on a real loopback port, because a browser cannot reach the in-memory TestServer. CreateClient (and so
 /// ClientFor and the other helpers) then sends real HTTP to that port. Pages come from one Chromium per test process.
 /// </summary>
-public sealed class BrowserGateway : GatewayApp
+public class BrowserGateway : GatewayApp
 {
     /// <summary>Deadline for each page action, navigation and assertion: generous for a loaded 2-core CI machine.</summary>
     public static readonly TimeSpan PageTimeout = TimeSpan.FromSeconds(30);
