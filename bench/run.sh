@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# Benchmarks (figures, not tests): storage round trips per request, cold start against an empty ASP.NET Core app
-# measured in the same run, payments (pay/direct, transaction view), payable codes (creation, in-app payment) and
-# cashier deposits (hosted, server to server) under load against the storage floor, and webhook delivery (drain of a
-# backlog) against the queue floor with event-to-first-attempt latency, payment schedules (a backlog of due
-# occurrences charged by the runner) and collections (a day's debit orders booked and submitted, their bank answers
-# applied) against the storage floor, and storage outages (status and latency).
+# Benchmarks (figures, not tests): storage round trips per request (the API's, the merchant console's pages), cold
+# start against an empty ASP.NET Core app measured in the same run, payments (pay/direct, transaction view), payable
+# codes (creation, in-app payment) and cashier deposits (hosted, server to server) under load against the storage
+# floor, and webhook delivery (drain of a backlog) against the queue floor with event-to-first-attempt latency,
+# payment schedules (a backlog of due occurrences charged by the runner) and collections (a day's debit orders
+# booked and submitted, their bank answers applied) against the storage floor, and storage outages (status and
+# latency).
 # Usage: bench/run.sh [runs]
 #   BENCH_ONLY=coldstart   only the round trips per request and the cold start
 #   BENCH_ONLY=payments    only the payments part (round trips and load)
 #   BENCH_ONLY=codes       only the payable codes part (round trips, creation and in-app payment under load)
 #   BENCH_ONLY=cashier     only the cashier part (round trips, hosted and s2s deposits under load, tracking_id replay)
+#   BENCH_ONLY=console     only the merchant console part (storage round trips per page and per form post, signed in)
 #   BENCH_ONLY=webhooks    only the webhooks part (delivery throughput against the queue floor, event-to-attempt latency)
 #   BENCH_WEBHOOK_EVENTS=2000  the backlog drained;  BENCH_WEBHOOK_RATE=20  events/s of the latency runs (for BENCH_SECONDS)
 #   BENCH_ONLY=schedules   only the schedules part (due occurrences charged per second against the storage floor)

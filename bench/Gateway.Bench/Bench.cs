@@ -17,7 +17,9 @@ namespace Gateway.Bench;
 /// trips of deposits opened and of a tracking_id replayed, and hosted and server-to-server deposits under load, shaped
 /// the same way). BENCH_ONLY=collections runs only the collections part: BENCH_COLLECTION_PAYMENTS (default 2000) due
 /// debit orders of one organisation booked and submitted by one submission run, then their bank answers applied,
-/// each against the storage floor, with the round trips per booked debit and per batch.
+/// each against the storage floor, with the round trips per booked debit and per batch. BENCH_ONLY=console runs only
+/// the merchant console part: the storage round trips of each console page and form post, as a signed-in
+/// administrator's browser sends them (<see cref="ConsoleRoundTrips"/>).
 /// </summary>
 public static class Bench
 {
@@ -37,10 +39,10 @@ public static class Bench
         var collectionPayments = int.Parse(Environment.GetEnvironmentVariable("BENCH_COLLECTION_PAYMENTS") ?? "2000",
             System.Globalization.CultureInfo.InvariantCulture);
         if (only is not (null or "" or "coldstart" or "payments" or "webhooks" or "schedules" or "outage" or "fuzz"
-                     or "codes" or "cashier" or "collections"))
+                     or "codes" or "cashier" or "console" or "collections"))
         {
             throw new ArgumentException($"BENCH_ONLY={only}: the parts that run alone are 'coldstart', 'payments', " +
-                "'codes', 'cashier', 'webhooks', 'schedules', 'collections', 'outage' and 'fuzz'.");
+                "'codes', 'cashier', 'console', 'webhooks', 'schedules', 'collections', 'outage' and 'fuzz'.");
         }
 
         // Queues apart from tables: Azurite's queue garbage collection stalls its process for seconds at a time.
@@ -73,6 +75,10 @@ public static class Bench
                 freshTenants: 2 * CashierLoad.Operations * concurrencies.Length);
             await CashierLoad.MeasureAsync(azurite, cashier, configuration, TimeSpan.FromSeconds(seconds),
                 concurrencies);
+        }
+        if (only is null or "" or "console")
+        {
+            await ConsoleRoundTrips.MeasureAsync(azurite);
         }
         if (only is null or "" or "webhooks")
         {

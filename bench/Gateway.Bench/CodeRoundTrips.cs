@@ -111,7 +111,7 @@ public static class CodeRoundTrips
     }
 
     /// <summary>A code of the benchmark's body; its digits.</summary>
-    private static async Task<string> CreateAsync(HttpClient merchant, bool useOnce)
+    internal static async Task<string> CreateAsync(HttpClient merchant, bool useOnce)
     {
         var body = await RoundTrips.Expect(merchant.PostAsync("/api/code/create",
             new StringContent(CreateBody(useOnce), Encoding.UTF8, "application/json")), 200);

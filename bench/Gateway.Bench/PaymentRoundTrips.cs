@@ -79,9 +79,12 @@ public static class PaymentRoundTrips
         return new Setup(main, first, transaction, paymentEvent, fresh);
     }
 
-    internal static async Task<Tenant> CreateTenantAsync(RoundTrips.CountingApp app)
+    internal static async Task<Tenant> CreateTenantAsync(RoundTrips.CountingApp app) =>
+        await CreateTenantAsync(app, await RoundTrips.CreateOrganisationAsync(app));
+
+    /// <summary>An API key for <paramref name="organisation"/>, made by its administrator.</summary>
+    internal static async Task<Tenant> CreateTenantAsync(RoundTrips.CountingApp app, RoundTrips.Setup organisation)
     {
-        var organisation = await RoundTrips.CreateOrganisationAsync(app);
         using var admin = app.CreateClient();
         admin.DefaultRequestHeaders.Authorization = RoundTrips.Basic(organisation.Username, organisation.Password);
         var created = await RoundTrips.Expect(admin.PostAsync($"/api/v1/organisation/{organisation.OrganisationId}/api-key",
@@ -90,7 +93,7 @@ public static class PaymentRoundTrips
     }
 
     /// <summary>A pay/direct or pay/auth of the benchmark's body; the new transaction's id.</summary>
-    private static async Task<long> PayAsync(HttpClient client, string kind, string? idempotencyKey)
+    internal static async Task<long> PayAsync(HttpClient client, string kind, string? idempotencyKey)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/pay/{kind}") { Content = Form(PayDirectBody) };
         if (idempotencyKey is not null) request.Headers.Add(Idempotency.Header, idempotencyKey);
@@ -104,7 +107,7 @@ public static class PaymentRoundTrips
         return transaction.GetProperty("id").GetInt64();
     }
 
-    private static StringContent Form(string body) => new(body, Encoding.UTF8, "application/x-www-form-urlencoded");
+    internal static StringContent Form(string body) => new(body, Encoding.UTF8, "application/x-www-form-urlencoded");
 
     /// <summary>The keys and metadata a row read back carries besides its own properties.</summary>
     private static bool IsProperty(string name) =>

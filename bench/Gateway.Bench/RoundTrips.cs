@@ -62,26 +62,42 @@ public static class RoundTrips
         return setup;
     }
 
-    internal static async Task Report(string name, int count, Counter counter, Func<Task> request)
+    /// <summary>
+    /// The average round trips of <paramref name="request"/> over <paramref name="count"/> calls; before each,
+    /// <paramref name="prepare"/> (when given) runs uncounted, e.g. to read the form a post sends.
+    /// </summary>
+    internal static async Task Report(string name, int count, Counter counter, Func<Task> request,
+        Func<Task>? prepare = null)
     {
-        var before = counter.Value;
-        for (var i = 0; i < count; i++) await request();
-        Console.WriteLine($"  {name,-44} {count,4} {(counter.Value - before) / (double)count,12:0.00}");
+        var calls = 0;
+        for (var i = 0; i < count; i++)
+        {
+            if (prepare is not null) await prepare();
+            var before = counter.Value;
+            await request();
+            calls += counter.Value - before;
+        }
+        Console.WriteLine($"  {name,-44} {count,4} {calls / (double)count,12:0.00}");
     }
 
     /// <summary><see cref="Report"/>, then the same calls by table (or queue) and method, per request.</summary>
     internal static async Task ReportByTableAsync(string name, int count, Counter counter, Azurite azurite,
-        Func<Task> request)
+        Func<Task> request, Func<Task>? prepare = null)
     {
-        var before = counter.Own.Snapshot();
-        await Report(name, count, counter, request);
-        var calls = counter.Own.Since(before)
+        var own = new Dictionary<Kind, int>();
+        await Report(name, count, counter, async () =>
+        {
+            var before = counter.Own.Snapshot();
+            await request();
+            foreach (var (kind, n) in counter.Own.Since(before)) own[kind] = own.GetValueOrDefault(kind) + n;
+        }, prepare);
+        var calls = own
             .GroupBy(k => k.Key.Port == azurite.QueuePort ? $"queue {k.Key.Method}"
                 : k.Key.Resource == "$batch" ? "batch" : $"{k.Key.Resource} {k.Key.Method}")
             .OrderBy(g => g.Key, StringComparer.Ordinal)
             .Select(g =>
                 $"{g.Key} {(g.Sum(k => k.Value) / (double)count).ToString("0.##", CultureInfo.InvariantCulture)}");
-        PrintWrapped(string.Join(", ", calls), "    ", separator: ", ");
+        PrintWrapped(own.Count == 0 ? "none" : string.Join(", ", calls), "    ", separator: ", ");
     }
 
     /// <summary>Background calls since <paramref name="before"/>: context for request figures, not in them.</summary>
