@@ -18,11 +18,12 @@ public sealed class CodeStore(GatewayTables tables)
         return e is null ? null : PayableCode.FromEntity(organisationId, code, e);
     }
 
-    /// <summary>The organisation's codes (deleted ones too), at most <paramref name="limit"/>, in digit order.</summary>
+    /// <summary>The organisation's codes that are not deleted, at most <paramref name="limit"/>, in digit order.</summary>
     public async Task<List<PayableCode>> ListAsync(long organisationId, int limit, CancellationToken cancellationToken)
     {
         var list = new List<PayableCode>();
-        var filter = TableFilters.RowPrefix(PaymentRows.Partition(organisationId), CodeRows.Row(""));
+        var filter = TableFilters.And(TableFilters.RowPrefix(PaymentRows.Partition(organisationId), CodeRows.Row("")),
+            TableClient.CreateQueryFilter($"State ne {CodeStates.Deleted}"));
         await foreach (var e in tables.Payments.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
             if (list.Count == limit) break;

@@ -37,7 +37,7 @@ public sealed class ConsoleCodesApi(CodeService codes, CodeStore store, ConsoleR
                 "deleted" => "Deleted: it can no longer be paid.",
                 _ => null,
             };
-            return new ConsolePage("Codes", Body(user, [.. list.Where(c => c.State != CodeStates.Deleted)], done))
+            return new ConsolePage("Codes", Body(user, list, done))
             {
                 User = user, Section = "codes",
             };

@@ -36,10 +36,14 @@ public sealed class ConsoleSchedulesApi(ScheduleStore store, ScheduleService sch
                 if (list.Count == PageSize) break;
                 list.Add(s);
             }
-            var cards = new Dictionary<Guid, StoredCard?>();
-            foreach (var guid in list.Select(s => s.CardGuid).Distinct()) cards[guid] = await vault.GetAsync(org, guid, cancel);
-            var past = new Dictionary<long, List<Occurrence>>();
-            foreach (var s in list) past[s.Id] = await store.OccurrencesAsync(org, s.Id, cancel);
+            // Every card and every schedule's occurrences are read together: a page costs one round trip of latency
+            // for them however many schedules it shows.
+            var guids = list.Select(s => s.CardGuid).Distinct().ToList();
+            var cardReads = Task.WhenAll(guids.Select(guid => vault.GetAsync(org, guid, cancel)));
+            var occurrenceReads = Task.WhenAll(list.Select(s => store.OccurrencesAsync(org, s.Id, cancel)));
+            await Task.WhenAll(cardReads, occurrenceReads);
+            var cards = guids.Zip(await cardReads).ToDictionary(p => p.First, p => p.Second);
+            var past = list.Zip(await occurrenceReads).ToDictionary(p => p.First.Id, p => p.Second);
             var done = Paging.Query(request, "done") == "cancelled" ? "The schedule is cancelled: nothing more will be charged." : null;
             return new ConsolePage("Schedules", Body(user, list, cards, past, done)) { User = user, Section = "schedules" };
         });

@@ -67,18 +67,25 @@ public sealed partial class ConsoleTransactionsApi(PaymentStore payments, Refund
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "console/transactions/{id}")] HttpRequest request, string id) =>
         run.PageAsync(request, Section, async user =>
         {
-            var t = await VisibleAsync(user, id, request.HttpContext.RequestAborted);
-            var history = await payments.EventsAsync(user.Organisation.Id, t.Id, request.HttpContext.RequestAborted);
+            var cancel = request.HttpContext.RequestAborted;
+            var t = await VisibleAsync(user, id, cancel);
+            // The history, the refunds and (for administrators) the attempts, read together.
+            var history = payments.EventsAsync(user.Organisation.Id, t.Id, cancel);
+            var booked = payments.RefundsAsync(user.Organisation.Id, t.Id, cancel);
             var attempts = user.IsAdministrator
-                ? await log.ByTransactionAsync(user.Organisation.Id, t.Id, request.HttpContext.RequestAborted)
-                : [];
+                ? log.ByTransactionAsync(user.Organisation.Id, t.Id, cancel)
+                : Task.FromResult(new List<WebhookAttempt>());
+            await Task.WhenAll(history, booked, attempts);
             var done = Paging.Query(request, "done") switch
             {
                 "refund" => "The refund is booked.",
                 "resend" => "The latest webhook is queued for delivery again.",
                 _ => null,
             };
-            return new ConsolePage($"Transaction {t.Id}", DetailBody(user, t, history, attempts, done)) { User = user, Section = Section };
+            return new ConsolePage($"Transaction {t.Id}", DetailBody(user, t, await history, await booked, await attempts, done))
+            {
+                User = user, Section = Section,
+            };
         });
 
     [Function(nameof(ConsoleRefund)), AllowAnonymous]
@@ -90,7 +97,8 @@ public sealed partial class ConsoleTransactionsApi(PaymentStore payments, Refund
         run.FormAsync(request, Section, async (user, form) =>
         {
             ConsoleRun.RequireAdministrator(user);
-            var t = await VisibleAsync(user, id, CancellationToken.None);
+            // An administrator sees every transaction of the organisation: the refund's own read finds it or 404s.
+            var transactionId = Ids.ParseOrNotFound(id, "Transaction");
             if (form.Text("confirm", 3) != "yes") throw ApiException.BadRequest("Tick the box to confirm the refund.");
             long? amount = form.Text("amount", 16) is null ? null : Money.Parse(form, "amount");
             var key = form.Text("form_key", 64);
@@ -98,8 +106,9 @@ public sealed partial class ConsoleTransactionsApi(PaymentStore payments, Refund
             // The same race-safe refund as the API, under a key made when the form was shown: a double click refunds once.
             await idempotency.RunAsync(request.HttpContext, "console-" + key, user.Organisation.Id,
                 RequestForm.FromJson(new System.Text.Json.Nodes.JsonObject { ["amount"] = amount }),
-                scope => refunds.RefundAsync(user.Organisation, t.Id, amount, scope, CancellationToken.None), CancellationToken.None);
-            return new PageRedirect($"/console/transactions/{t.Id}?done=refund");
+                scope => refunds.RefundAsync(user.Organisation, transactionId, amount, scope, CancellationToken.None),
+                CancellationToken.None);
+            return new PageRedirect($"/console/transactions/{transactionId}?done=refund");
         });
 
     [Function(nameof(ConsoleWebhookResend)), AllowAnonymous]
@@ -111,12 +120,13 @@ public sealed partial class ConsoleTransactionsApi(PaymentStore payments, Refund
         run.FormAsync(request, Section, async (user, _) =>
         {
             ConsoleRun.RequireAdministrator(user);
-            var t = await VisibleAsync(user, id, CancellationToken.None);
-            var latest = await payments.LatestEventAsync(user.Organisation.Id, t.Id, CancellationToken.None)
+            // The organisation's own partition: another organisation's id finds no event.
+            var transactionId = Ids.ParseOrNotFound(id, "Transaction");
+            var latest = await payments.LatestEventAsync(user.Organisation.Id, transactionId, CancellationToken.None)
                 ?? throw ApiException.NotFound("The transaction has no webhook event yet.");
             var message = WebhookMessage.For(latest) with { Chain = WebhookMessage.ManualChain(time.GetUtcNow()) };
             await events.Queue.SendMessageAsync(message.ToJson(), CancellationToken.None);
-            return new PageRedirect($"/console/transactions/{t.Id}?done=resend");
+            return new PageRedirect($"/console/transactions/{transactionId}?done=resend");
         });
 
     [GeneratedRegex("^[A-Za-z0-9_-]{22}$")]
@@ -194,13 +204,12 @@ public sealed partial class ConsoleTransactionsApi(PaymentStore payments, Refund
         var org = user.Organisation.Id;
         if (search.Query is { } q)
         {
-            var found = new[]
-            {
-                Ids.TryParse(q, out var id) ? await payments.GetAsync(org, id, cancellationToken) : null,
-                await payments.FindByMerchantReferenceAsync(org, q, cancellationToken),
-                await payments.FindByGatewayReferenceAsync(org, q, cancellationToken),
-                await payments.FindByPaymentKeyAsync(org, q, cancellationToken),
-            };
+            // The four lookups go together: one round trip of latency, not four.
+            var found = await Task.WhenAll(
+                Ids.TryParse(q, out var id) ? payments.GetAsync(org, id, cancellationToken) : Task.FromResult<PaymentTransaction?>(null),
+                payments.FindByMerchantReferenceAsync(org, q, cancellationToken),
+                payments.FindByGatewayReferenceAsync(org, q, cancellationToken),
+                payments.FindByPaymentKeyAsync(org, q, cancellationToken));
             return ([.. found.OfType<PaymentTransaction>().DistinctBy(t => t.Id)
                 .Where(t => (user.OwnTransactionsOnly is not { } own || t.UserId == own) && search.Matches(t))], null);
         }
@@ -251,8 +260,8 @@ public sealed partial class ConsoleTransactionsApi(PaymentStore payments, Refund
             """);
     }
 
-    private static Markup DetailBody(ConsoleUser user, PaymentTransaction t, List<OutboxEvent> history, List<WebhookAttempt> attempts,
-        string? done)
+    private static Markup DetailBody(ConsoleUser user, PaymentTransaction t, List<OutboxEvent> history, List<BookedRefund> booked,
+        List<WebhookAttempt> attempts, string? done)
     {
         var zone = ApiTime.Zone(user.Organisation.TimeZone);
         var card = t.Response["card"]?.ToString();
@@ -269,6 +278,10 @@ public sealed partial class ConsoleTransactionsApi(PaymentStore payments, Refund
             {Html.When(history.Count > 0, Html.Of($"""
                 <form method="post" action="/console/transactions/{t.Id}/resend">{user.CsrfField}<div class="actions"><button type="submit">Resend the latest webhook</button></div></form>
                 """))}
+            """);
+        var refunds = booked.Count == 0 ? Html.Of($"<p class=\"note\">No refunds.</p>") : Html.Of($"""
+            <div class="table" tabindex="0"><table><thead><tr><th scope="col">Booked</th><th scope="col" class="num">Amount</th></tr></thead>
+            <tbody>{Html.Join(booked.Select(r => Html.Of($"<tr><td>{ApiTime.Show(r.Booked, zone)}</td><td class=\"num\">{Money.Display(r.AmountMinor, t.Currency)}</td></tr>")))}</tbody></table></div>
             """);
         var refundable = t.RefundableMinor;
         var refund = !user.IsAdministrator || refundable <= 0 ? Markup.Empty : Html.Of($"""
@@ -299,6 +312,8 @@ public sealed partial class ConsoleTransactionsApi(PaymentStore payments, Refund
             <h2>Status history</h2>
             <div class="table" tabindex="0"><table><thead><tr><th scope="col">Time</th><th scope="col">Status</th><th scope="col">Webhook</th><th scope="col">Delivery</th></tr></thead>
             <tbody>{historyRows}</tbody></table></div>
+            <h2>Refunds</h2>
+            {refunds}
             {webhooks}
             {refund}
             """);

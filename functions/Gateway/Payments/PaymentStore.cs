@@ -97,6 +97,18 @@ public sealed partial class PaymentStore(GatewayTables tables)
             ["Kind"] = "refund", ["TransactionId"] = t.Id, ["Amount"] = refund.AmountMinor, ["Reserved"] = refund.Since, ["Booked"] = now,
         });
 
+    /// <summary>A transaction's booked refunds, in the order of their ids (not of time: sort by <c>Booked</c>).</summary>
+    public async Task<List<BookedRefund>> RefundsAsync(long organisationId, long transactionId, CancellationToken cancellationToken)
+    {
+        var list = new List<BookedRefund>();
+        var filter = TableFilters.RowPrefix(PaymentRows.Partition(organisationId), PaymentRows.RefundRow(transactionId, ""));
+        await foreach (var e in tables.Payments.QueryAsync<TableEntity>(filter, select: ["Amount", "Booked"], cancellationToken: cancellationToken))
+        {
+            list.Add(new BookedRefund(e.GetInt64("Amount") ?? 0, e.GetDateTimeOffset("Booked") ?? DateTimeOffset.MinValue));
+        }
+        return [.. list.OrderBy(r => r.Booked)];
+    }
+
     /// <summary>Whether a refund was booked (its ledger row exists).</summary>
     public async Task<bool> HasRefundAsync(long organisationId, long transactionId, string refundId, CancellationToken cancellationToken) =>
         await tables.Payments.FindAsync(PaymentRows.Partition(organisationId), PaymentRows.RefundRow(transactionId, refundId), ["Amount"],
@@ -185,3 +197,6 @@ public sealed partial class PaymentStore(GatewayTables tables)
     private static TableTransactionAction IndexRow(long organisationId, string row, long transactionId) =>
         TableActions.Insert(new TableEntity(PaymentRows.Partition(organisationId), row) { ["Kind"] = "index", ["TransactionId"] = transactionId });
 }
+
+/// <summary>A refund as the ledger booked it.</summary>
+public sealed record BookedRefund(long AmountMinor, DateTimeOffset Booked);

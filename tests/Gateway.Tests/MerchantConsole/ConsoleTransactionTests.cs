@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.RegularExpressions;
 using Gateway.Tests.Infrastructure;
 using Gateway.Tests.Payments;
 
@@ -29,6 +30,14 @@ public sealed class ConsoleTransactionTests(GatewayApp app) : IClassFixture<Gate
         {
             await stranger.PageAsync($"/console/transactions/{id}", HttpStatusCode.NotFound);
         }
+        var strangerCsrf = ConsoleBrowser.Field(await stranger.PageAsync("/console/home"), "csrf");
+        foreach (var action in new[] { "refund", "resend" })
+        {
+            var answer = await stranger.PostAsync($"/console/transactions/{paid}/{action}", null, ("csrf", strangerCsrf),
+                ("confirm", "yes"), ("amount", "1.00"), ("form_key", "BBBBBBBBBBBBBBBBBBBBBB"));
+            Assert.Equal(HttpStatusCode.NotFound, answer.StatusCode);
+        }
+        Assert.Equal("0.00", (await owner.Client.ViewAsync(paid)).Text("refunded_amount"));
 
         using var agentConsole = new ConsoleBrowser(app);
         await agentConsole.SignInAsync(agent);
@@ -72,6 +81,8 @@ public sealed class ConsoleTransactionTests(GatewayApp app) : IClassFixture<Gate
         var posts = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => browser.PostAsync($"/console/transactions/{id}/refund", null, form)));
         Assert.Contains(posts, p => p.StatusCode == HttpStatusCode.SeeOther);
         Assert.Equal("5.00", (await merchant.Client.ViewAsync(id)).Text("refunded_amount"));
-        Assert.Contains("The refund is booked.", await browser.PageAsync($"/console/transactions/{id}?done=refund"));
+        var after = await browser.PageAsync($"/console/transactions/{id}?done=refund");
+        Assert.Contains("The refund is booked.", after);
+        Assert.Single(Regex.Matches(after, "<td class=\"num\">R5.00</td>"));
     }
 }
