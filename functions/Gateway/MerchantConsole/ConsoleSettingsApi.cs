@@ -207,6 +207,12 @@ public sealed class ConsoleSettingsApi(OrganisationService organisations, Organi
             <label for="key-mode">Mode</label><select id="key-mode" name="mode"><option value="test">test</option><option value="live">live</option></select>
             <div class="actions"><button type="submit" class="primary">Create an API key</button></div>
             </form>
+            <h2>Webhook signing secret</h2>
+            <p>Receivers check <code>X-Gateway-Signature</code> with it: <code>{user.Organisation.Webhooks.Secret ?? "none yet (set a webhook URL)"}</code></p>
+            <form method="post" action="/console/webhooks">
+            {user.CsrfField}{Html.Hidden("Organisation[webhook_secret_rotate]", "1")}
+            <div class="actions"><button type="submit">Rotate the signing secret</button></div>
+            </form>
             <h2>Cashier signature password</h2>
             <p>The cashier's webhooks are signed with it (<code>x-signature</code>): <code>{user.Organisation.Webhooks.SignaturePassword ?? "none yet"}</code></p>
             <form method="post" action="/console/webhooks">

@@ -63,6 +63,8 @@ public sealed class ConsoleSettingsTests(ConsoleWebhookApp app) : IClassFixture<
         var before = await (await admin.GetAsync($"/api/v1/organisation/{organisation.Id}")).JsonAsync(200);
         Assert.Equal(("http://127.0.0.1:9/paid", ""), (before.Text("webhook_success_url"), before.Text("webhook_error_url")));
         Assert.Contains(before.Text("webhook_secret"), await browser.PageAsync("/console/webhooks"));
+        Assert.Contains(before.Text("webhook_secret"), await browser.PageAsync("/console/credentials"));
+        Assert.Contains(before.Text("signature_password"), await browser.PageAsync("/console/credentials"));
         await browser.PostAsync("/console/webhooks", null, ("csrf", csrf), ("Organisation[webhook_secret_rotate]", "1"));
         var after = await (await admin.GetAsync($"/api/v1/organisation/{organisation.Id}")).JsonAsync(200);
         Assert.NotEqual(before.Text("webhook_secret"), after.Text("webhook_secret"));
