@@ -15,14 +15,26 @@ public sealed record Paging(int Limit, long AfterId)
 
     public static Paging Read(HttpRequest request)
     {
-        var limit = Query(request, "limit") is { } l
-            ? int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= MaxLimit ? n
-                : throw ApiException.BadRequest("limit", $"must be a whole number from 1 to {MaxLimit}.")
-            : DefaultLimit;
         var after = Query(request, "page_token") is { } token
             ? Ids.TryParse(token, out var a) ? a : throw ApiException.BadRequest("page_token", "is not a token from a previous page.")
             : 0;
-        return new Paging(limit, after);
+        return new Paging(ReadLimit(request), after);
+    }
+
+    /// <summary><c>limit</c>: 1 to <see cref="MaxLimit"/>, default <see cref="DefaultLimit"/>.</summary>
+    public static int ReadLimit(HttpRequest request) => Query(request, "limit") is { } l
+        ? int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= MaxLimit ? n
+            : throw ApiException.BadRequest("limit", $"must be a whole number from 1 to {MaxLimit}.")
+        : DefaultLimit;
+
+    /// <summary>The next page's headers: this request's URL with <c>page_token</c> set to <paramref name="next"/>.</summary>
+    public static void LinkNext(HttpContext http, string next)
+    {
+        var query = QueryHelpers.ParseQuery(http.Request.QueryString.Value);
+        query["page_token"] = next;
+        var url = QueryHelpers.AddQueryString(http.Request.Path, query.SelectMany(p => p.Value.Select(v => KeyValuePair.Create(p.Key, v))));
+        http.Response.Headers.Link = $"<{url}>; rel=\"next\"";
+        http.Response.Headers["X-Next-Page-Token"] = next;
     }
 
     /// <summary>Takes up to <see cref="Limit"/> items of <paramref name="source"/> (read lazily), setting the next-page headers when more remain.</summary>
@@ -36,12 +48,7 @@ public sealed record Paging(int Limit, long AfterId)
                 items.Add(item);
                 continue;
             }
-            var next = id(items[^1]).ToString(CultureInfo.InvariantCulture);
-            var query = QueryHelpers.ParseQuery(http.Request.QueryString.Value);
-            query["page_token"] = next;
-            var url = QueryHelpers.AddQueryString(http.Request.Path, query.SelectMany(p => p.Value.Select(v => KeyValuePair.Create(p.Key, v))));
-            http.Response.Headers.Link = $"<{url}>; rel=\"next\"";
-            http.Response.Headers["X-Next-Page-Token"] = next;
+            LinkNext(http, id(items[^1]).ToString(CultureInfo.InvariantCulture));
             break;
         }
         return [.. items];

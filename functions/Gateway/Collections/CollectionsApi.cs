@@ -417,10 +417,7 @@ public sealed class CollectionsApi(CollectionsService service, CollectionsStore 
     private async Task<List<TView>> PageAsync<T, TView>(HttpRequest request, string prefix, string? filter, Func<T, TView> view,
         Func<T, string> id, CancellationToken cancellationToken, Func<T, bool>? where = null)
     {
-        var limit = Paging.Query(request, "limit") is { } l
-            ? int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= Paging.MaxLimit ? n
-                : throw ApiException.BadRequest("limit", $"must be a whole number from 1 to {Paging.MaxLimit}.")
-            : Paging.DefaultLimit;
+        var limit = Paging.ReadLimit(request);
         var after = Paging.Query(request, "page_token") is { } token
             ? CollectionsIds.IsValid(token, prefix) ? token : throw ApiException.BadRequest("page_token", "is not a token from a previous page.")
             : null;
@@ -431,21 +428,11 @@ public sealed class CollectionsApi(CollectionsService service, CollectionsStore 
             if (where is not null && !where(row.Value)) continue;
             if (items.Count == limit)
             {
-                NextPage(request, id(items[^1]));
+                Paging.LinkNext(request.HttpContext, id(items[^1]));
                 break;
             }
             items.Add(row.Value);
         }
         return [.. items.Select(view)];
-    }
-
-    private static void NextPage(HttpRequest request, string next)
-    {
-        var query = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(request.QueryString.Value);
-        query["page_token"] = next;
-        var url = Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString(request.Path,
-            query.SelectMany(p => p.Value.Select(v => KeyValuePair.Create(p.Key, v))));
-        request.HttpContext.Response.Headers.Link = $"<{url}>; rel=\"next\"";
-        request.HttpContext.Response.Headers["X-Next-Page-Token"] = next;
     }
 }

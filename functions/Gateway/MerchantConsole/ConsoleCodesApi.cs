@@ -108,7 +108,7 @@ public sealed class ConsoleCodesApi(CodeService codes, CodeStore store, ConsoleR
             """)));
         return Html.Of($"""
             <h1>Payable codes</h1>
-            {(done is null ? Markup.Empty : Html.Of($"<p class=\"done\" role=\"status\">{done}</p>"))}
+            {ConsolePage.Notice(done)}
             {(list.Count == 0 ? Html.Of($"<p class=\"note\">No codes yet.</p>") : Html.Of($"""
                 <div class="table" tabindex="0"><table><thead><tr><th scope="col">QR</th><th scope="col">Code</th><th scope="col">Reference</th><th scope="col">Description</th><th scope="col" class="num">Amount</th><th scope="col">Use</th><th scope="col">State</th><th scope="col">Expires</th><th scope="col">Action</th></tr></thead>
                 <tbody>{rows}</tbody></table></div>

@@ -21,6 +21,10 @@ public sealed class ConsolePage(string title, Markup body) : IResult
 
     public string Title => title;
 
+    /// <summary>What an action did, announced to screen readers; nothing when it did nothing.</summary>
+    public static Markup Notice(string? done) =>
+        done is null ? Markup.Empty : Html.Of($"<p class=\"done\" role=\"status\">{done}</p>");
+
     /// <summary>The navigation: every user's sections, then the administrators'.</summary>
     private static readonly (string Section, string Text)[] Everyone = [("home", "Home"), ("transactions", "Transactions")];
 

@@ -75,7 +75,7 @@ public sealed class ConsolePayoutsApi(CashierStore store, CashierService cashier
             """)));
         return Html.Of($"""
             <h1>Payouts waiting for approval</h1>
-            {(done is null ? Markup.Empty : Html.Of($"<p class=\"done\" role=\"status\">{done}</p>"))}
+            {ConsolePage.Notice(done)}
             {(waiting.Count == 0 ? Html.Of($"<p class=\"note\">None waiting (last {Days} days).</p>") : Html.Of($"""
                 <div class="table" tabindex="0"><table><thead><tr><th scope="col">Id</th><th scope="col">Requested</th><th scope="col">User</th><th scope="col">To</th><th scope="col" class="num">Amount</th><th scope="col">Decision</th></tr></thead>
                 <tbody>{rows}</tbody></table></div>

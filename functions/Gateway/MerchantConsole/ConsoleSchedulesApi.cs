@@ -86,7 +86,7 @@ public sealed class ConsoleSchedulesApi(ScheduleStore store, ScheduleService sch
             """)));
         return Html.Of($"""
             <h1>Payment schedules</h1>
-            {(done is null ? Markup.Empty : Html.Of($"<p class=\"done\" role=\"status\">{done}</p>"))}
+            {ConsolePage.Notice(done)}
             {(list.Count == 0 ? Html.Of($"<p class=\"note\">No payment schedules.</p>") : groups)}
             """);
     }

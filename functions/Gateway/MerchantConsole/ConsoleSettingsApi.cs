@@ -142,8 +142,6 @@ public sealed class ConsoleSettingsApi(OrganisationService organisations, Organi
         _ => null,
     };
 
-    private static Markup Notice(string? done) => done is null ? Markup.Empty : Html.Of($"<p class=\"done\" role=\"status\">{done}</p>");
-
     private static Markup Text(string field, string label, string? value) => Html.Of($"""
         <label for="{field}">{label}</label><input type="text" id="{field}" name="Organisation[{field}]" value="{value}">
         """);
@@ -158,7 +156,7 @@ public sealed class ConsoleSettingsApi(OrganisationService organisations, Organi
             """)));
         return new ConsolePage("Webhooks", Html.Of($"""
             <h1>Webhooks</h1>
-            {Notice(done)}
+            {ConsolePage.Notice(done)}
             <form method="post" action="/console/webhooks">
             {user.CsrfField}
             {Text("webhook_success_url", "Successful payments URL", h.SuccessUrl)}
@@ -195,7 +193,7 @@ public sealed class ConsoleSettingsApi(OrganisationService organisations, Organi
             """);
         return new ConsolePage("Credentials", Html.Of($"""
             <h1>Credentials</h1>
-            {Notice(done)}{shown}
+            {ConsolePage.Notice(done)}{shown}
             <h2>API keys</h2>
             {(list.Count == 0 ? Html.Of($"<p class=\"note\">No keys yet.</p>") : Html.Of($"""
                 <div class="table" tabindex="0"><table><thead><tr><th scope="col">Name</th><th scope="col">Mode</th><th scope="col">Starts with</th><th scope="col">Created</th><th scope="col">Action</th></tr></thead>
@@ -241,7 +239,7 @@ public sealed class ConsoleSettingsApi(OrganisationService organisations, Organi
             """);
         return new ConsolePage("Settings", Html.Of($"""
             <h1>Settings</h1>
-            {Notice(done)}
+            {ConsolePage.Notice(done)}
             <form method="post" action="/console/settings">
             {user.CsrfField}
             <label for="timezone">Time zone (IANA, e.g. Africa/Johannesburg)</label>

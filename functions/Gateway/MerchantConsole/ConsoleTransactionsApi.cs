@@ -296,7 +296,7 @@ public sealed partial class ConsoleTransactionsApi(PaymentStore payments, Refund
             """);
         return Html.Of($"""
             <h1>Transaction {t.Id}</h1>
-            {(done is null ? Markup.Empty : Html.Of($"<p class=\"done\" role=\"status\">{done}</p>"))}
+            {ConsolePage.Notice(done)}
             <dl class="summary">
             <dt>Status</dt><dd>{t.Status}</dd>
             <dt>Amount</dt><dd>{Money.Display(t.ShownAmountMinor, t.Currency)}</dd>

@@ -133,7 +133,7 @@ public sealed class ConsoleUsersApi(IdentityStore store, UserService users, Lice
             """)));
         return Html.Of($"""
             <h1>Users</h1>
-            {(done is null ? Markup.Empty : Html.Of($"<p class=\"done\" role=\"status\">{done}</p>"))}
+            {ConsolePage.Notice(done)}
             <div class="table" tabindex="0"><table><thead><tr><th scope="col">Username</th><th scope="col">Role</th>{head}</tr></thead>
             <tbody>{rows}</tbody></table></div>
             <h2>Licences</h2>
