@@ -27,9 +27,14 @@ public static class StorageFaults
     public static string Describe(Exception error) => error switch
     {
         RequestFailedException { Status: 0 } => "unreachable",
-        RequestFailedException failed => failed.ErrorCode ?? failed.Status.ToString(CultureInfo.InvariantCulture),
+        RequestFailedException failed => failed.ErrorCode ?? ErrorCodeHeader(failed) ?? failed.Status.ToString(CultureInfo.InvariantCulture),
         AggregateException { InnerExceptions.Count: > 0 } tries => Describe(tries.InnerExceptions[^1]),
         OperationCanceledException => "timed out",
         _ => error.GetType().Name,
     };
+
+    // The SDK parses ErrorCode only from answers its transport returned; one made in its pipeline (the simulated
+    // storage limits, a test's injected fault) carries the service's header all the same.
+    private static string? ErrorCodeHeader(RequestFailedException failed) =>
+        failed.GetRawResponse()?.Headers.TryGetValue("x-ms-error-code", out var code) == true ? code : null;
 }

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Azure;
 using Azure.Core;
 using Azure.Core.Pipeline;
+using Gateway.Platform;
 using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -108,10 +109,10 @@ public class StorageFaultPolicy : HttpPipelinePolicy
                 throw new RequestFailedException(0, "Simulated: the connection dropped after the request was applied.",
                     new HttpRequestException("The response ended prematurely.", new IOException("Connection reset by peer")));
             case StorageFault.ServerBusy:
-                message.Response = new FaultResponse(503, "ServerBusy", message.Request.ClientRequestId);
+                message.Response = new StorageErrorResponse(503, "ServerBusy", "Simulated ServerBusy.", message.Request.ClientRequestId);
                 return;
             case StorageFault.OperationTimedOut:
-                message.Response = new FaultResponse(500, "OperationTimedOut", message.Request.ClientRequestId);
+                message.Response = new StorageErrorResponse(500, "OperationTimedOut", "Simulated OperationTimedOut.", message.Request.ClientRequestId);
                 return;
             case StorageFault.Refuse:
                 throw new RequestFailedException(0, "Simulated: connection refused.",
@@ -128,37 +129,4 @@ public class StorageFaultPolicy : HttpPipelinePolicy
         throw new NotSupportedException("The gateway calls storage asynchronously only.");
 
     private sealed record Rule(StorageFault Fault, Func<Request, bool> When, int Remaining);
-
-    /// <summary>A storage error answer, as the service sends it (status, x-ms-error-code, JSON error body).</summary>
-    private sealed class FaultResponse(int status, string code, string clientRequestId) : Response
-    {
-        private readonly Dictionary<string, string> _headers = new(StringComparer.OrdinalIgnoreCase)
-        {
-            ["x-ms-error-code"] = code,
-            ["Content-Type"] = "application/json",
-        };
-
-        public override int Status => status;
-
-        // The pipeline classifies responses as the transport returns them; one made here skips that, so it says so itself.
-        public override bool IsError => true;
-        public override string ReasonPhrase => code;
-        public override Stream? ContentStream { get; set; } = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(
-            "{\"odata.error\":{\"code\":\"" + code + "\",\"message\":{\"lang\":\"en-US\",\"value\":\"Simulated " + code + ".\"}}}"));
-        public override string ClientRequestId { get; set; } = clientRequestId;
-
-        public override void Dispose() => ContentStream?.Dispose();
-
-        protected override bool ContainsHeader(string name) => _headers.ContainsKey(name);
-
-        protected override IEnumerable<HttpHeader> EnumerateHeaders() => _headers.Select(h => new HttpHeader(h.Key, h.Value));
-
-        protected override bool TryGetHeader(string name, [NotNullWhen(true)] out string? value) => _headers.TryGetValue(name, out value);
-
-        protected override bool TryGetHeaderValues(string name, [NotNullWhen(true)] out IEnumerable<string>? values)
-        {
-            values = _headers.TryGetValue(name, out var value) ? [value] : null;
-            return values is not null;
-        }
-    }
 }
