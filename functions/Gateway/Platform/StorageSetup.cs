@@ -22,6 +22,8 @@ public sealed class StorageOptions
     public string TablePrefix { get; set; } = "";
 
     public StorageRetryOptions Retry { get; set; } = new();
+
+    public StorageLimitsOptions Limits { get; set; } = new();
 }
 
 /// <summary>
@@ -77,7 +79,21 @@ public static class StorageSetup
             .Validate(o => o.Retry.AttemptTimeout > TimeSpan.Zero && o.Retry.OperationTimeout >= o.Retry.AttemptTimeout
                     && o.Retry.OperationTimeout <= TimeSpan.FromMinutes(5),
                 "Storage:Retry needs 0 < AttemptTimeout <= OperationTimeout <= 5 minutes.")
+            .Validate(o => o.Limits.EntitiesPerPartition > 0 && o.Limits.EntitiesPerAccount > 0,
+                "Storage:Limits needs EntitiesPerPartition and EntitiesPerAccount above 0.")
+            .Validate(o => o.Limits.Scale is > 0 and <= 1000, "Storage:Limits:Scale must be above 0 and at most 1000.")
+            .Validate(o => o.Limits.TimeoutShare is >= 0 and <= 1, "Storage:Limits:TimeoutShare must be from 0 to 1.")
             .ValidateOnStart();
+
+        // Decided here so that, off, no policy exists at all. On, one for the process: every table client shares its
+        // buckets, as every client shares the account's real limits, and tests and benchmarks read its counters.
+        if (configuration.GetValue<bool>("Storage:Limits:Enabled"))
+        {
+            // The system clock, not the app's TimeProvider: tests move that for business time, which must not refill
+            // storage's buckets.
+            services.AddSingleton(provider => new StorageLimitsPolicy(
+                provider.GetRequiredService<IOptions<StorageOptions>>().Value.Limits, TimeProvider.System));
+        }
 
         // Read once, at start-up (TableInitializer resolves it first), so a bad setting stops the app at once.
         services.AddSingleton(_ => StorageConnection.From(configuration));
@@ -86,6 +102,11 @@ public static class StorageSetup
             clients.AddClient<TableServiceClient, TableClientOptions>((options, provider) =>
             {
                 var connection = Configure(options, provider);
+                // Before the transport, so the retry policy (earlier in the pipeline) retries its refusals with back-off.
+                if (provider.GetService<StorageLimitsPolicy>() is { } limits)
+                {
+                    options.AddPolicy(limits, HttpPipelinePosition.BeforeTransport);
+                }
                 return connection.UsesIdentity
                     ? new TableServiceClient(connection.TableServiceUri, connection.Credential(provider.GetRequiredService<AzureComponentFactory>()), options)
                     : new TableServiceClient(connection.ConnectionString, options);
@@ -132,6 +153,10 @@ public static class StorageSetup
         public Task StartAsync(CancellationToken cancellationToken)
         {
             logger.LogInformation("Storage: {Connection}", connection.Describe());
+            if (options.Value.Limits.Enabled)
+            {
+                logger.LogWarning("Storage limits simulated: {Limits}", StorageLimitsPolicy.Describe(options.Value.Limits));
+            }
             return options.Value.CreateTablesOnStartup
                 ? Task.WhenAll(tables.All.Select(t => t.CreateIfNotExistsAsync(cancellationToken)))
                 : Task.CompletedTask;
