@@ -119,7 +119,7 @@ public sealed class CardsApi(CardTokens tokens, Idempotency idempotency, ICardDe
         }
         var payment = new TokenPayment(amount, reference, pendingUrl, authorise,
             PaymentFields.OptionalFlag(form.Root, "card_token_3ds"));
-        return await idempotency.RunAsync(request.HttpContext, organisation.Id, form,
+        return await idempotency.RunAsync(request.HttpContext, organisation.Id, IdempotencyPlace.Spread(organisation.PaymentPartitions), form,
             scope => tokens.PayAsync(caller, organisation, guid, payment, scope, CancellationToken.None), CancellationToken.None);
     }
 

@@ -29,7 +29,8 @@ public sealed record OrganisationFormFields(string? Name, string? Currency, stri
     [property: JsonPropertyName("basket_limits")] int? BasketLimits = null,
     [property: JsonPropertyName("cashier_webhook_url")] string? CashierWebhookUrl = null,
     [property: JsonPropertyName("collections_webhook_url")] string? CollectionsWebhookUrl = null,
-    [property: JsonPropertyName("signature_password_rotate")] string? SignaturePasswordRotate = null);
+    [property: JsonPropertyName("signature_password_rotate")] string? SignaturePasswordRotate = null,
+    [property: JsonPropertyName("payment_partitions")] int? PaymentPartitions = null);
 
 /// <summary><c>serviceId[]=1&amp;serviceId[]=2</c>.</summary>
 public sealed record ServiceIdListForm([property: JsonPropertyName("serviceId")] IReadOnlyList<int> ServiceId);

@@ -55,7 +55,8 @@ public sealed record OrganisationResponse(
     int BasketLimits,
     string? CashierWebhookUrl,
     string? CollectionsWebhookUrl,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? SignaturePassword)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? SignaturePassword,
+    int PaymentPartitions)
 {
     /// <summary>
     /// The organisation as its users and keys see it. A live organisation's <c>live_payments</c> says whether it can
@@ -77,7 +78,7 @@ public sealed record OrganisationResponse(
             previous, previous is null ? null : ApiTime.Show(hooks.PreviousSecretUntil!.Value, o.TimeZone),
             o.Mode != OrganisationModes.Live ? null : live.Unavailable is { } why ? $"unavailable: {why}" : "available",
             o.ThreeDSecure, o.Receipts.SmsText, o.Receipts.EmailSubjectText, o.Receipts.EmailBodyText, o.BasketLimits ? 1 : 0,
-            hooks.CashierUrl, hooks.CollectionsUrl, showSalt ? hooks.SignaturePassword : null);
+            hooks.CashierUrl, hooks.CollectionsUrl, showSalt ? hooks.SignaturePassword : null, o.PaymentPartitions.Count);
     }
 }
 

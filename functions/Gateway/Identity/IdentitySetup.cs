@@ -41,6 +41,10 @@ public static class IdentitySetup
 
     public static IServiceCollection AddGatewayIdentity(this IServiceCollection services)
     {
+        services.AddOptions<PartitionOptions>()
+            .BindConfiguration(PartitionOptions.Section)
+            .Validate(o => o.Default is >= 1 and <= PaymentPartitions.Max, "Partitions:Default must be 1 to 100.")
+            .ValidateOnStart();
         services.AddOptions<TokenOptions>()
             .BindConfiguration(TokenOptions.Section)
             .Validate(o => o.Lifetime >= TimeSpan.FromMinutes(1) && o.Lifetime <= TimeSpan.FromDays(30),

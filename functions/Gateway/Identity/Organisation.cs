@@ -47,6 +47,9 @@ public sealed record Organisation(
     /// </summary>
     public bool BasketLimits { get; init; }
 
+    /// <summary>Over how many partitions its card payments spread; raised by operators only.</summary>
+    public PaymentPartitions PaymentPartitions { get; init; } = PaymentPartitions.One;
+
     /// <summary>
     /// A test-mode organisation's own clock: while set, the organisation's time stands still at this instant until it
     /// is moved or reset (like a payment processor's test clock), so months of schedules run in seconds. Never set
@@ -79,6 +82,7 @@ public sealed record Organisation(
         Webhooks.WriteTo(entity);
         entity["ThreeDSecure"] = ThreeDSecure;
         entity["BasketLimits"] = BasketLimits;
+        entity["PaymentPartitions"] = PaymentPartitions.ToJson();
         Receipts.WriteTo(entity);
         entity.ETag = ETag;
         return entity;
@@ -100,6 +104,7 @@ public sealed record Organisation(
         Webhooks = WebhookSettings.ReadFrom(e),
         ThreeDSecure = e.GetString("ThreeDSecure") ?? ThreeDSecureModes.WhenRequired,
         BasketLimits = e.GetBoolean("BasketLimits") ?? false,
+        PaymentPartitions = PaymentPartitions.FromJson(e.GetString("PaymentPartitions")),
         Receipts = ReceiptTemplates.ReadFrom(e),
         TestClock = e.GetDateTimeOffset("TestClock"),
     };

@@ -6,7 +6,7 @@ namespace Gateway.Identity;
 
 /// <summary>The <c>Organisation[...]</c> fields of a create or update, validated.</summary>
 public sealed record OrganisationFields(FormSection Form, string? Name, string? Currency, string? TimeZone, string? Mode,
-    string? ThreeDSecure, bool? BasketLimits)
+    string? ThreeDSecure, bool? BasketLimits, int? PaymentPartitions)
 {
     /// <summary>The webhook URL fields, by event kind; an empty value clears the URL.</summary>
     public static readonly (string Field, string Kind)[] WebhookUrlFields =
@@ -57,13 +57,20 @@ public sealed record OrganisationFields(FormSection Form, string? Name, string? 
             "0" or "false" => false,
             _ => throw ApiException.BadRequest(form.FieldName("basket_limits"), "must be 0 or 1."),
         };
-        return new OrganisationFields(form, form.Text("name", 100), currency, zone, mode, threeDSecure, basketLimits);
+        var partitions = form.TextOrNumber("payment_partitions", 3) switch
+        {
+            null => (int?)null,
+            var text when int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture,
+                out var n) && n is >= 1 and <= Gateway.Identity.PaymentPartitions.Max => n,
+            _ => throw ApiException.BadRequest(form.FieldName("payment_partitions"), $"must be a whole number from 1 to {Gateway.Identity.PaymentPartitions.Max}."),
+        };
+        return new OrganisationFields(form, form.Text("name", 100), currency, zone, mode, threeDSecure, basketLimits, partitions);
     }
 }
 
 /// <summary>Creating organisations (operators) and changing their settings (administrators; the mode only operators).</summary>
 public sealed class OrganisationService(IdentityStore store, IdAllocator ids, UserService users, TimeProvider time,
-    WebhookUrls webhookUrls, IOptions<WebhookOptions> webhookOptions)
+    WebhookUrls webhookUrls, IOptions<WebhookOptions> webhookOptions, IOptions<PartitionOptions> partitions)
 {
     public const string Sequence = "organisation";
 
@@ -102,6 +109,7 @@ public sealed class OrganisationService(IdentityStore store, IdAllocator ids, Us
             ThreeDSecure = fields.ThreeDSecure ?? ThreeDSecureModes.WhenRequired,
             BasketLimits = fields.BasketLimits ?? false,
             Receipts = ReceiptTemplates.None.With(fields.Form),
+            PaymentPartitions = PaymentPartitions.One with { Count = fields.PaymentPartitions ?? partitions.Value.Default },
         };
         var user = users.NewUser(await ids.NextAsync(UserService.Sequence, cancellationToken), organisation.Id, username, Roles.Administrator, administrator);
 
@@ -124,6 +132,10 @@ public sealed class OrganisationService(IdentityStore store, IdAllocator ids, Us
         {
             throw ApiException.Forbidden($"{fields.Form.FieldName("mode")}: only a platform operator can switch an organisation between test and live.");
         }
+        if (fields.PaymentPartitions is not null && !mayChangeMode)
+        {
+            throw ApiException.Forbidden($"{fields.Form.FieldName("payment_partitions")}: only a platform operator can spread an organisation's payments.");
+        }
         if (fields.Form.Has("name") && fields.Name is null)
         {
             throw ApiException.BadRequest(fields.Form.FieldName("name"), "cannot be blank.");
@@ -145,6 +157,9 @@ public sealed class OrganisationService(IdentityStore store, IdAllocator ids, Us
                 ThreeDSecure = fields.ThreeDSecure ?? organisation.ThreeDSecure,
                 BasketLimits = fields.BasketLimits ?? organisation.BasketLimits,
                 Receipts = organisation.Receipts.With(fields.Form),
+                PaymentPartitions = fields.PaymentPartitions is { } count
+                    ? organisation.PaymentPartitions.RaisedTo(count, time.GetUtcNow(), fields.Form.FieldName("payment_partitions"))
+                    : organisation.PaymentPartitions,
             };
             // A live organisation runs on real time: switching to live stops its test clock in the same write.
             if (updated.Mode == OrganisationModes.Live) updated = updated with { TestClock = null };

@@ -40,7 +40,7 @@ public sealed class ConsoleHomeApi(PaymentStore payments, ConsoleRun run, TimePr
         var start = first.ToDateTime(TimeOnly.MinValue);
         var from = new DateTimeOffset(start, zone.GetUtcOffset(start)).ToUniversalTime();
         var byDay = Enumerable.Range(0, Days).ToDictionary(i => first.AddDays(i), i => new DayFigures(first.AddDays(i), 0, 0, 0));
-        await foreach (var t in payments.ListAsync(user.Organisation.Id, from, null, user.OwnTransactionsOnly, 0, cancellationToken))
+        await foreach (var t in payments.ListAsync(user.Organisation, from, null, user.OwnTransactionsOnly, 0, cancellationToken))
         {
             var day = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(t.Created, zone).DateTime);
             if (!byDay.TryGetValue(day, out var f)) continue;

@@ -27,7 +27,7 @@ public sealed class ConsoleSettingsApi(OrganisationService organisations, Organi
         run.PageAsync(request, "webhooks", async user =>
         {
             ConsoleRun.RequireViewer(user);
-            var failed = await payments.FailedEventsAsync(user.Organisation.Id, request.HttpContext.RequestAborted);
+            var failed = await payments.FailedEventsAsync(user.Organisation, request.HttpContext.RequestAborted);
             return WebhooksPage(user, user.Organisation, failed, Done(request));
         });
 
@@ -53,7 +53,7 @@ public sealed class ConsoleSettingsApi(OrganisationService organisations, Organi
         run.FormAsync(request, "webhooks", async (user, _) =>
         {
             ConsoleRun.RequireAdministrator(user);
-            var e = await payments.FindEventAsync(user.Organisation.Id, eventId, CancellationToken.None)
+            var e = await payments.FindEventAsync(user.Organisation, eventId, CancellationToken.None)
                 ?? throw ApiException.NotFound("No such webhook event.");
             var message = WebhookMessage.For(e) with { Chain = WebhookMessage.ManualChain(time.GetUtcNow()) };
             await events.Queue.SendMessageAsync(message.ToJson(), CancellationToken.None);

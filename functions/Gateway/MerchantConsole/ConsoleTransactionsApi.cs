@@ -52,7 +52,7 @@ public sealed partial class ConsoleTransactionsApi(PaymentStore payments, Refund
             {
                 await using var csv = new StreamWriter(body, new System.Text.UTF8Encoding(false));
                 await csv.WriteAsync(Csv.Row(TransactionCsv.Header));
-                await foreach (var t in payments.ListAsync(user.Organisation.Id, search.Start(search.From),
+                await foreach (var t in payments.ListAsync(user.Organisation, search.Start(search.From),
                     search.Start(search.To?.AddDays(1)), user.OwnTransactionsOnly, 0, CancellationToken.None))
                 {
                     if (search.Matches(t)) await csv.WriteAsync(Csv.Row(TransactionCsv.Cells(t, search.Zone)));
@@ -105,7 +105,7 @@ public sealed partial class ConsoleTransactionsApi(PaymentStore payments, Refund
             if (key is null || !FormKey().IsMatch(key)) throw ApiException.BadRequest("This form is incomplete; reload the page.");
             // The same race-safe refund as the API, under a key made when the form was shown: a double click refunds once.
             await idempotency.RunAsync(request.HttpContext, "console-" + key, user.Organisation.Id,
-                RequestForm.FromJson(new System.Text.Json.Nodes.JsonObject { ["amount"] = amount }),
+                IdempotencyPlace.Transaction(transactionId), RequestForm.FromJson(new System.Text.Json.Nodes.JsonObject { ["amount"] = amount }),
                 scope => refunds.RefundAsync(user.Organisation, transactionId, amount, scope, CancellationToken.None),
                 CancellationToken.None);
             return new PageRedirect($"/console/transactions/{transactionId}?done=refund");
@@ -201,12 +201,12 @@ public sealed partial class ConsoleTransactionsApi(PaymentStore payments, Refund
     private async Task<(List<PaymentTransaction> Rows, long? Next)> FindAsync(ConsoleUser user, Search search,
         CancellationToken cancellationToken)
     {
-        var org = user.Organisation.Id;
+        var org = user.Organisation;
         if (search.Query is { } q)
         {
             // The four lookups go together: one round trip of latency, not four.
             var found = await Task.WhenAll(
-                Ids.TryParse(q, out var id) ? payments.GetAsync(org, id, cancellationToken) : Task.FromResult<PaymentTransaction?>(null),
+                Ids.TryParse(q, out var id) ? payments.GetAsync(org.Id, id, cancellationToken) : Task.FromResult<PaymentTransaction?>(null),
                 payments.FindByMerchantReferenceAsync(org, q, cancellationToken),
                 payments.FindByGatewayReferenceAsync(org, q, cancellationToken),
                 payments.FindByPaymentKeyAsync(org, q, cancellationToken));

@@ -34,7 +34,7 @@ public sealed class AuthorisationService(PaymentStore store, PaymentService paym
         for (var attempt = 0; marked is null; attempt++)
         {
             if (attempt == PaymentService.MaxAttempts) throw IdentityStore.Busy();
-            var current = await locator.FindAsync(store, organisation.Id, cancellationToken) ?? throw PaymentService.TransactionNotFound();
+            var current = await locator.FindAsync(store, organisation, cancellationToken) ?? throw PaymentService.TransactionNotFound();
             if (scope.ReservedId is not null && current.Changing is null && current.Status != TransactionStatus.Authorised
                 && current.LastChangeId == changeId)
             {

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Azure.Data.Tables;
 using Gateway.Api;
+using Gateway.Identity;
 using Gateway.Platform;
 using Microsoft.Extensions.Options;
 
@@ -64,6 +65,51 @@ public sealed class IdempotencyScope
 }
 
 /// <summary>
+/// Where a request's Idempotency-Key record is kept: in the partition of the change it commits with. Changes of a
+/// transaction keep it in the transaction's shard; card payments, spread over the organisation's partitions, in the
+/// shard the key hashes to (the new transaction is made there); everything else in the home partition. A key is
+/// therefore checked against the requests of its place: a retry (the same request) always meets its record, but a
+/// key reused for another transaction's refund, or for a payment and a payment key, is not refused with 422 when
+/// the two places differ.
+/// </summary>
+public abstract record IdempotencyPlace
+{
+    public static readonly IdempotencyPlace Home = new Fixed(0);
+
+    public static IdempotencyPlace Transaction(long transactionId) => new Fixed(PaymentRows.Shard(transactionId));
+
+    public static IdempotencyPlace Spread(PaymentPartitions partitions) => new Spreading(partitions);
+
+    /// <summary>
+    /// The shards a record of this key may be in: a new hold goes in the first. More than one only in the
+    /// <paramref name="window"/> (a record's lifetime) after the organisation's partition count was raised.
+    /// </summary>
+    internal abstract IReadOnlyList<int> Shards(string key, DateTimeOffset now, TimeSpan window);
+
+    private sealed record Fixed(int Shard) : IdempotencyPlace
+    {
+        internal override IReadOnlyList<int> Shards(string key, DateTimeOffset now, TimeSpan window) => [Shard];
+    }
+
+    private sealed record Spreading(PaymentPartitions Partitions) : IdempotencyPlace
+    {
+        internal override IReadOnlyList<int> Shards(string key, DateTimeOffset now, TimeSpan window)
+        {
+            var hash = BitConverter.ToUInt64(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+            List<int> shards = [(int)(hash % (ulong)Partitions.EffectiveAt(now))];
+            void Add(int count)
+            {
+                if (!shards.Contains((int)(hash % (ulong)count))) shards.Add((int)(hash % (ulong)count));
+            }
+            // A raise not yet in effect: requests after it will hold the key where the new count puts it.
+            Add(Partitions.Count);
+            foreach (var era in Partitions.Before.Where(e => e.Until > now - window)) Add(era.Count);
+            return shards;
+        }
+    }
+}
+
+/// <summary>
 /// <c>Idempotency-Key</c> on requests that create payment keys or move money. The first request holds the key
 /// (an insert, so only one can), runs, and keeps its response for <see cref="PaymentOptions.IdempotencyRetention"/>.
 /// A retry with the same body replays that response (with <c>Idempotent-Replayed: true</c>); with another body it
@@ -82,13 +128,17 @@ public sealed class Idempotency(PaymentStore store, IdAllocator ids, PaymentSecr
 
     public Task<IResult> RunAsync(HttpContext http, long organisationId, RequestForm form,
         Func<IdempotencyScope, Task<StoredResponse>> operation, CancellationToken cancellationToken) =>
-        RunAsync(http, ReadKey(http), organisationId, form, operation, cancellationToken);
+        RunAsync(http, ReadKey(http), organisationId, IdempotencyPlace.Home, form, operation, cancellationToken);
+
+    public Task<IResult> RunAsync(HttpContext http, long organisationId, IdempotencyPlace place, RequestForm form,
+        Func<IdempotencyScope, Task<StoredResponse>> operation, CancellationToken cancellationToken) =>
+        RunAsync(http, ReadKey(http), organisationId, place, form, operation, cancellationToken);
 
     /// <summary>
     /// With the key given rather than read from the header: a console form carries one, made when the form was shown,
     /// so a double click or a re-post of the same form acts once.
     /// </summary>
-    public async Task<IResult> RunAsync(HttpContext http, string? key, long organisationId, RequestForm form,
+    public async Task<IResult> RunAsync(HttpContext http, string? key, long organisationId, IdempotencyPlace place, RequestForm form,
         Func<IdempotencyScope, Task<StoredResponse>> operation, CancellationToken cancellationToken)
     {
         if (key is null) return (await operation(IdempotencyScope.None)).ToResult(replayed: false);
@@ -100,7 +150,7 @@ public sealed class Idempotency(PaymentStore store, IdAllocator ids, PaymentSecr
         // The credential (a token parameter) is not part of the request either: a retry may carry a fresh one.
         var canonical = form.Canonical(["cvv", "token"], ["pan"], CutCardNumber);
         var fingerprint = secrets.Sign("idempotency", $"{http.Request.Method} {http.Request.Path}\n{canonical}");
-        var (scope, replay) = await HoldAsync(organisationId, key, fingerprint, cancellationToken);
+        var (scope, replay) = await HoldAsync(organisationId, place, key, fingerprint, cancellationToken);
         if (replay is not null) return replay.ToResult(replayed: true);
 
         try
@@ -136,44 +186,72 @@ public sealed class Idempotency(PaymentStore store, IdAllocator ids, PaymentSecr
         return key;
     }
 
-    /// <summary>Takes the key for this request, or finds the response to replay. 409 while another request holds it.</summary>
+    /// <summary>
+    /// Takes the key for this request, or finds the response to replay. 409 while another request holds it. When
+    /// the key may be in several shards (just after a raise of the partition count), a new hold is checked against
+    /// the others after it is written: of two requests holding the key in different shards at once, each writes
+    /// before it checks, so at least the later one sees the other and lets go (both may: then both answer 409 and
+    /// a retry decides). A record in another shard is never taken over while one in the first shard exists.
+    /// </summary>
     private async Task<(IdempotencyScope? Scope, StoredResponse? Replay)> HoldAsync(
-        long organisationId, string key, string fingerprint, CancellationToken cancellationToken)
+        long organisationId, IdempotencyPlace place, string key, string fingerprint, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < 5; attempt++)
         {
             var now = time.GetUtcNow();
-            var existing = await store.GetIdempotencyAsync(organisationId, key, cancellationToken);
-            var expired = existing is not null && existing.Expires <= now;
-            if (existing is not null && !expired)
+            var shards = place.Shards(key, now, options.Value.IdempotencyRetention + options.Value.IdempotencyLease);
+            var stored = await ReadAsync(organisationId, shards, key, cancellationToken);
+            var records = stored.Where(r => r.Expires > now).ToList();
+            foreach (var record in records)
             {
-                if (existing.Fingerprint != fingerprint)
+                if (record.Fingerprint != fingerprint)
                 {
                     throw new ApiException(StatusCodes.Status422UnprocessableEntity,
                         $"This {Header} was already used for a different request; use a new key for a new request.");
                 }
-                if (existing.State == "done") return (null, new StoredResponse(existing.Status!.Value, existing.Body!));
-                if (existing.LeaseUntil > now)
-                {
-                    throw ApiException.Conflict($"A request with this {Header} is still being processed; retry after it finishes.");
-                }
             }
+            if (records.FirstOrDefault(r => r.State == "done") is { } done) return (null, new StoredResponse(done.Status!.Value, done.Body!));
+            if (records.Any(r => r.LeaseUntil > now)) throw StillRunning();
 
-            // New, expired, or abandoned by a crashed request: hold it. A takeover keeps the reserved id, so the
-            // acquirer recognises the same payment.
+            // New, expired, or abandoned by a crashed request: hold it. A takeover keeps the reserved id (and the
+            // record's shard), so the acquirer recognises the same payment.
+            var existing = records.FirstOrDefault();
+            var shard = existing?.Shard ?? shards[0];
             var hold = new IdempotencyRecord(organisationId, key, "running", Guid.NewGuid().ToString("N"), fingerprint,
                 now + options.Value.IdempotencyLease, now + options.Value.IdempotencyRetention,
-                existing is not null && !expired ? existing.ReservedId : await ids.NextAsync(PaymentService.TransactionSequence, cancellationToken));
-            var etag = await store.TryHoldAsync(hold, existing, cancellationToken);
+                existing?.ReservedId ?? PaymentRows.NewTransactionId(await ids.NextAsync(PaymentService.TransactionSequence, cancellationToken), shard))
+            {
+                Shard = shard,
+            };
+            // The stored row, expired or not, is what the write replaces.
+            var etag = await store.TryHoldAsync(hold, stored.FirstOrDefault(r => r.Shard == shard), cancellationToken);
             if (etag is null)
             {
                 // A write whose answer was lost meets itself on the SDK's retry: recognise our own hold.
-                var mine = await store.GetIdempotencyAsync(organisationId, key, cancellationToken);
+                var mine = await store.GetIdempotencyAsync(organisationId, shard, key, cancellationToken);
                 if (mine is null || mine.Holder != hold.Holder) continue;
                 etag = mine.ETag;
             }
-            return (new IdempotencyScope(hold with { ETag = etag.Value }), null);
+            var held = hold with { ETag = etag.Value };
+            if (shards.Count > 1 && (await ReadAsync(organisationId, shards.Where(s => s != shard), key, cancellationToken))
+                    .Any(r => r.Expires > now && (r.State == "done" || r.LeaseUntil > now)))
+            {
+                await store.CommitAsync([new IdempotencyScope(held).Release(now)], CancellationToken.None);
+                throw StillRunning();
+            }
+            return (new IdempotencyScope(held), null);
         }
-        throw ApiException.Conflict($"A request with this {Header} is still being processed; retry after it finishes.");
+        throw StillRunning();
     }
+
+    /// <summary>The key's records in these shards (expired ones too), read in parallel, those of the first shards first.</summary>
+    private async Task<List<IdempotencyRecord>> ReadAsync(long organisationId, IEnumerable<int> shards, string key,
+        CancellationToken cancellationToken)
+    {
+        var found = await Task.WhenAll(shards.Select(s => store.GetIdempotencyAsync(organisationId, s, key, cancellationToken)));
+        return [.. found.OfType<IdempotencyRecord>()];
+    }
+
+    private static ApiException StillRunning() =>
+        ApiException.Conflict($"A request with this {Header} is still being processed; retry after it finishes.");
 }

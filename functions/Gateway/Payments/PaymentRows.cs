@@ -5,15 +5,34 @@ using System.Text;
 namespace Gateway.Payments;
 
 /// <summary>
-/// Keys of the Payments table. Everything of one organisation shares a partition, so a transaction, its index rows
-/// (gateway reference, merchant reference, payment key), its outbox event and the idempotency record of the request
-/// that changed it are written in one entity-group transaction.
+/// Keys of the Payments table. A transaction and everything that commits with it (its index rows by gateway
+/// reference, merchant reference and payment key, its outbox events, booked refunds, and the idempotency record of
+/// the request that changed it) share a partition, so they are written in one entity-group transaction. Which
+/// partition is in the transaction id: its last two digits, the shard. Shard 0 is the organisation's home
+/// partition, <c>org-{id}</c>, which also holds everything else of the organisation (payment keys, cards,
+/// schedules, codes, ...); shard n is <c>org-{id}-nn</c>. Card payments made server to server spread over the
+/// organisation's <see cref="Identity.PaymentPartitions"/>; every other transaction is made in the home shard,
+/// with the rows it commits with.
 /// </summary>
 public static class PaymentRows
 {
     public static string Partition(long organisationId) => $"org-{organisationId:D10}";
 
-    public static long OrganisationOf(string partition) => long.Parse(partition.AsSpan("org-".Length), CultureInfo.InvariantCulture);
+    /// <summary>The organisation of a home or shard partition (<c>org-{id:D10}</c>, optionally <c>-nn</c>).</summary>
+    public static long OrganisationOf(string partition) =>
+        long.Parse(partition.AsSpan("org-".Length, 10), CultureInfo.InvariantCulture);
+
+    public static int Shard(long transactionId) => (int)(transactionId % Identity.PaymentPartitions.Max);
+
+    /// <summary>A transaction id: a number of the transaction sequence, then two digits naming its shard.</summary>
+    public static long NewTransactionId(long sequence, int shard) => sequence * Identity.PaymentPartitions.Max + shard;
+
+    public static string ShardPartition(long organisationId, int shard) =>
+        shard == 0 ? Partition(organisationId) : $"{Partition(organisationId)}-{shard:D2}";
+
+    /// <summary>The partition of a transaction and of every row that commits with it.</summary>
+    public static string TransactionPartition(long organisationId, long transactionId) =>
+        ShardPartition(organisationId, Shard(transactionId));
 
     public const string TransactionPrefix = "txn-";
     public static string TransactionRow(long id) => $"{TransactionPrefix}{id:D12}";

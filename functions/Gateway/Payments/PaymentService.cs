@@ -37,7 +37,9 @@ public sealed class PaymentService(
     public const string DirectService = "Direct";
     public const string TokenService = "Token";
 
-    public Task<long> NextIdAsync(CancellationToken cancellationToken) => ids.NextAsync(TransactionSequence, cancellationToken);
+    /// <summary>A new transaction id, in the home shard unless another is named (see <see cref="PaymentRows"/>).</summary>
+    public async Task<long> NextIdAsync(CancellationToken cancellationToken, int shard = 0) =>
+        PaymentRows.NewTransactionId(await ids.NextAsync(TransactionSequence, cancellationToken), shard);
 
     public Task<StoredResponse> PayDirectAsync(Caller caller, Organisation organisation, DirectPayment payment,
         IdempotencyScope scope, CancellationToken cancellationToken) =>
@@ -52,7 +54,10 @@ public sealed class PaymentService(
     public async Task<StoredResponse> PayCardAsync(Caller caller, Organisation organisation, DirectPayment payment,
         IdempotencyScope scope, Func<PaymentTransaction, TimeZoneInfo, StoredResponse> decided, CancellationToken cancellationToken)
     {
-        var id = scope.ReservedId ?? await NextIdAsync(cancellationToken);
+        // Nothing of a card payment's commits with the home partition's rows, so it may go to any partition: the one
+        // its Idempotency-Key hashes to (the hold's reserved id is there), else one at random.
+        var id = scope.ReservedId
+            ?? await NextIdAsync(cancellationToken, Random.Shared.Next(organisation.PaymentPartitions.EffectiveAt(time.GetUtcNow())));
         var acquirer = acquirers.For(organisation.Mode == OrganisationModes.Test);
         var threeDs = ThreeDSecurePolicy.For(organisation, payment.TokenThreeDSecure);
         var charge = new CardCharge($"txn-{id}", payment.Card, payment.AmountMinor, payment.Currency, Capture: !payment.Authorise);
@@ -185,7 +190,17 @@ public sealed class PaymentService(
 /// <summary>How settle and reverse name the transaction: <c>gateway_reference</c> or <c>gateway_transaction_id</c>.</summary>
 public sealed record TransactionLocator(long? Id, string? GatewayReference)
 {
-    public Task<PaymentTransaction?> FindAsync(PaymentStore store, long organisationId, CancellationToken cancellationToken) =>
-        Id is { } id ? store.GetAsync(organisationId, id, cancellationToken)
-            : store.FindByGatewayReferenceAsync(organisationId, GatewayReference!, cancellationToken);
+    public Task<PaymentTransaction?> FindAsync(PaymentStore store, Organisation organisation, CancellationToken cancellationToken) =>
+        Id is { } id ? store.GetAsync(organisation.Id, id, cancellationToken)
+            : store.FindByGatewayReferenceAsync(organisation, GatewayReference!, cancellationToken);
+
+    /// <summary>
+    /// The same transaction named by its id, when a gateway reference finds one: its reads then go straight to its
+    /// partition, and the request's Idempotency-Key can be kept there (<see cref="Place"/>).
+    /// </summary>
+    public async Task<TransactionLocator> ResolveAsync(PaymentStore store, Organisation organisation, CancellationToken cancellationToken) =>
+        Id is null && await FindAsync(store, organisation, cancellationToken) is { } found ? new TransactionLocator(found.Id, null) : this;
+
+    /// <summary>Where the request's Idempotency-Key goes: with the transaction (at home when none was found, to answer 404).</summary>
+    public IdempotencyPlace Place => Id is { } id ? IdempotencyPlace.Transaction(id) : IdempotencyPlace.Home;
 }

@@ -11,17 +11,22 @@ namespace Gateway.Payments;
 /// </summary>
 public sealed record IdempotencyRecord(
     long OrganisationId, string Key, string State, string? Holder, string Fingerprint, DateTimeOffset? LeaseUntil,
-    DateTimeOffset Expires, long? ReservedId, int? Status = null, string? Body = null, ETag ETag = default);
+    DateTimeOffset Expires, long? ReservedId, int? Status = null, string? Body = null, ETag ETag = default)
+{
+    /// <summary>The shard of the partition the record is in: that of the change it commits with.</summary>
+    public int Shard { get; init; }
+}
 
 /// <summary>Idempotency records, in their organisation's partition so each commits with the change it answers for.</summary>
 public sealed partial class PaymentStore
 {
-    public async Task<IdempotencyRecord?> GetIdempotencyAsync(long organisationId, string key, CancellationToken cancellationToken)
+    public async Task<IdempotencyRecord?> GetIdempotencyAsync(long organisationId, int shard, string key, CancellationToken cancellationToken)
     {
-        var row = await tables.Payments.FindAsync(PaymentRows.Partition(organisationId), PaymentRows.IdempotencyRow(key), cancellationToken: cancellationToken);
+        var row = await tables.Payments.FindAsync(PaymentRows.ShardPartition(organisationId, shard), PaymentRows.IdempotencyRow(key),
+            cancellationToken: cancellationToken);
         return row is null ? null : new IdempotencyRecord(organisationId, key, row.GetString("State"), row.GetString("Holder"),
             row.GetString("Fingerprint"), row.GetDateTimeOffset("LeaseUntil"), row.GetDateTimeOffset("Expires") ?? DateTimeOffset.MinValue,
-            row.GetInt64("ReservedId"), row.GetInt32("Status"), row.GetString("Body"), row.ETag);
+            row.GetInt64("ReservedId"), row.GetInt32("Status"), row.GetString("Body"), row.ETag) { Shard = shard };
     }
 
     /// <summary>
@@ -55,7 +60,8 @@ public sealed partial class PaymentStore
     public Task<int> DeleteExpiredIdempotencyAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
         DeleteExpiredAsync(PaymentRows.IdempotencyPrefix, now, cancellationToken);
 
-    private static TableEntity IdempotencyEntity(IdempotencyRecord r) => new(PaymentRows.Partition(r.OrganisationId), PaymentRows.IdempotencyRow(r.Key))
+    private static TableEntity IdempotencyEntity(IdempotencyRecord r) =>
+        new(PaymentRows.ShardPartition(r.OrganisationId, r.Shard), PaymentRows.IdempotencyRow(r.Key))
     {
         ["State"] = r.State,
         ["Holder"] = r.Holder,

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Azure;
 using Azure.Data.Tables;
+using Gateway.Identity;
 using Gateway.Platform;
 
 namespace Gateway.Payments;
@@ -37,7 +38,8 @@ public sealed partial class PaymentStore
     /// <summary>The outbox row of an event, written in the same entity-group transaction as the change it reports.</summary>
     public static TableTransactionAction EventInsert(PaymentEvent e, DateTimeOffset now, string? notifyUrl)
     {
-        var row = new TableEntity(PaymentRows.Partition(e.OrganisationId), PaymentRows.EventRow(e.TransactionId, e.Sequence))
+        var row = new TableEntity(PaymentRows.TransactionPartition(e.OrganisationId, e.TransactionId),
+            PaymentRows.EventRow(e.TransactionId, e.Sequence))
         {
             ["EventId"] = e.EventId,
             ["Kind"] = e.Kind,
@@ -79,7 +81,8 @@ public sealed partial class PaymentStore
 
     public async Task<OutboxEvent?> GetEventAsync(long organisationId, long transactionId, int sequence, CancellationToken cancellationToken)
     {
-        var row = await tables.Payments.FindAsync(PaymentRows.Partition(organisationId), PaymentRows.EventRow(transactionId, sequence),
+        var row = await tables.Payments.FindAsync(PaymentRows.TransactionPartition(organisationId, transactionId),
+            PaymentRows.EventRow(transactionId, sequence),
             cancellationToken: cancellationToken);
         return row is null ? null : EventFrom(row);
     }
@@ -88,20 +91,19 @@ public sealed partial class PaymentStore
     /// The organisation's outbox event with this id. Event ids are not in the row key, so this filters the
     /// organisation's outbox range; it is an operator's and merchant's lookup, not a path deliveries take.
     /// </summary>
-    public async Task<OutboxEvent?> FindEventAsync(long organisationId, string eventId, CancellationToken cancellationToken)
+    public async Task<OutboxEvent?> FindEventAsync(Organisation organisation, string eventId, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(eventId, out var id)) return null;
-        var filter = TableFilters.And(EventRange(organisationId), TableClient.CreateQueryFilter($"EventId eq {id.ToString()}"));
-        await foreach (var row in tables.Payments.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken)) return EventFrom(row);
-        return null;
+        var found = await OutboxQueryAsync(organisation, TableClient.CreateQueryFilter($"EventId eq {id.ToString()}"), cancellationToken);
+        return found.FirstOrDefault();
     }
 
     /// <summary>A transaction's events, oldest first: its status history as the merchant was told it.</summary>
     public async Task<List<OutboxEvent>> EventsAsync(long organisationId, long transactionId, CancellationToken cancellationToken)
     {
         var list = new List<OutboxEvent>();
-        var filter = TableFilters.RowPrefix(PaymentRows.Partition(organisationId), $"{PaymentRows.EventPrefix}{transactionId:D12}-");
-        await foreach (var row in tables.Payments.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken)) list.Add(EventFrom(row));
+        await foreach (var row in tables.Payments.QueryAsync<TableEntity>(EventsOf(organisationId, transactionId),
+            cancellationToken: cancellationToken)) list.Add(EventFrom(row));
         return list;
     }
 
@@ -109,19 +111,15 @@ public sealed partial class PaymentStore
     public async Task<OutboxEvent?> LatestEventAsync(long organisationId, long transactionId, CancellationToken cancellationToken)
     {
         OutboxEvent? latest = null;
-        var filter = TableFilters.RowPrefix(PaymentRows.Partition(organisationId), $"{PaymentRows.EventPrefix}{transactionId:D12}-");
-        await foreach (var row in tables.Payments.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken)) latest = EventFrom(row);
+        await foreach (var row in tables.Payments.QueryAsync<TableEntity>(EventsOf(organisationId, transactionId),
+            cancellationToken: cancellationToken)) latest = EventFrom(row);
         return latest;
     }
 
     /// <summary>The organisation's events whose delivery ended failed, oldest first.</summary>
-    public async Task<List<OutboxEvent>> FailedEventsAsync(long organisationId, CancellationToken cancellationToken)
-    {
-        var events = new List<OutboxEvent>();
-        var filter = TableFilters.And(EventRange(organisationId), TableClient.CreateQueryFilter($"Delivery eq {WebhookDeliveryStates.Failed}"));
-        await foreach (var row in tables.Payments.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken)) events.Add(EventFrom(row));
-        return events;
-    }
+    public async Task<List<OutboxEvent>> FailedEventsAsync(Organisation organisation, CancellationToken cancellationToken) =>
+        [.. (await OutboxQueryAsync(organisation, TableClient.CreateQueryFilter($"Delivery eq {WebhookDeliveryStates.Failed}"), cancellationToken))
+            .OrderBy(e => e.TransactionId).ThenBy(e => e.Sequence)];
 
     /// <summary>Events of every organisation never attempted, written before <paramref name="createdBefore"/>.</summary>
     public async IAsyncEnumerable<OutboxEvent> UnattemptedEventsAsync(DateTimeOffset createdBefore, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -137,17 +135,35 @@ public sealed partial class PaymentStore
     /// </summary>
     public async Task<OutboxEvent?> TryMarkEventAsync(OutboxEvent e, string delivery, int? attempts, CancellationToken cancellationToken)
     {
-        var update = new TableEntity(PaymentRows.Partition(e.OrganisationId), PaymentRows.EventRow(e.TransactionId, e.Sequence))
+        var update = new TableEntity(PaymentRows.TransactionPartition(e.OrganisationId, e.TransactionId),
+            PaymentRows.EventRow(e.TransactionId, e.Sequence))
         {
             ["Delivery"] = delivery, ["Attempts"] = attempts,
         };
         return await tables.Payments.TryMergeAsync(update, e.ETag, cancellationToken) is { } etag ? e with { Delivery = delivery, ETag = etag } : null;
     }
 
-    private static string EventRange(long organisationId) => TableClient.CreateQueryFilter(
-        $"PartitionKey eq {PaymentRows.Partition(organisationId)} and RowKey ge {PaymentRows.EventPrefix} and RowKey lt {EventsEnd}");
+    /// <summary>The outbox rows matching <paramref name="filter"/> in every partition of the organisation, queried in parallel.</summary>
+    private async Task<List<OutboxEvent>> OutboxQueryAsync(Organisation organisation, string filter, CancellationToken cancellationToken)
+    {
+        var found = await Task.WhenAll(Enumerable.Range(0, organisation.PaymentPartitions.Count).Select(async shard =>
+        {
+            var range = TableClient.CreateQueryFilter(
+                $"PartitionKey eq {PaymentRows.ShardPartition(organisation.Id, shard)} and RowKey ge {PaymentRows.EventPrefix} and RowKey lt {EventsEnd}");
+            var events = new List<OutboxEvent>();
+            await foreach (var row in tables.Payments.QueryAsync<TableEntity>(TableFilters.And(range, filter), cancellationToken: cancellationToken))
+            {
+                events.Add(EventFrom(row));
+            }
+            return events;
+        }));
+        return [.. found.SelectMany(events => events)];
+    }
 
-    // evt-{transaction:D12}-{sequence:D6} in org-{id:D10}
+    private static string EventsOf(long organisationId, long transactionId) =>
+        TableFilters.RowPrefix(PaymentRows.TransactionPartition(organisationId, transactionId), $"{PaymentRows.EventPrefix}{transactionId:D12}-");
+
+    // evt-{transaction:D12}-{sequence:D6} in the transaction's partition
     private static OutboxEvent EventFrom(TableEntity row) => new(
         PaymentRows.OrganisationOf(row.PartitionKey),
         long.Parse(row.RowKey.AsSpan(PaymentRows.EventPrefix.Length, 12), System.Globalization.CultureInfo.InvariantCulture),

@@ -1,58 +1,71 @@
 using System.Runtime.CompilerServices;
 using Azure;
 using Azure.Data.Tables;
+using Gateway.Identity;
 using Gateway.Platform;
 
 namespace Gateway.Payments;
 
 /// <summary>
 /// The payment rows of the Payments table (transactions and their index rows, payment keys, outbox events,
-/// idempotency records, booked refunds) and the Lookups rows that lead payers' pages to them. Every read but the
-/// sweeps' is scoped to one organisation's partition. The cards, schedules and express links that commit with
-/// payments keep their own rows in the same partitions (see their stores) and commit through <see cref="CommitAsync"/>.
+/// idempotency records, booked refunds) and the Lookups rows that lead payers' pages to them. A transaction's rows
+/// are in its shard's partition (<see cref="PaymentRows"/>); reads by id go straight there, reads by reference or
+/// payment key and lists fan out over the organisation's partitions in parallel. The cards, schedules and express
+/// links that commit with payments keep their own rows in the home partition (see their stores) and commit through
+/// <see cref="CommitAsync"/>.
 /// </summary>
 public sealed partial class PaymentStore(GatewayTables tables)
 {
     public async Task<PaymentTransaction?> GetAsync(long organisationId, long id, CancellationToken cancellationToken)
     {
-        var e = await tables.Payments.FindAsync(PaymentRows.Partition(organisationId), PaymentRows.TransactionRow(id), cancellationToken: cancellationToken);
+        var e = await tables.Payments.FindAsync(PaymentRows.TransactionPartition(organisationId, id), PaymentRows.TransactionRow(id),
+            cancellationToken: cancellationToken);
         return e is null ? null : PaymentTransaction.FromEntity(organisationId, e);
     }
 
-    public Task<PaymentTransaction?> FindByGatewayReferenceAsync(long organisationId, string gatewayReference, CancellationToken cancellationToken) =>
-        FollowAsync(organisationId, PaymentRows.GatewayReferenceRow(gatewayReference), cancellationToken);
+    public Task<PaymentTransaction?> FindByGatewayReferenceAsync(Organisation organisation, string gatewayReference,
+        CancellationToken cancellationToken) =>
+        FollowAsync(organisation, PaymentRows.GatewayReferenceRow(gatewayReference), cancellationToken);
 
     /// <summary>The newest transaction with this merchant reference (references need not be unique).</summary>
-    public async Task<PaymentTransaction?> FindByMerchantReferenceAsync(long organisationId, string reference, CancellationToken cancellationToken)
+    public async Task<PaymentTransaction?> FindByMerchantReferenceAsync(Organisation organisation, string reference,
+        CancellationToken cancellationToken)
     {
-        var filter = TableFilters.RowPrefix(PaymentRows.Partition(organisationId), PaymentRows.MerchantReferencePrefix(reference));
-        await foreach (var index in tables.Payments.QueryAsync<TableEntity>(filter, maxPerPage: 1, select: ["TransactionId"], cancellationToken))
+        // Each partition's newest comes first (ids are inverted in the key); the newest of those is the answer.
+        var newest = await Task.WhenAll(Partitions(organisation).Select(async partition =>
         {
-            return index.GetInt64("TransactionId") is { } id ? await GetAsync(organisationId, id, cancellationToken) : null;
-        }
-        return null;
+            var filter = TableFilters.RowPrefix(partition, PaymentRows.MerchantReferencePrefix(reference));
+            await foreach (var index in tables.Payments.QueryAsync<TableEntity>(filter, maxPerPage: 1, select: ["TransactionId"],
+                cancellationToken))
+            {
+                return index.GetInt64("TransactionId");
+            }
+            return null;
+        }));
+        return newest.Max() is { } id ? await GetAsync(organisation.Id, id, cancellationToken) : null;
     }
 
     /// <summary>The transaction that paid the key, or its latest attempt.</summary>
-    public Task<PaymentTransaction?> FindByPaymentKeyAsync(long organisationId, string key, CancellationToken cancellationToken) =>
-        FollowAsync(organisationId, PaymentRows.PaymentKeyRow(key), cancellationToken);
+    public Task<PaymentTransaction?> FindByPaymentKeyAsync(Organisation organisation, string key, CancellationToken cancellationToken) =>
+        FollowAsync(organisation, PaymentRows.PaymentKeyRow(key), cancellationToken);
 
     /// <summary>
     /// Transactions of an organisation in id order, after <paramref name="afterId"/>, created within [from, to),
-    /// optionally only a user's; service pages are read as the caller consumes them.
+    /// optionally only a user's. Each partition is queried in key order, <paramref name="pageSize"/> rows a service
+    /// page (a caller that takes a page of n asks for n), and the streams are merged by id as the caller consumes them.
     /// </summary>
-    public async IAsyncEnumerable<PaymentTransaction> ListAsync(long organisationId, DateTimeOffset? from, DateTimeOffset? to,
-        long? userId, long afterId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public IAsyncEnumerable<PaymentTransaction> ListAsync(Organisation organisation, DateTimeOffset? from, DateTimeOffset? to,
+        long? userId, long afterId, CancellationToken cancellationToken, int? pageSize = null)
     {
-        var filter = TableClient.CreateQueryFilter(
-            $"PartitionKey eq {PaymentRows.Partition(organisationId)} and RowKey gt {PaymentRows.TransactionRow(afterId)} and RowKey lt {TransactionsEnd}");
-        if (from is { } f) filter = TableFilters.And(filter, TableClient.CreateQueryFilter($"Created ge {f}"));
-        if (to is { } t) filter = TableFilters.And(filter, TableClient.CreateQueryFilter($"Created lt {t}"));
-        if (userId is { } u) filter = TableFilters.And(filter, TableClient.CreateQueryFilter($"UserId eq {u}"));
-        await foreach (var e in tables.Payments.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
-        {
-            yield return PaymentTransaction.FromEntity(organisationId, e);
-        }
+        var conditions = TableClient.CreateQueryFilter(
+            $"RowKey gt {PaymentRows.TransactionRow(afterId)} and RowKey lt {TransactionsEnd}");
+        if (from is { } f) conditions = TableFilters.And(conditions, TableClient.CreateQueryFilter($"Created ge {f}"));
+        if (to is { } t) conditions = TableFilters.And(conditions, TableClient.CreateQueryFilter($"Created lt {t}"));
+        if (userId is { } u) conditions = TableFilters.And(conditions, TableClient.CreateQueryFilter($"UserId eq {u}"));
+        var streams = Partitions(organisation).Select(partition => tables.Payments
+            .QueryAsync<TableEntity>(TableFilters.And(TableFilters.Partition(partition), conditions), pageSize, cancellationToken: cancellationToken)
+            .Select(e => PaymentTransaction.FromEntity(organisation.Id, e)));
+        return OrderedMerge.ByAsync(streams, t => t.Id, cancellationToken);
     }
 
     /// <summary>Transactions of every organisation whose 3-D Secure challenge began before <paramref name="startedBefore"/> and is still open.</summary>
@@ -76,9 +89,9 @@ public sealed partial class PaymentStore(GatewayTables tables)
     public static IEnumerable<TableTransactionAction> NewTransaction(PaymentTransaction t, PaymentEvent first, DateTimeOffset now, bool indexPaymentKey)
     {
         yield return TableActions.Insert(t.ToEntity());
-        yield return IndexRow(t.OrganisationId, PaymentRows.GatewayReferenceRow(t.GatewayReference), t.Id);
-        yield return IndexRow(t.OrganisationId, PaymentRows.MerchantReferenceRow(t.MerchantReference, t.Id), t.Id);
-        if (indexPaymentKey) yield return IndexRow(t.OrganisationId, PaymentRows.PaymentKeyRow(t.PaymentKey), t.Id);
+        yield return IndexRow(t, PaymentRows.GatewayReferenceRow(t.GatewayReference));
+        yield return IndexRow(t, PaymentRows.MerchantReferenceRow(t.MerchantReference, t.Id));
+        if (indexPaymentKey) yield return IndexRow(t, PaymentRows.PaymentKeyRow(t.PaymentKey));
         yield return EventInsert(first, now, t.NotifyUrl);
     }
 
@@ -92,7 +105,7 @@ public sealed partial class PaymentStore(GatewayTables tables)
 
     /// <summary>The ledger row of a booked refund, written with the booking.</summary>
     public static TableTransactionAction RefundRow(PaymentTransaction t, RefundInFlight refund, DateTimeOffset now) =>
-        TableActions.Insert(new TableEntity(PaymentRows.Partition(t.OrganisationId), PaymentRows.RefundRow(t.Id, refund.Id))
+        TableActions.Insert(new TableEntity(PaymentRows.TransactionPartition(t.OrganisationId, t.Id), PaymentRows.RefundRow(t.Id, refund.Id))
         {
             ["Kind"] = "refund", ["TransactionId"] = t.Id, ["Amount"] = refund.AmountMinor, ["Reserved"] = refund.Since, ["Booked"] = now,
         });
@@ -101,7 +114,8 @@ public sealed partial class PaymentStore(GatewayTables tables)
     public async Task<List<BookedRefund>> RefundsAsync(long organisationId, long transactionId, CancellationToken cancellationToken)
     {
         var list = new List<BookedRefund>();
-        var filter = TableFilters.RowPrefix(PaymentRows.Partition(organisationId), PaymentRows.RefundRow(transactionId, ""));
+        var filter = TableFilters.RowPrefix(PaymentRows.TransactionPartition(organisationId, transactionId),
+            PaymentRows.RefundRow(transactionId, ""));
         await foreach (var e in tables.Payments.QueryAsync<TableEntity>(filter, select: ["Amount", "Booked"], cancellationToken: cancellationToken))
         {
             list.Add(new BookedRefund(e.GetInt64("Amount") ?? 0, e.GetDateTimeOffset("Booked") ?? DateTimeOffset.MinValue));
@@ -111,7 +125,8 @@ public sealed partial class PaymentStore(GatewayTables tables)
 
     /// <summary>Whether a refund was booked (its ledger row exists).</summary>
     public async Task<bool> HasRefundAsync(long organisationId, long transactionId, string refundId, CancellationToken cancellationToken) =>
-        await tables.Payments.FindAsync(PaymentRows.Partition(organisationId), PaymentRows.RefundRow(transactionId, refundId), ["Amount"],
+        await tables.Payments.FindAsync(PaymentRows.TransactionPartition(organisationId, transactionId),
+            PaymentRows.RefundRow(transactionId, refundId), ["Amount"],
             cancellationToken) is not null;
 
     public async Task<PaymentKey?> GetKeyAsync(long organisationId, string key, CancellationToken cancellationToken)
@@ -188,14 +203,25 @@ public sealed partial class PaymentStore(GatewayTables tables)
         }
     }
 
-    private async Task<PaymentTransaction?> FollowAsync(long organisationId, string indexRow, CancellationToken cancellationToken)
+    /// <summary>An index row is unique in the organisation (a gateway reference, a payment key): look in every partition at once.</summary>
+    private async Task<PaymentTransaction?> FollowAsync(Organisation organisation, string indexRow, CancellationToken cancellationToken)
     {
-        var index = await tables.Payments.FindAsync(PaymentRows.Partition(organisationId), indexRow, ["TransactionId"], cancellationToken);
-        return index?.GetInt64("TransactionId") is { } id ? await GetAsync(organisationId, id, cancellationToken) : null;
+        var found = await Task.WhenAll(Partitions(organisation)
+            .Select(partition => tables.Payments.FindAsync(partition, indexRow, ["TransactionId"], cancellationToken)));
+        return found.FirstOrDefault(e => e is not null)?.GetInt64("TransactionId") is { } id
+            ? await GetAsync(organisation.Id, id, cancellationToken)
+            : null;
     }
 
-    private static TableTransactionAction IndexRow(long organisationId, string row, long transactionId) =>
-        TableActions.Insert(new TableEntity(PaymentRows.Partition(organisationId), row) { ["Kind"] = "index", ["TransactionId"] = transactionId });
+    /// <summary>Every partition the organisation's transactions may be in: the count only rises, so this covers all.</summary>
+    private static IEnumerable<string> Partitions(Organisation organisation) =>
+        Enumerable.Range(0, organisation.PaymentPartitions.Count).Select(shard => PaymentRows.ShardPartition(organisation.Id, shard));
+
+    private static TableTransactionAction IndexRow(PaymentTransaction t, string row) =>
+        TableActions.Insert(new TableEntity(PaymentRows.TransactionPartition(t.OrganisationId, t.Id), row)
+        {
+            ["Kind"] = "index", ["TransactionId"] = t.Id,
+        });
 }
 
 /// <summary>A refund as the ledger booked it.</summary>

@@ -103,7 +103,7 @@ public sealed class PaymentsApi(PaymentService payments, AuthorisationService au
         var organisation = caller.RequireOrganisation();
         var payment = ReadDirect(form.Root, organisation, organisation.Now(time), authorise);
         await CheckNotifyUrlAsync(payment.NotifyUrl, organisation, cancellationToken);
-        return await idempotency.RunAsync(request.HttpContext, organisation.Id, form,
+        return await idempotency.RunAsync(request.HttpContext, organisation.Id, IdempotencyPlace.Spread(organisation.PaymentPartitions), form,
             scope => payments.PayDirectAsync(caller, organisation, payment, scope, cancellationToken), cancellationToken);
     }
 
@@ -118,8 +118,8 @@ public sealed class PaymentsApi(PaymentService payments, AuthorisationService au
     {
         var form = await RequestForm.ReadAsync(request);
         var organisation = request.Caller().RequireOrganisation();
-        var locator = ReadLocator(form.Root);
-        return await idempotency.RunAsync(request.HttpContext, organisation.Id, form,
+        var locator = await ReadLocator(form.Root).ResolveAsync(store, organisation, CancellationToken.None);
+        return await idempotency.RunAsync(request.HttpContext, organisation.Id, locator.Place, form,
             scope => change(form, organisation, locator, scope), CancellationToken.None);
     }
 

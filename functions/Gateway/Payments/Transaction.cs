@@ -185,7 +185,7 @@ public sealed record PaymentTransaction
 
     public TableEntity ToEntity()
     {
-        var e = new TableEntity(PaymentRows.Partition(OrganisationId), PaymentRows.TransactionRow(Id))
+        var e = new TableEntity(PaymentRows.TransactionPartition(OrganisationId, Id), PaymentRows.TransactionRow(Id))
         {
             ["Kind"] = "transaction",
             ["UserId"] = UserId,

@@ -37,9 +37,9 @@ public sealed class TransactionsApi(PaymentStore store, IdentityStore identity, 
         var key = Paging.Query(request, "key");
         var transaction = (reference, key) switch
         {
-            ({ } r, null) => await store.FindByMerchantReferenceAsync(organisation.Id, r, cancellationToken),
+            ({ } r, null) => await store.FindByMerchantReferenceAsync(organisation, r, cancellationToken),
             (null, { } k) => k.Length == 32 && k.All(char.IsAsciiHexDigitLower)
-                ? await store.FindByPaymentKeyAsync(organisation.Id, k, cancellationToken)
+                ? await store.FindByPaymentKeyAsync(organisation, k, cancellationToken)
                 : null,
             _ => throw ApiException.BadRequest(
                 "Give exactly one of ?reference= or ?key=, or use /api/v1/gateway-transaction/{id}."),
@@ -95,7 +95,7 @@ public sealed class TransactionsApi(PaymentStore store, IdentityStore identity, 
         var (from, to) = DateRange(request, zone);
         var paging = Paging.Read(request);
         var items = await paging.TakeAsync(request.HttpContext,
-            store.ListAsync(organisation.Id, from, to, userId, paging.AfterId, cancellationToken)
+            store.ListAsync(organisation, from, to, userId, paging.AfterId, cancellationToken, pageSize: paging.Limit + 1)
                 .Select(t => TransactionListItem.From(t, zone)), t => t.Id);
         return TypedResults.Ok(items);
     }
@@ -116,7 +116,7 @@ public sealed class TransactionsApi(PaymentStore store, IdentityStore identity, 
             await using var csv = new StreamWriter(body, new System.Text.UTF8Encoding(false));
             await csv.WriteAsync(Csv.Row(TransactionCsv.Header).AsMemory(), cancellationToken);
             var written = 0;
-            await foreach (var t in store.ListAsync(organisation.Id, from, to, null, 0, cancellationToken))
+            await foreach (var t in store.ListAsync(organisation, from, to, null, 0, cancellationToken))
             {
                 await csv.WriteAsync(Csv.Row(TransactionCsv.Cells(t, zone)).AsMemory(), cancellationToken);
                 if (++written % 200 == 0) await csv.FlushAsync(cancellationToken);
@@ -138,7 +138,7 @@ public sealed class TransactionsApi(PaymentStore store, IdentityStore identity, 
         var organisation = request.Caller().RequireOrganisation();
         var transactionId = Ids.ParseOrNotFound(id, "Transaction");
         long? amount = form.Root.Has("amount") ? Money.Parse(form.Root, "amount") : null;
-        return await idempotency.RunAsync(request.HttpContext, organisation.Id, form,
+        return await idempotency.RunAsync(request.HttpContext, organisation.Id, IdempotencyPlace.Transaction(transactionId), form,
             scope => refunds.RefundAsync(organisation, transactionId, amount, scope, cancellationToken), cancellationToken);
     }
 

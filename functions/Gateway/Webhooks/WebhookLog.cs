@@ -13,7 +13,9 @@ public sealed record WebhookAttempt(
     /// <summary>Enough of a receiver's answer to diagnose it without storing whatever it chose to send back.</summary>
     public const int MaxResponseChars = 4096;
 
-    public TableEntity ToEntity(long organisationId) => new(PaymentRows.Partition(organisationId), WebhookRows.AttemptRow(TransactionId, Sequence, Chain, Attempt))
+    /// <summary>In the partition named like its transaction's, so a busy merchant's log spreads as its payments do.</summary>
+    public TableEntity ToEntity(long organisationId) =>
+        new(PaymentRows.TransactionPartition(organisationId, TransactionId), WebhookRows.AttemptRow(TransactionId, Sequence, Chain, Attempt))
     {
         ["EventId"] = EventId,
         ["Time"] = Time,
@@ -54,10 +56,11 @@ public sealed class WebhookLog(GatewayTables tables)
         tables.WebhookAttempts.UpsertAsync(attempt.ToEntity(organisationId), cancellationToken);
 
     public Task<List<WebhookAttempt>> ByTransactionAsync(long organisationId, long transactionId, CancellationToken cancellationToken) =>
-        QueryAsync(TableFilters.RowPrefix(PaymentRows.Partition(organisationId), WebhookRows.TransactionAttemptPrefix(transactionId)), cancellationToken);
+        QueryAsync(TableFilters.RowPrefix(PaymentRows.TransactionPartition(organisationId, transactionId),
+            WebhookRows.TransactionAttemptPrefix(transactionId)), cancellationToken);
 
     public Task<List<WebhookAttempt>> ByEventAsync(OutboxEvent e, CancellationToken cancellationToken) =>
-        QueryAsync(TableFilters.RowPrefix(PaymentRows.Partition(e.OrganisationId), $"{WebhookRows.TransactionAttemptPrefix(e.TransactionId)}{e.Sequence:D6}-"),
+        QueryAsync(TableFilters.RowPrefix(PaymentRows.TransactionPartition(e.OrganisationId, e.TransactionId), $"{WebhookRows.TransactionAttemptPrefix(e.TransactionId)}{e.Sequence:D6}-"),
             cancellationToken);
 
     private async Task<List<WebhookAttempt>> QueryAsync(string filter, CancellationToken cancellationToken)

@@ -54,7 +54,7 @@ public sealed class WebhooksApi(PaymentStore payments, WebhookLog log, WebhookUr
         string id, CancellationToken cancellationToken)
     {
         var organisation = request.Caller().RequireOrganisation();
-        var outboxEvent = await payments.FindEventAsync(organisation.Id, id, cancellationToken) ?? throw EventNotFound();
+        var outboxEvent = await payments.FindEventAsync(organisation, id, cancellationToken) ?? throw EventNotFound();
         var attempts = await log.ByEventAsync(outboxEvent, cancellationToken);
         return TypedResults.Ok(Webhooks.WebhookEventView.From(outboxEvent, attempts, organisation.TimeZone));
     }
@@ -66,7 +66,7 @@ public sealed class WebhooksApi(PaymentStore payments, WebhookLog log, WebhookUr
         HttpRequest request, string id, CancellationToken cancellationToken)
     {
         var organisation = request.Caller().RequireOrganisation();
-        var outboxEvent = await payments.FindEventAsync(organisation.Id, id, cancellationToken) ?? throw EventNotFound();
+        var outboxEvent = await payments.FindEventAsync(organisation, id, cancellationToken) ?? throw EventNotFound();
         var message = WebhookMessage.For(outboxEvent) with { Chain = NewChain() };
         await events.Queue.SendMessageAsync(message.ToJson(), cancellationToken);
         return TypedResults.Accepted($"/api/v1/webhook-event/{message.EventId}", new WebhookQueuedResponse(true, QueuedMessage));
@@ -81,7 +81,7 @@ public sealed class WebhooksApi(PaymentStore payments, WebhookLog log, WebhookUr
         var caller = request.Caller();
         caller.ScopeOrganisation(id);
         var organisation = caller.RequireOrganisation();
-        var failed = await payments.FailedEventsAsync(organisation.Id, cancellationToken);
+        var failed = await payments.FailedEventsAsync(organisation, cancellationToken);
         var views = new List<WebhookEventView>(failed.Count);
         foreach (var e in failed)
         {

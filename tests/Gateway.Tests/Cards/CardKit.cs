@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Azure.Data.Tables;
+using Gateway.Payments;
 using Gateway.Platform;
 using Gateway.Tests.Infrastructure;
 using Gateway.Tests.Payments;
@@ -30,11 +31,17 @@ public static class CardKit
 
     public static string Url(string referenceOrGuid) => "/api/v1/customer-token/" + Uri.EscapeDataString(referenceOrGuid);
 
-    /// <summary>The organisation's Payments rows whose key starts with <paramref name="prefix"/>.</summary>
+    /// <summary>
+    /// The organisation's Payments rows whose key starts with <paramref name="prefix"/>, in its home partition and
+    /// every shard's (<c>org-{id}</c> and <c>org-{id}-nn</c>: '.' sorts after '-').
+    /// </summary>
     public static async Task<List<TableEntity>> RowsAsync(this GatewayApp app, long organisationId, string prefix)
     {
+        var home = PaymentRows.Partition(organisationId);
+        var filter = TableFilters.And(TableClient.CreateQueryFilter($"PartitionKey ge {home} and PartitionKey lt {home + "."}"),
+            TableFilters.RowPrefix(prefix));
         var rows = new List<TableEntity>();
-        await foreach (var e in app.Service<GatewayTables>().Payments.QueryAsync<TableEntity>(TableFilters.RowPrefix($"org-{organisationId:D10}", prefix))) rows.Add(e);
+        await foreach (var e in app.Service<GatewayTables>().Payments.QueryAsync<TableEntity>(filter)) rows.Add(e);
         return rows;
     }
 }

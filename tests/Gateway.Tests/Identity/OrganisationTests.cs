@@ -18,8 +18,9 @@ public sealed class OrganisationTests(GatewayApp app) : IClassFixture<GatewayApp
         Assert.Equal(["id", "name", "currency", "timezone", "mode", "api_salt", "created", "test_clock", "licenses",
             "webhook_success_url", "webhook_error_url", "webhook_refund_url", "webhook_secret", "three_d_secure",
             "receipt_sms_template", "receipt_email_subject", "receipt_email_template", "basket_limits",
-            "cashier_webhook_url", "collections_webhook_url", "signature_password"], organisation.Keys());
+            "cashier_webhook_url", "collections_webhook_url", "signature_password", "payment_partitions"], organisation.Keys());
         Assert.Equal(0, organisation.GetProperty("basket_limits").GetInt32());
+        Assert.Equal(8, organisation.GetProperty("payment_partitions").GetInt32());
         Assert.Equal("when_required", organisation.GetProperty("three_d_secure").GetString());
         Assert.Equal("Acme O'Brien & Sons", organisation.GetProperty("name").GetString());
         Assert.Equal("ZAR", organisation.GetProperty("currency").GetString());

@@ -37,6 +37,7 @@ public class StorageFaultPolicy : HttpPipelinePolicy
 {
     private readonly Lock _lock = new();
     private readonly List<Rule> _rules = [];
+    private readonly List<(Func<Request, bool> When, Func<Task> Action)> _afters = [];
     private int _injected;
 
     /// <summary>Faults injected so far.</summary>
@@ -57,6 +58,15 @@ public class StorageFaultPolicy : HttpPipelinePolicy
     /// <summary>The next <paramref name="count"/> matching writes land and lose their answer.</summary>
     public void LoseNext(string method, string pathSuffix, int count = 1) => Next(StorageFault.LoseAnswer, method, pathSuffix, count);
 
+    /// <summary>
+    /// Lets the next matching call through, then runs <paramref name="action"/> before its caller sees the answer:
+    /// another process's write landing between two steps of a protocol.
+    /// </summary>
+    public void AfterNext(string method, string pathSuffix, Func<Task> action)
+    {
+        lock (_lock) _afters.Add((r => Matches(r, method, pathSuffix), action));
+    }
+
     /// <summary>Fails every call (that matches, when given) until <see cref="Clear"/>: an outage.</summary>
     public void Always(StorageFault fault, Func<Request, bool>? when = null)
     {
@@ -65,7 +75,11 @@ public class StorageFaultPolicy : HttpPipelinePolicy
 
     public void Clear()
     {
-        lock (_lock) _rules.Clear();
+        lock (_lock)
+        {
+            _rules.Clear();
+            _afters.Clear();
+        }
     }
 
     /// <summary>Adds the policy to every Azure client the app builds (its table and queue service clients).</summary>
@@ -88,6 +102,18 @@ public class StorageFaultPolicy : HttpPipelinePolicy
         }
     }
 
+    private Func<Task>? TakeAfter(Request request)
+    {
+        lock (_lock)
+        {
+            var i = _afters.FindIndex(a => a.When(request));
+            if (i < 0) return null;
+            var action = _afters[i].Action;
+            _afters.RemoveAt(i);
+            return action;
+        }
+    }
+
     /// <summary>Whether the request is <paramref name="method"/> to a path ending with <paramref name="pathSuffix"/>.</summary>
     public static bool Matches(Request request, string method, string pathSuffix) =>
         request.Method.Method == method && Uri.UnescapeDataString(request.Uri.Path).EndsWith(pathSuffix, StringComparison.Ordinal);
@@ -98,6 +124,7 @@ public class StorageFaultPolicy : HttpPipelinePolicy
         if (fault is null)
         {
             await ProcessNextAsync(message, pipeline);
+            if (TakeAfter(message.Request) is { } after) await after();
             return;
         }
         Interlocked.Increment(ref _injected);

@@ -62,7 +62,7 @@ public static class PaymentKit
     public static async Task<List<TableEntity>> EventsAsync(this GatewayApp app, long organisationId, long transactionId)
     {
         var events = new List<TableEntity>();
-        var filter = TableFilters.RowPrefix($"org-{organisationId:D10}", $"evt-{transactionId:D12}-");
+        var filter = TableFilters.RowPrefix(PaymentRows.TransactionPartition(organisationId, transactionId), $"evt-{transactionId:D12}-");
         await foreach (var e in app.Service<GatewayTables>().Payments.QueryAsync<TableEntity>(filter)) events.Add(e);
         return events;
     }

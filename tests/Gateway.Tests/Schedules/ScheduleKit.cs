@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Gateway.Identity;
 using Gateway.Payments;
 using Gateway.Schedules;
 using Gateway.Testing;
@@ -63,7 +64,8 @@ public static class ScheduleKit
     public static async Task<List<PaymentTransaction>> ScheduledPaymentsAsync(this GatewayApp app, long organisationId)
     {
         var list = new List<PaymentTransaction>();
-        await foreach (var t in app.Service<PaymentStore>().ListAsync(organisationId, null, null, null, 0, CancellationToken.None))
+        var organisation = (await app.Service<IdentityStore>().GetOrganisationAsync(organisationId, CancellationToken.None))!;
+        await foreach (var t in app.Service<PaymentStore>().ListAsync(organisation, null, null, null, 0, CancellationToken.None))
         {
             if (t.Service == PaymentScheduleRunner.Service) list.Add(t);
         }
