@@ -86,6 +86,11 @@ public abstract record IdempotencyPlace
     /// </summary>
     internal abstract IReadOnlyList<int> Shards(string key, DateTimeOffset now, TimeSpan window);
 
+    /// <summary>The shard a card payment's key is held in while the organisation spreads over <paramref name="partitions"/>.</summary>
+    public static int KeyShard(string key, int partitions) => (int)(KeyHash(key) % (ulong)partitions);
+
+    private static ulong KeyHash(string key) => BitConverter.ToUInt64(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+
     private sealed record Fixed(int Shard) : IdempotencyPlace
     {
         internal override IReadOnlyList<int> Shards(string key, DateTimeOffset now, TimeSpan window) => [Shard];
@@ -95,7 +100,7 @@ public abstract record IdempotencyPlace
     {
         internal override IReadOnlyList<int> Shards(string key, DateTimeOffset now, TimeSpan window)
         {
-            var hash = BitConverter.ToUInt64(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+            var hash = KeyHash(key);
             List<int> shards = [(int)(hash % (ulong)Partitions.EffectiveAt(now))];
             void Add(int count)
             {

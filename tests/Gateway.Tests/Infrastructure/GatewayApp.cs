@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using Gateway.Hosting;
@@ -46,6 +47,11 @@ public class GatewayApp : WebApplicationFactory<Program>, IAsyncLifetime
     /// </summary>
     protected bool DeliversWebhooks { get; init; }
 
+    /// <summary>Whether storage calls pass the simulator of Azure's limits: when <see cref="LimitsVariable"/> is <c>on</c>.</summary>
+    public bool SimulatesAzureLimits { get; init; } = Environment.GetEnvironmentVariable(LimitsVariable) == "on";
+
+    public const string LimitsVariable = "GATEWAY_TESTS_STORAGE_LIMITS";
+
     /// <summary>Extra configuration, e.g. to run as if under the Functions host.</summary>
     public Dictionary<string, string?> Settings { get; } = [];
 
@@ -72,6 +78,8 @@ public class GatewayApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Storage:Retry:OperationTimeout", "00:00:30");
         builder.UseSetting("Functions:AdminKey", FunctionsAdminKey);
         if (!DeliversWebhooks) builder.UseSetting("AzureWebJobs.WebhookDelivery.Disabled", "true");
+        // test.sh runs the suite a second time with Azure's scalability limits simulated (at Azure's own rates).
+        if (SimulatesAzureLimits) builder.UseSetting("Storage:Limits:Enabled", "true");
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
         builder.ConfigureLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Debug));
         builder.ConfigureTestServices(services =>
@@ -154,13 +162,16 @@ public class GatewayApp : WebApplicationFactory<Program>, IAsyncLifetime
     }
 
     /// <summary>A new organisation with its administrator, created by the operator through the API.</summary>
-    public async Task<TestOrganisation> CreateOrganisationAsync(string mode = "test", string timezone = "Africa/Johannesburg")
+    /// <summary>An organisation with its first administrator; its payments spread over the default partitions unless given.</summary>
+    public async Task<TestOrganisation> CreateOrganisationAsync(string mode = "test", string timezone = "Africa/Johannesburg",
+        int? partitions = null)
     {
         var admin = new Credentials(Unique.Name("admin"), Unique.Password());
         using var client = ClientFor(await OperatorAsync());
+        (string, string)[] spread = partitions is { } n ? [("Organisation[payment_partitions]", n.ToString(CultureInfo.InvariantCulture))] : [];
         var response = await client.PostFormAsync("/api/v1/organisation",
-            ("Organisation[name]", "Org " + admin.Username), ("Organisation[mode]", mode), ("Organisation[timezone]", timezone),
-            ("User[username]", admin.Username), ("User[password]", admin.Password));
+            [("Organisation[name]", "Org " + admin.Username), ("Organisation[mode]", mode), ("Organisation[timezone]", timezone),
+            ("User[username]", admin.Username), ("User[password]", admin.Password), .. spread]);
         var body = await response.JsonAsync(201);
         return new TestOrganisation(body.GetProperty("Organisation").GetProperty("id").GetInt64(), admin,
             body.GetProperty("User").GetProperty("id").GetInt64());

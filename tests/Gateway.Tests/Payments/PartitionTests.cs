@@ -98,7 +98,7 @@ public sealed class PartitionTests(PartitionApp app) : IClassFixture<PartitionAp
         // Back to one partition is refused: counts only rise. So start from a new organisation made with one.
         await (await operatorClient.PutFormAsync($"/api/v1/organisation/{merchant.Id}", ("Organisation[payment_partitions]", "1")))
             .ErrorAsync(400);
-        using var single = await SingleAsync(operatorClient);
+        using var single = await app.MerchantAsync(partitions: 1);
         var before = new List<long>();
         var keys = new List<string>();
         for (var i = 0; i < 10; i++)
@@ -160,12 +160,12 @@ public sealed class PartitionTests(PartitionApp app) : IClassFixture<PartitionAp
     public async Task AHoldMetInAnotherShardAfterTheWriteIsLetGo()
     {
         using var operatorClient = app.ClientFor(await app.OperatorAsync());
-        using var single = await SingleAsync(operatorClient);
+        using var single = await app.MerchantAsync(partitions: 1);
         await (await operatorClient.PutFormAsync($"/api/v1/organisation/{single.Id}", ("Organisation[payment_partitions]", "8")))
             .JsonAsync(200);
         app.Clock!.Advance(PaymentPartitions.ChangeGrace);
         // A key that hashes away from shard 0 under eight partitions, so its two candidate shards differ.
-        var key = Enumerable.Range(0, 100).Select(i => $"straddle-{i}-{Guid.NewGuid():N}").First(k => ShardOf(k, 8) != 0);
+        var key = Enumerable.Range(0, 100).Select(i => $"straddle-{i}-{Guid.NewGuid():N}").First(k => IdempotencyPlace.KeyShard(k, 8) != 0);
         var rival = new TableEntity(PaymentRows.ShardPartition(single.Id, 0), PaymentRows.IdempotencyRow(key))
         {
             ["State"] = "running", ["Holder"] = "rival", ["Fingerprint"] = "of-the-same-request",
@@ -181,25 +181,10 @@ public sealed class PartitionTests(PartitionApp app) : IClassFixture<PartitionAp
         var response = await single.Client.SendAsync(Pay(key, "10.00"));
         Assert.True(rivalWritten);
         Assert.Contains("still being processed", await response.ErrorAsync(409));
-        var ours = await app.Service<PaymentStore>().GetIdempotencyAsync(single.Id, ShardOf(key, 8), key, CancellationToken.None);
+        var ours = await app.Service<PaymentStore>().GetIdempotencyAsync(single.Id, IdempotencyPlace.KeyShard(key, 8), key, CancellationToken.None);
         Assert.NotNull(ours);
         Assert.True(ours.LeaseUntil <= app.Clock.GetUtcNow(), "our hold was not let go");
         Assert.Empty(await ListAsync(single));
-    }
-
-    private static int ShardOf(string key, int count) =>
-        (int)(BitConverter.ToUInt64(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key))) % (ulong)count);
-
-    /// <summary>An organisation made with one partition, as every organisation was before partitions.</summary>
-    private async Task<Merchant> SingleAsync(HttpClient operatorClient)
-    {
-        var admin = new Credentials(Unique.Name("admin"), Unique.Password());
-        var created = await (await operatorClient.PostFormAsync("/api/v1/organisation",
-            ("Organisation[name]", "Org " + admin.Username), ("Organisation[payment_partitions]", "1"),
-            ("User[username]", admin.Username), ("User[password]", admin.Password))).JsonAsync(201);
-        Assert.Equal(1, created.GetProperty("Organisation").GetProperty("payment_partitions").GetInt32());
-        return new Merchant(new TestOrganisation(created.GetProperty("Organisation").GetProperty("id").GetInt64(), admin,
-            created.GetProperty("User").GetProperty("id").GetInt64()), app.ClientFor(admin));
     }
 
     private async Task<Organisation> OrganisationAsync(long id) =>

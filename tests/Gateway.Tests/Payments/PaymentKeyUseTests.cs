@@ -90,10 +90,14 @@ public sealed class PaymentKeyUseTests(CalendarGatewayApp app) : IClassFixture<C
         // A finished request gives the fingerprint of this body; a crashed one left a running hold on another key.
         await (await merchant.Client.SendAsync(PaymentKit.FormRequest(HttpMethod.Post, "/api/v1/pay/direct", body).WithKey("finished"))).JsonAsync(200);
         var tables = app.Service<GatewayTables>();
-        var finished = await tables.Payments.FindAsync($"org-{merchant.Id:D10}", PaymentRows.IdempotencyRow("finished"));
-        var reserved = await app.Service<IdAllocator>().NextAsync(PaymentService.TransactionSequence, CancellationToken.None);
+        // Card payments keep a key's record in the shard it hashes to among the organisation's eight partitions.
+        var finished = await tables.Payments.FindAsync(PaymentRows.ShardPartition(merchant.Id, IdempotencyPlace.KeyShard("finished", 8)),
+            PaymentRows.IdempotencyRow("finished"));
+        var shard = IdempotencyPlace.KeyShard("crashed", 8);
+        var reserved = PaymentRows.NewTransactionId(
+            await app.Service<IdAllocator>().NextAsync(PaymentService.TransactionSequence, CancellationToken.None), shard);
         var now = app.Clock!.GetUtcNow();
-        await tables.Payments.AddEntityAsync(new TableEntity($"org-{merchant.Id:D10}", PaymentRows.IdempotencyRow("crashed"))
+        await tables.Payments.AddEntityAsync(new TableEntity(PaymentRows.ShardPartition(merchant.Id, shard), PaymentRows.IdempotencyRow("crashed"))
         {
             ["State"] = "running", ["Fingerprint"] = finished!.GetString("Fingerprint"), ["LeaseUntil"] = now + TimeSpan.FromMinutes(5),
             ["Expires"] = now + TimeSpan.FromDays(31), ["ReservedId"] = reserved,

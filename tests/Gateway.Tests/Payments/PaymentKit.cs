@@ -22,9 +22,10 @@ public static class PaymentKit
     public const string Challenge = "4000000000003220";
     public const string Expiry = "1230";
 
-    public static async Task<Merchant> MerchantAsync(this GatewayApp app, string mode = "test", string timezone = "Africa/Johannesburg")
+    public static async Task<Merchant> MerchantAsync(this GatewayApp app, string mode = "test", string timezone = "Africa/Johannesburg",
+        int? partitions = null)
     {
-        var organisation = await app.CreateOrganisationAsync(mode, timezone);
+        var organisation = await app.CreateOrganisationAsync(mode, timezone, partitions);
         return new Merchant(organisation, app.ClientFor(organisation.Admin));
     }
 
