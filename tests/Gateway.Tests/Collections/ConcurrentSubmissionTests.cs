@@ -148,15 +148,16 @@ public sealed class ConcurrentSubmissionTests(SubmissionCluster cluster, ITestOu
         return true;
     }
 
-    private static async Task<List<T>> RowsAsync<T>(GatewayApp app, long organisationId, string prefix)
-    {
-        var list = new List<T>();
-        await foreach (var row in app.Service<CollectionsStore>().ListAsync<T>(organisationId, prefix, null, null, CancellationToken.None))
+    private static Task<List<T>> RowsAsync<T>(GatewayApp app, long organisationId, string prefix) =>
+        Eventually.ReadAsync(async () =>
         {
-            list.Add(row.Value);
-        }
-        return list;
-    }
+            var list = new List<T>();
+            await foreach (var row in app.Service<CollectionsStore>().ListAsync<T>(organisationId, prefix, null, null, CancellationToken.None))
+            {
+                list.Add(row.Value);
+            }
+            return list;
+        }, $"the {prefix} rows could be read");
 
     private static async Task<int> CountAsync(GatewayApp app, long organisationId, string rowPrefix)
     {

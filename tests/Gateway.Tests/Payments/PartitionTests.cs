@@ -11,7 +11,13 @@ namespace Gateway.Tests.Payments;
 /// <summary>An app on a moved clock (raises of the partition count take effect after a grace), with storage faults.</summary>
 public sealed class PartitionApp : GatewayApp
 {
-    public PartitionApp() => Clock = new ManualClock(new DateTimeOffset(DateTimeOffset.UtcNow.Date.AddHours(8), TimeSpan.Zero));
+    public PartitionApp()
+    {
+        Clock = new ManualClock(new DateTimeOffset(DateTimeOffset.UtcNow.Date.AddHours(8), TimeSpan.Zero));
+        // A storage call that never succeeds gives up within seconds, not the default tests' thirty.
+        Settings["Storage:Retry:AttemptTimeout"] = "00:00:02";
+        Settings["Storage:Retry:OperationTimeout"] = "00:00:05";
+    }
 
     public StorageFaultPolicy Faults { get; } = new();
 
@@ -185,6 +191,52 @@ public sealed class PartitionTests(PartitionApp app) : IClassFixture<PartitionAp
         Assert.NotNull(ours);
         Assert.True(ours.LeaseUntil <= app.Clock.GetUtcNow(), "our hold was not let go");
         Assert.Empty(await ListAsync(single));
+    }
+
+    /// <summary>
+    /// The protocol's steps failing while a key has two candidate shards: a hold whose answer is lost is recognised
+    /// as the request's own; a check of the other shard that storage will not answer leaves the hold running (503),
+    /// and once its lease lapses the retry takes it over with the reserved id, paying once.
+    /// </summary>
+    [Fact]
+    public async Task EveryStepOfAHoldWithTwoCandidateShardsCanFailAndTheRetryPaysOnce()
+    {
+        using var operatorClient = app.ClientFor(await app.OperatorAsync());
+        using var single = await app.MerchantAsync(partitions: 1);
+        await (await operatorClient.PutFormAsync($"/api/v1/organisation/{single.Id}", ("Organisation[payment_partitions]", "8")))
+            .JsonAsync(200);
+        app.Clock!.Advance(PaymentPartitions.ChangeGrace);
+        string KeyAwayFromHome() => Enumerable.Range(0, 100).Select(i => $"steps-{i}-{Guid.NewGuid():N}")
+            .First(k => IdempotencyPlace.KeyShard(k, 8) != 0);
+
+        // The hold lands but its answer is lost: the SDK's retry meets it, and the request knows it for its own.
+        var lost = KeyAwayFromHome();
+        app.Faults.LoseNext("POST", "/Payments");
+        var paid = (await (await single.Client.SendAsync(Pay(lost, "10.00"))).JsonAsync(200)).Transaction();
+        Assert.Equal(IdempotencyPlace.KeyShard(lost, 8), PaymentRows.Shard(paid.Id()));
+
+        // The check of the home shard fails for as long as the call may take: 503, with the hold left running.
+        var unchecked_ = KeyAwayFromHome();
+        var homeRecord = PaymentRows.IdempotencyRow(unchecked_);
+        app.Faults.Always(StorageFault.ServerBusy, r => r.Method.Method == "GET" && Uri.UnescapeDataString(r.Uri.Path).Contains(
+            $"PartitionKey='{PaymentRows.Partition(single.Id)}',RowKey='{homeRecord}'", StringComparison.Ordinal)
+            && HoldWritten(single.Id, unchecked_));
+        await (await single.Client.SendAsync(Pay(unchecked_, "10.00"))).ErrorAsync(503);
+        app.Faults.Clear();
+        await (await single.Client.SendAsync(Pay(unchecked_, "10.00"))).ErrorAsync(409);
+        app.Clock.Advance(new PaymentOptions().IdempotencyLease + TimeSpan.FromSeconds(1));
+        var retried = (await (await single.Client.SendAsync(Pay(unchecked_, "10.00"))).JsonAsync(200)).Transaction();
+        var again = await single.Client.SendAsync(Pay(unchecked_, "10.00"));
+        Assert.Equal(retried.Id(), (await again.JsonAsync(200)).Transaction().Id());
+        Assert.Equal([paid.Id(), retried.Id()], await ListAsync(single));
+    }
+
+    /// <summary>Whether the key's hold is in its shard yet (read past the app's faults, straight from the emulator).</summary>
+    private bool HoldWritten(long organisationId, string key)
+    {
+        var row = new TableServiceClient(app.Azurite.ConnectionString).GetTableClient("Payments").GetEntityIfExists<TableEntity>(
+            PaymentRows.ShardPartition(organisationId, IdempotencyPlace.KeyShard(key, 8)), PaymentRows.IdempotencyRow(key));
+        return row.HasValue;
     }
 
     private async Task<Organisation> OrganisationAsync(long id) =>

@@ -61,16 +61,17 @@ public static class ScheduleKit
     }
 
     /// <summary>The transactions schedules made for an organisation, in id order.</summary>
-    public static async Task<List<PaymentTransaction>> ScheduledPaymentsAsync(this GatewayApp app, long organisationId)
-    {
-        var list = new List<PaymentTransaction>();
-        var organisation = (await app.Service<IdentityStore>().GetOrganisationAsync(organisationId, CancellationToken.None))!;
-        await foreach (var t in app.Service<PaymentStore>().ListAsync(organisation, null, null, null, 0, CancellationToken.None))
+    public static Task<List<PaymentTransaction>> ScheduledPaymentsAsync(this GatewayApp app, long organisationId) =>
+        Eventually.ReadAsync(async () =>
         {
-            if (t.Service == PaymentScheduleRunner.Service) list.Add(t);
-        }
-        return list;
-    }
+            var list = new List<PaymentTransaction>();
+            var organisation = (await app.Service<IdentityStore>().GetOrganisationAsync(organisationId, CancellationToken.None))!;
+            await foreach (var t in app.Service<PaymentStore>().ListAsync(organisation, null, null, null, 0, CancellationToken.None))
+            {
+                if (t.Service == PaymentScheduleRunner.Service) list.Add(t);
+            }
+            return list;
+        }, "the scheduled payments could be read");
 
     public static List<string> Strings(this JsonElement array) => [.. array.EnumerateArray().Select(e => e.GetString()!)];
 
