@@ -40,7 +40,8 @@ public sealed class OrganisationsApi(OrganisationService organisations, Identity
     [Function(nameof(OrganisationUpdate)), Authorize(Policy = Policies.UserAdministratorOrOperator)]
     [EndpointSummary("Change an organisation's name, currency, time zone, webhook settings (webhook_*_url, " +
         "webhook_secret_rotate=1), 3-D Secure setting (three_d_secure) or receipt templates (receipt_*); operators " +
-        "can also change its mode.")]
+        "can also change its mode, and raise the number of storage partitions its card payments spread over " +
+        "(payment_partitions, 1-100, only upwards, in effect for new payments 5 minutes later).")]
     [AcceptsForm(typeof(OrganisationUpdateForm)), ApiErrors(400, 401, 403, 404, 409, 413, 415)]
     public async Task<Ok<OrganisationResponse>> OrganisationUpdate(
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "api/v1/organisation/{id}")] HttpRequest request,
