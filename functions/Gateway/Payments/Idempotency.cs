@@ -89,7 +89,8 @@ public abstract record IdempotencyPlace
     /// <summary>The shard a card payment's key is held in while the organisation spreads over <paramref name="partitions"/>.</summary>
     public static int KeyShard(string key, int partitions) => (int)(KeyHash(key) % (ulong)partitions);
 
-    private static ulong KeyHash(string key) => BitConverter.ToUInt64(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+    private static ulong KeyHash(string key) =>
+        BitConverter.ToUInt64(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
     private sealed record Fixed(int Shard) : IdempotencyPlace
     {
@@ -100,16 +101,11 @@ public abstract record IdempotencyPlace
     {
         internal override IReadOnlyList<int> Shards(string key, DateTimeOffset now, TimeSpan window)
         {
-            var hash = KeyHash(key);
-            List<int> shards = [(int)(hash % (ulong)Partitions.EffectiveAt(now))];
-            void Add(int count)
-            {
-                if (!shards.Contains((int)(hash % (ulong)count))) shards.Add((int)(hash % (ulong)count));
-            }
-            // A raise not yet in effect: requests after it will hold the key where the new count puts it.
-            Add(Partitions.Count);
-            foreach (var era in Partitions.Before.Where(e => e.Until > now - window)) Add(era.Count);
-            return shards;
+            // The count in effect first; then a raise not yet in effect (requests after it will hold the key where the
+            // new count puts it), and the counts of records that may still be retried.
+            var counts = new[] { Partitions.EffectiveAt(now), Partitions.Count }
+                .Concat(Partitions.Before.Where(e => e.Until > now - window).Select(e => e.Count));
+            return [.. counts.Select(count => KeyShard(key, count)).Distinct()];
         }
     }
 }
@@ -143,8 +139,8 @@ public sealed class Idempotency(PaymentStore store, IdAllocator ids, PaymentSecr
     /// With the key given rather than read from the header: a console form carries one, made when the form was shown,
     /// so a double click or a re-post of the same form acts once.
     /// </summary>
-    public async Task<IResult> RunAsync(HttpContext http, string? key, long organisationId, IdempotencyPlace place, RequestForm form,
-        Func<IdempotencyScope, Task<StoredResponse>> operation, CancellationToken cancellationToken)
+    public async Task<IResult> RunAsync(HttpContext http, string? key, long organisationId, IdempotencyPlace place,
+        RequestForm form, Func<IdempotencyScope, Task<StoredResponse>> operation, CancellationToken cancellationToken)
     {
         if (key is null) return (await operation(IdempotencyScope.None)).ToResult(replayed: false);
 
