@@ -4,8 +4,8 @@
 # codes (creation, in-app payment) and cashier deposits (hosted, server to server) under load against the storage
 # floor, and webhook delivery (drain of a backlog) against the queue floor with event-to-first-attempt latency,
 # payment schedules (a backlog of due occurrences charged by the runner) and collections (a day's debit orders
-# booked and submitted, their bank answers applied) against the storage floor, and storage outages (status and
-# latency).
+# booked and submitted, their bank answers applied) against the storage floor, payments spread over an organisation's
+# partitions under simulated Table Storage limits, and storage outages (status and latency).
 # Usage: bench/run.sh [runs]
 #   BENCH_ONLY=coldstart   only the round trips per request and the cold start
 #   BENCH_ONLY=payments    only the payments part (round trips and load)
@@ -19,6 +19,11 @@
 #   BENCH_ONLY=collections only the collections part (debits booked+submitted and bank answers applied per second
 #                          against the storage floor; round trips per booked debit and per batch)
 #   BENCH_COLLECTION_PAYMENTS=2000  due debit orders (one organisation) per figure
+#   BENCH_ONLY=partitions  only the payment partitions part (pay/direct per second of organisations spread over 1, 2,
+#                          5 and 8 partitions under the simulated Table Storage limits, against the ceilings the
+#                          simulator's own counts of entities per payment give)
+#   BENCH_PARTITION_CONCURRENCY=64  its connections;  BENCH_LIMITS_SCALE=0.05  its Storage:Limits:Scale;
+#   BENCH_PARTITION_COUNTS=1,2,5,8  its organisations' partition counts, in order
 #   BENCH_ONLY=outage      only the storage outage part (503s and their latency while Azurite is stopped and frozen)
 #   BENCH_ONLY=fuzz        only the fuzzing of issue 13's endpoints (status counts);  BENCH_FUZZ_REQUESTS=500 per endpoint
 #   BENCH_SECONDS=15       seconds per load figure;  BENCH_CONCURRENCY=8,32  connections per load figure

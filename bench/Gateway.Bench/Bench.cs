@@ -19,7 +19,11 @@ namespace Gateway.Bench;
 /// debit orders of one organisation booked and submitted by one submission run, then their bank answers applied,
 /// each against the storage floor, with the round trips per booked debit and per batch. BENCH_ONLY=console runs only
 /// the merchant console part: the storage round trips of each console page and form post, as a signed-in
-/// administrator's browser sends them (<see cref="ConsoleRoundTrips"/>).
+/// administrator's browser sends them (<see cref="ConsoleRoundTrips"/>). BENCH_ONLY=partitions runs only the payment
+/// partitions part: pay/direct per second of organisations spread over 1, 2, 5 and 8 partitions under the simulated
+/// Table Storage limits (<see cref="PartitionsLoad"/>), BENCH_SECONDS each at BENCH_PARTITION_CONCURRENCY (default 64)
+/// connections, the limits at BENCH_LIMITS_SCALE (default 0.05: 100 entities/s per partition, 1,000 per account);
+/// BENCH_PARTITION_COUNTS (default 1,2,5,8) changes the partition counts or their order.
 /// </summary>
 public static class Bench
 {
@@ -38,11 +42,16 @@ public static class Bench
         var fuzzRequests = int.Parse(Environment.GetEnvironmentVariable("BENCH_FUZZ_REQUESTS") ?? "500", System.Globalization.CultureInfo.InvariantCulture);
         var collectionPayments = int.Parse(Environment.GetEnvironmentVariable("BENCH_COLLECTION_PAYMENTS") ?? "2000",
             System.Globalization.CultureInfo.InvariantCulture);
+        var partitionConcurrency = int.Parse(Environment.GetEnvironmentVariable("BENCH_PARTITION_CONCURRENCY") ?? "64",
+            System.Globalization.CultureInfo.InvariantCulture);
+        var limitsScale = double.Parse(Environment.GetEnvironmentVariable("BENCH_LIMITS_SCALE") ?? "0.05",
+            System.Globalization.CultureInfo.InvariantCulture);
         if (only is not (null or "" or "coldstart" or "payments" or "webhooks" or "schedules" or "outage" or "fuzz"
-                     or "codes" or "cashier" or "console" or "collections"))
+                     or "codes" or "cashier" or "console" or "collections" or "partitions"))
         {
             throw new ArgumentException($"BENCH_ONLY={only}: the parts that run alone are 'coldstart', 'payments', " +
-                "'codes', 'cashier', 'console', 'webhooks', 'schedules', 'collections', 'outage' and 'fuzz'.");
+                "'codes', 'cashier', 'console', 'webhooks', 'schedules', 'collections', 'partitions', 'outage' and " +
+                "'fuzz'.");
         }
 
         // Queues apart from tables: Azurite's queue garbage collection stalls its process for seconds at a time.
@@ -91,6 +100,11 @@ public static class Bench
         if (only is null or "" or "collections")
         {
             await CollectionsLoad.MeasureAsync(azurite, collectionPayments);
+        }
+        if (only is null or "" or "partitions")
+        {
+            await PartitionsLoad.MeasureAsync(azurite, configuration, TimeSpan.FromSeconds(seconds),
+                partitionConcurrency, limitsScale);
         }
         if (only is null or "" or "outage")
         {

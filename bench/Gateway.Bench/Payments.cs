@@ -180,11 +180,14 @@ public static class PaymentsLoad
     internal static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
 
-    internal static Process StartGateway(string[] command, (string, string)[] environment)
+    /// <summary>The gateway process; each line of its stdout goes to <paramref name="output"/> when given.</summary>
+    internal static Process StartGateway(string[] command, (string, string)[] environment,
+        Action<string>? output = null)
     {
         var start = new ProcessStartInfo(command[0], command[1..]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var (key, value) in environment) start.Environment[key] = value;
         var process = Process.Start(start)!;
+        if (output is not null) process.OutputDataReceived += (_, line) => { if (line.Data is { } data) output(data); };
         // Its output (warnings and up) must be drained, or a full pipe would block it.
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();

@@ -137,7 +137,11 @@ public static class RoundTrips
         ? $"queue {(kind.Method == "GET" ? "receive" : kind.Method)}"
         : $"table {kind.Method}";
 
-    internal static async Task<Setup> CreateOrganisationAsync(CountingApp app)
+    /// <summary>
+    /// A new organisation and its administrator, made by a new operator; with <paramref name="paymentPartitions"/>,
+    /// its payments spread over that many partitions from the start (else the default).
+    /// </summary>
+    internal static async Task<Setup> CreateOrganisationAsync(CountingApp app, int? paymentPartitions = null)
     {
         var (operatorName, password) = ("bench-operator-" + Guid.NewGuid().ToString("N")[..8], "bench-password-1");
         await app.Services.GetRequiredService<Gateway.Identity.UserService>().CreateOperatorAsync(operatorName, password, CancellationToken.None);
@@ -148,8 +152,17 @@ public static class RoundTrips
         [
             KeyValuePair.Create("Organisation[name]", "Bench"), KeyValuePair.Create("User[username]", admin),
             KeyValuePair.Create("User[password]", password),
+            .. paymentPartitions is { } count
+                ? [KeyValuePair.Create("Organisation[payment_partitions]",
+                    count.ToString(CultureInfo.InvariantCulture))]
+                : Array.Empty<KeyValuePair<string, string>>(),
         ])), 201);
         var root = JsonDocument.Parse(body).RootElement;
+        if (paymentPartitions is { } asked
+            && root.GetProperty("Organisation").GetProperty("payment_partitions").GetInt32() != asked)
+        {
+            throw new InvalidOperationException($"Not made with {asked} payment partitions: {body}");
+        }
         return new Setup(root.GetProperty("Organisation").GetProperty("id").GetInt64(), admin, password,
             root.GetProperty("User").GetProperty("id").GetInt64());
     }

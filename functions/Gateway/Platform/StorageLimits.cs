@@ -31,6 +31,13 @@ public sealed class StorageLimitsOptions
     /// </summary>
     public double TimeoutShare { get; set; } = 0.1;
 
+    /// <summary>
+    /// How often the policy logs, at Information, what it admitted and refused since its last report, by table and
+    /// for the hottest partitions (nothing when idle): a benchmark's gateway runs in a process of its own, whose
+    /// counters only its log can show. Zero (or less): never.
+    /// </summary>
+    public TimeSpan ReportInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     public double PartitionRate => EntitiesPerPartition * Scale;
 
     public double AccountRate => EntitiesPerAccount * Scale;
@@ -46,12 +53,16 @@ public readonly record struct StoragePartition(string Table, string PartitionKey
 /// it is answered as the service answers then (503 ServerBusy, now and then 500 OperationTimedOut) without reaching
 /// storage, and the SDK's retry policy, earlier in the pipeline, backs off and tries again. A query's entities are
 /// known only from its answer: they are charged afterwards, which may leave a bucket in debt that later requests wait
-/// out, as on the service.
+/// out, as on the service. Given a logger, it reports every <see cref="StorageLimitsOptions.ReportInterval"/>.
 /// </summary>
-public sealed class StorageLimitsPolicy : HttpPipelinePolicy
+public sealed class StorageLimitsPolicy : HttpPipelinePolicy, IDisposable
 {
     // Rounding in rate × elapsed time must not refuse what a bucket holds exactly.
     private const double Slack = 1e-9;
+
+    // Enough for the partitions one busy tenant spreads a payment over (its shards, its key and organisation rows),
+    // few enough for one readable line.
+    private const int ReportedPartitions = 12;
 
     private readonly Lock _lock = new();
     private readonly Dictionary<StoragePartition, Bucket> _partitions = [];
@@ -59,21 +70,34 @@ public sealed class StorageLimitsPolicy : HttpPipelinePolicy
     private readonly double _partitionRate;
     private readonly double _timeoutShare;
     private readonly TimeProvider _clock;
+    private readonly ILogger? _logger;
+    private readonly ITimer? _reports;
     private long _entities;
+    private long _unpartitioned;
     private long _refused;
+    private long _refusedByAccount;
     private long _timedOut;
+    private Totals _reported;
 
     /// <param name="options">The rates, read once.</param>
     /// <param name="clock">
     /// What refills the buckets. The app passes the system clock, never its own <see cref="TimeProvider"/>: tests move
     /// that one for business time (days, in steps), and a moved business clock must not refill storage's buckets.
     /// </param>
-    public StorageLimitsPolicy(StorageLimitsOptions options, TimeProvider clock)
+    /// <param name="logger">Where the periodic reports go; none without it.</param>
+    public StorageLimitsPolicy(StorageLimitsOptions options, TimeProvider clock,
+        ILogger<StorageLimitsPolicy>? logger = null)
     {
         _clock = clock;
         _partitionRate = options.PartitionRate;
         _timeoutShare = options.TimeoutShare;
         _account = new Bucket(options.AccountRate, Now());
+        _reported = new Totals(0, 0, 0, 0, Now());
+        if (logger is not null && options.ReportInterval > TimeSpan.Zero)
+        {
+            _logger = logger;
+            _reports = clock.CreateTimer(_ => Report(), null, options.ReportInterval, options.ReportInterval);
+        }
     }
 
     /// <summary>Entities charged so far, by requests let through and by the answers of queries.</summary>
@@ -135,6 +159,8 @@ public sealed class StorageLimitsPolicy : HttpPipelinePolicy
                 return null;
             }
             _refused++;
+            if (partitionHolds) _refusedByAccount++;
+            if (partition is not null) partition.Refused++;
             // Evenly spread and repeatable: the n-th refusal times out when n × share passes a whole number.
             if (Math.Floor(_refused * _timeoutShare + Slack) > Math.Floor((_refused - 1) * _timeoutShare + Slack))
             {
@@ -161,9 +187,60 @@ public sealed class StorageLimitsPolicy : HttpPipelinePolicy
     private void Take(Bucket? partition, int entities)
     {
         partition?.Take(entities);
+        if (partition is null) _unpartitioned += entities;
         _account.Take(entities);
         _entities += entities;
     }
+
+    /// <summary>
+    /// Logs one line of what was admitted and refused since the last report: in all, by table, and for the hottest
+    /// partitions (entities admitted, requests refused); nothing when nothing happened.
+    /// </summary>
+    private void Report()
+    {
+        Totals since;
+        double seconds;
+        List<(StoragePartition Key, long Entities, long Refused)> partitions = [];
+        lock (_lock)
+        {
+            var now = new Totals(_entities, _unpartitioned, _refused, _refusedByAccount, Now());
+            since = new Totals(now.Entities - _reported.Entities, now.Unpartitioned - _reported.Unpartitioned,
+                now.Refused - _reported.Refused, now.RefusedByAccount - _reported.RefusedByAccount, now.At);
+            // Idle: the next report covers this interval too (partitions changed no more than the totals did).
+            if (since.Entities == 0 && since.Refused == 0) return;
+            seconds = (now.At - _reported.At).TotalSeconds;
+            _reported = now;
+            foreach (var (key, bucket) in _partitions)
+            {
+                var (entities, refused) =
+                    (bucket.Charged - bucket.ReportedCharged, bucket.Refused - bucket.ReportedRefused);
+                (bucket.ReportedCharged, bucket.ReportedRefused) = (bucket.Charged, bucket.Refused);
+                if (entities != 0 || refused != 0) partitions.Add((key, entities, refused));
+            }
+        }
+        static string Counted(long entities, long refused) => refused == 0
+            ? entities.ToString(CultureInfo.InvariantCulture)
+            : string.Create(CultureInfo.InvariantCulture, $"{entities} ({refused} refused)");
+        var tables = partitions
+            .GroupBy(p => p.Key.Table, StringComparer.Ordinal)
+            .Select(t => (Name: t.Key, Entities: t.Sum(p => p.Entities), Refused: t.Sum(p => p.Refused)))
+            .Append((Name: "(no partition)", Entities: since.Unpartitioned, Refused: 0L))
+            .Where(t => t.Entities != 0 || t.Refused != 0)
+            .OrderByDescending(t => t.Entities).ThenBy(t => t.Name, StringComparer.Ordinal)
+            .Select(t => $"{t.Name} {Counted(t.Entities, t.Refused)}");
+        var hottest = partitions
+            .OrderByDescending(p => p.Entities).ThenByDescending(p => p.Refused)
+            .ThenBy(p => p.Key.Table, StringComparer.Ordinal).ThenBy(p => p.Key.PartitionKey, StringComparer.Ordinal)
+            .Take(ReportedPartitions)
+            .Select(p => $"{p.Key.Table}/{p.Key.PartitionKey} {Counted(p.Entities, p.Refused)}");
+        _logger!.LogInformation(
+            "Storage limits, last {Seconds} s: {Entities} entities admitted, {Refused} requests refused ({ByAccount} " +
+            "by the account's rate); by table: {Tables}; hottest of {Partitions} partitions: {Hottest}",
+            Math.Round(seconds, 1), since.Entities, since.Refused, since.RefusedByAccount, string.Join(", ", tables),
+            partitions.Count, string.Join(", ", hottest));
+    }
+
+    public void Dispose() => _reports?.Dispose();
 
     // One bucket per partition ever seen: the simulator serves tests and benchmarks, whose partitions are bounded.
     private Bucket PartitionBucket(StoragePartition key, DateTimeOffset now)
@@ -178,6 +255,10 @@ public sealed class StorageLimitsPolicy : HttpPipelinePolicy
 
     private sealed record Refusal(int Status, string Code, string Message);
 
+    /// <summary>The counters a report subtracts the last one's from, and when they were read.</summary>
+    private readonly record struct Totals(long Entities, long Unpartitioned, long Refused, long RefusedByAccount,
+        DateTimeOffset At);
+
     /// <summary>Entities a second, refilled continuously, holding one second's worth (at least one entity).</summary>
     private sealed class Bucket(double rate, DateTimeOffset now)
     {
@@ -186,6 +267,14 @@ public sealed class StorageLimitsPolicy : HttpPipelinePolicy
         private DateTimeOffset _updated = now;
 
         public long Charged { get; private set; }
+
+        /// <summary>Requests to this partition refused, whichever bucket lacked their entities.</summary>
+        public long Refused { get; set; }
+
+        // What the last report counted (see StorageLimitsPolicy.Report).
+        public long ReportedCharged { get; set; }
+
+        public long ReportedRefused { get; set; }
 
         /// <summary>
         /// Whether the bucket holds <paramref name="entities"/>; one larger than the whole bucket (a batch of 100

@@ -92,7 +92,8 @@ public static class StorageSetup
             // The system clock, not the app's TimeProvider: tests move that for business time, which must not refill
             // storage's buckets.
             services.AddSingleton(provider => new StorageLimitsPolicy(
-                provider.GetRequiredService<IOptions<StorageOptions>>().Value.Limits, TimeProvider.System));
+                provider.GetRequiredService<IOptions<StorageOptions>>().Value.Limits, TimeProvider.System,
+                provider.GetRequiredService<ILogger<StorageLimitsPolicy>>()));
         }
 
         // Read once, at start-up (TableInitializer resolves it first), so a bad setting stops the app at once.

@@ -6,6 +6,7 @@ using Gateway.Platform;
 using Gateway.Testing;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Gateway.Tests.Platform;
 
@@ -229,6 +230,39 @@ public sealed class StorageLimitsTests : IAsyncLifetime
         Assert.Equal(1, limits.EntitiesAdmitted);
     }
 
+    [Fact]
+    public async Task GivenALoggerItReportsWhatWasAdmittedAndRefusedSinceItsLastReportAndNothingWhenIdle()
+    {
+        var capture = new LogCapture();
+        using var logging = LoggerFactory.Create(builder => builder.AddProvider(capture));
+        var (table, _, limits) = await TableAsync(
+            new() { EntitiesPerPartition = 5, ReportInterval = TimeSpan.FromSeconds(1) },
+            logging.CreateLogger<StorageLimitsPolicy>());
+        string[] Reports() => [.. capture.Lines.Where(l => l.Category == typeof(StorageLimitsPolicy).FullName)
+            .Select(l => l.Message)];
+
+        for (var i = 0; i < 5; i++) await table.AddEntityAsync(Row("p", $"r{i}"));
+        await RefusedAsync(() => table.AddEntityAsync(Row("p", "r5")));
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        // An idle second logs nothing: the next report covers both seconds since the last one.
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        await table.AddEntityAsync(Row("q", "r0"));
+        _clock.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.Equal(
+        [
+            $"Storage limits, last 1 s: 5 entities admitted, 1 requests refused (0 by the account's rate); by table: " +
+            $"{table.Name} 5 (1 refused); hottest of 1 partitions: {table.Name}/p 5 (1 refused)",
+            $"Storage limits, last 2 s: 1 entities admitted, 0 requests refused (0 by the account's rate); by table: " +
+            $"{table.Name} 1; hottest of 1 partitions: {table.Name}/q 1",
+        ], Reports());
+        // Disposed with the app's services: its timer stops.
+        limits.Dispose();
+        await table.AddEntityAsync(Row("q", "r1"));
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(2, Reports().Length);
+    }
+
     [Theory]
     [InlineData("PartitionKey eq 'p'", "p")]
     [InlineData("PartitionKey eq 'it''s' and RowKey ge 'a' and RowKey lt 'b'", "it's")]
@@ -257,13 +291,13 @@ public sealed class StorageLimitsTests : IAsyncLifetime
 
     /// <summary>A table of the test's own, and a client of it through limits on the test's clock, with no retries.</summary>
     private async Task<(TableClient Table, TableClient Storage, StorageLimitsPolicy Limits)> TableAsync(
-        StorageLimitsOptions limits)
+        StorageLimitsOptions limits, ILogger<StorageLimitsPolicy>? logger = null)
     {
         var name = "Limits" + Guid.NewGuid().ToString("N");
         var storage = _storage.GetTableClient(name);
         await storage.CreateAsync();
         _tables.Add(storage);
-        var policy = new StorageLimitsPolicy(limits, _clock);
+        var policy = new StorageLimitsPolicy(limits, _clock, logger);
         var options = new TableClientOptions();
         options.Retry.MaxRetries = 0;
         options.AddPolicy(policy, HttpPipelinePosition.BeforeTransport);

@@ -42,8 +42,9 @@ public sealed class ThrottlingTests(ThrottledApp app) : IClassFixture<ThrottledA
 
         var first = await Task.WhenAll(Enumerable.Range(0, payments).Select(i => merchant.Client.SendAsync(Pay(i))));
         var busy = first.Where(r => r.StatusCode == HttpStatusCode.ServiceUnavailable).ToList();
+        // How many of the first wave get through depends on the machine's speed (a cold process may lose them all);
+        // that the limit bound, and that retries then make each payment once, does not.
         Assert.NotEmpty(busy);
-        Assert.Contains(first, r => r.StatusCode == HttpStatusCode.OK);
         Assert.All(first, r => Assert.Contains((int)r.StatusCode, new[] { 200, 409, 503 }));
         foreach (var response in busy)
         {
