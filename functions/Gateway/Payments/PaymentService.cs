@@ -199,7 +199,9 @@ public sealed record TransactionLocator(long? Id, string? GatewayReference)
     /// partition, and the request's Idempotency-Key can be kept there (<see cref="Place"/>).
     /// </summary>
     public async Task<TransactionLocator> ResolveAsync(PaymentStore store, Organisation organisation, CancellationToken cancellationToken) =>
-        Id is null && await FindAsync(store, organisation, cancellationToken) is { } found ? new TransactionLocator(found.Id, null) : this;
+        Id is null && await store.FindIdByGatewayReferenceAsync(organisation, GatewayReference!, cancellationToken) is { } id
+            ? new TransactionLocator(id, null)
+            : this;
 
     /// <summary>Where the request's Idempotency-Key goes: with the transaction (at home when none was found, to answer 404).</summary>
     public IdempotencyPlace Place => Id is { } id ? IdempotencyPlace.Transaction(id) : IdempotencyPlace.Home;

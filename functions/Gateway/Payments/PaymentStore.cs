@@ -27,6 +27,11 @@ public sealed partial class PaymentStore(GatewayTables tables)
         CancellationToken cancellationToken) =>
         FollowAsync(organisation, PaymentRows.GatewayReferenceRow(gatewayReference), cancellationToken);
 
+    /// <summary>The id of the transaction with this gateway reference, from its index row alone.</summary>
+    public Task<long?> FindIdByGatewayReferenceAsync(Organisation organisation, string gatewayReference,
+        CancellationToken cancellationToken) =>
+        IndexedIdAsync(organisation, PaymentRows.GatewayReferenceRow(gatewayReference), cancellationToken);
+
     /// <summary>The newest transaction with this merchant reference (references need not be unique).</summary>
     public async Task<PaymentTransaction?> FindByMerchantReferenceAsync(Organisation organisation, string reference,
         CancellationToken cancellationToken)
@@ -204,13 +209,14 @@ public sealed partial class PaymentStore(GatewayTables tables)
     }
 
     /// <summary>An index row is unique in the organisation (a gateway reference, a payment key): look in every partition at once.</summary>
-    private async Task<PaymentTransaction?> FollowAsync(Organisation organisation, string indexRow, CancellationToken cancellationToken)
+    private async Task<PaymentTransaction?> FollowAsync(Organisation organisation, string indexRow, CancellationToken cancellationToken) =>
+        await IndexedIdAsync(organisation, indexRow, cancellationToken) is { } id ? await GetAsync(organisation.Id, id, cancellationToken) : null;
+
+    private async Task<long?> IndexedIdAsync(Organisation organisation, string indexRow, CancellationToken cancellationToken)
     {
         var found = await Task.WhenAll(Partitions(organisation)
             .Select(partition => tables.Payments.FindAsync(partition, indexRow, ["TransactionId"], cancellationToken)));
-        return found.FirstOrDefault(e => e is not null)?.GetInt64("TransactionId") is { } id
-            ? await GetAsync(organisation.Id, id, cancellationToken)
-            : null;
+        return found.FirstOrDefault(e => e is not null)?.GetInt64("TransactionId");
     }
 
     /// <summary>Every partition the organisation's transactions may be in: the count only rises, so this covers all.</summary>
